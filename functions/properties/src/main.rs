@@ -1,0 +1,3 @@
+//! Lambda function for the properties route group (its routes arrive in the next issue).
+
+fn main() {}
