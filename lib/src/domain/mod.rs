@@ -1,0 +1,57 @@
+//! Value types that can only hold valid data, and the entities built from them.
+//!
+//! Every constructor is a `parse` that either returns a valid value or says
+//! why the input is not one: past the HTTP edge nothing is ever re-checked.
+
+mod birth_date;
+mod email;
+mod ids;
+mod password;
+mod person_name;
+mod timestamp;
+mod user;
+
+pub use birth_date::BirthDate;
+pub use email::Email;
+pub use ids::{PropertyId, RoomId, UserId};
+pub use password::{Password, PasswordHash};
+pub use person_name::PersonName;
+pub use timestamp::Timestamp;
+pub use user::{ProfileChanges, User};
+
+/// Why an input is not a valid value, in words fit for an API client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub String);
+
+impl Invalid {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Trims `raw` and checks it holds between `min` and `max` characters and no
+/// control character: the rule shared by every free-text field.
+pub(crate) fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, Invalid> {
+    let text = raw.trim();
+    let length = text.chars().count();
+    if length < min {
+        return Err(if min == 1 {
+            Invalid::new("must not be empty")
+        } else {
+            Invalid(format!("must be at least {min} characters long"))
+        });
+    }
+    if length > max {
+        return Err(Invalid(format!("must be at most {max} characters long")));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Invalid::new("must not contain control characters"));
+    }
+    Ok(text.to_owned())
+}

@@ -1,0 +1,12 @@
+//! The real-estate API: domain types, the store port and its adapters, token
+//! handling and the HTTP routers. Every Lambda function and the local server
+//! are thin wrappers around what this crate builds.
+
+pub mod auth;
+pub mod authorizer;
+pub mod config;
+pub mod domain;
+pub mod entrypoints;
+pub mod http;
+pub mod store;
+pub mod telemetry;
