@@ -1,0 +1,97 @@
+//! The DynamoDB adapter: one table, generic key attributes, every write
+//! guarded by its own condition. See the README's "Data model" section.
+
+mod schema;
+mod users;
+
+pub use schema::{GSI_SORT_KEY, Index, create_table};
+
+use super::StoreError;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    /// A client configured the standard way (`AWS_REGION`,
+    /// `AWS_ENDPOINT_URL`, credentials chain), so the same binary talks to
+    /// AWS, DynamoDB Local or a moto server.
+    pub async fn from_env(table: impl Into<String>) -> Self {
+        let config = aws_config::load_from_env().await;
+        Self::new(Client::new(&config), table)
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+fn string(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn to_item<T: serde::Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Internal(format!("encoding an item: {e}")))
+}
+
+fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Internal(format!("decoding an item: {e}")))
+}
+
+/// Maps an SDK failure to a store error: throttling and transport trouble
+/// are worth a retry (503), anything else is a fault of ours (500).
+fn sdk_error<E, R>(error: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    const RETRYABLE: &[&str] = &[
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    ];
+    let retryable = match &error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+        SdkError::ServiceError(service) => RETRYABLE.contains(&service.err().code().unwrap_or("")),
+        _ => false,
+    };
+    let detail = aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string();
+    if retryable { StoreError::Unavailable(detail) } else { StoreError::Internal(detail) }
+}
+
+/// The reason codes of a cancelled transaction, one per item in order, or
+/// `None` when the failure was something other than a cancellation.
+fn cancellation_reasons<R>(
+    error: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> Option<Vec<String>> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match error.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
+            cancelled.cancellation_reasons().iter().map(|reason| reason.code().unwrap_or("None").to_owned()).collect(),
+        ),
+        _ => None,
+    }
+}
+
+fn condition_failed(code: &str) -> bool {
+    code == "ConditionalCheckFailed"
+}

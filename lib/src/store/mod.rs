@@ -1,0 +1,92 @@
+//! The store port: what the application needs from persistence, and the two
+//! adapters that provide it. Both adapters pass the same conformance suite
+//! (`lib/tests/store_conformance.rs`), so the embedded store behaves like
+//! DynamoDB: same conditions, same uniqueness, same atomicity.
+
+pub mod dynamodb;
+pub mod memory;
+
+use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId};
+use std::future::Future;
+
+pub use dynamodb::DynamoStore;
+pub use memory::MemoryStore;
+
+/// Why a store operation did not happen. Every variant but the last two is
+/// an answer about the data, decided atomically by the store itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The item the operation targets does not exist.
+    NotFound,
+    /// Another account already uses this email address (in any letter case).
+    EmailTaken,
+    /// The item changed since the caller read it; nothing was written.
+    Stale,
+    /// The store is overloaded or unreachable; the client may retry.
+    Unavailable(String),
+    /// Anything else: a bug or a misconfiguration, never the client's fault.
+    Internal(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotFound => f.write_str("item not found"),
+            Self::EmailTaken => f.write_str("email already registered"),
+            Self::Stale => f.write_str("item changed since it was read"),
+            Self::Unavailable(why) => write!(f, "store unavailable: {why}"),
+            Self::Internal(why) => write!(f, "store failure: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What sign-in needs to check a password, and nothing more.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user_id: UserId,
+    pub password_hash: PasswordHash,
+}
+
+/// Persistence of users and of the email claims that keep emails unique.
+pub trait UserStore: Send + Sync {
+    /// Stores a new user, or fails with `EmailTaken` without writing anything.
+    fn create_user(&self, user: &User, password_hash: &PasswordHash) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn get_user(&self, id: UserId) -> impl Future<Output = StoreResult<Option<User>>> + Send;
+
+    /// Looks a user up by email, ignoring letter case.
+    fn find_credentials(&self, email: &Email) -> impl Future<Output = StoreResult<Option<Credentials>>> + Send;
+
+    fn get_password_hash(&self, id: UserId) -> impl Future<Output = StoreResult<Option<PasswordHash>>> + Send;
+
+    /// Applies the changes and returns the user as stored; `NotFound` if gone.
+    fn update_profile(
+        &self,
+        id: UserId,
+        changes: &ProfileChanges,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<User>> + Send;
+
+    /// Replaces the hash only if it is still `current` (else `Stale`), so
+    /// that two concurrent password changes cannot both succeed.
+    fn replace_password_hash(
+        &self,
+        id: UserId,
+        current: &PasswordHash,
+        new: &PasswordHash,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Removes the user and releases their email; `NotFound` if already gone.
+    fn delete_user(&self, id: UserId) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Everything the routers need from a store. Handlers are generic over it,
+/// so each adapter is compiled in only where it is used.
+pub trait Store: UserStore + Clone + Send + Sync + 'static {}
+
+impl<T: UserStore + Clone + Send + Sync + 'static> Store for T {}

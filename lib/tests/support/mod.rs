@@ -1,0 +1,179 @@
+//! Shared by the integration tests: stores to run against, and an app to
+//! call without a socket.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use estate::auth::{TokenIssuer, TokenPolicy, ephemeral_keys};
+use estate::config::{DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+use estate::store::{DynamoStore, MemoryStore, Store, dynamodb::create_table};
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// A fresh table on the DynamoDB-API server that `make test` starts, or
+/// `None` when there is none. Under CI a missing server is a failure: a
+/// DynamoDB test never skips there.
+pub async fn dynamo_store() -> Option<DynamoStore> {
+    let Ok(endpoint) = std::env::var("DYNAMODB_TEST_ENDPOINT") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "DYNAMODB_TEST_ENDPOINT is not set under CI: run the tests with `make test`"
+        );
+        eprintln!("skipped: DYNAMODB_TEST_ENDPOINT is not set (`make test` starts a DynamoDB-API server)");
+        return None;
+    };
+    Some(dynamo_store_at(&endpoint).await)
+}
+
+pub async fn dynamo_store_at(endpoint: &str) -> DynamoStore {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    let table = format!("test-{}", uuid::Uuid::now_v7());
+    if endpoint_is_live(endpoint) {
+        create_table(&client, &table).await.expect("creating a test table");
+    }
+    DynamoStore::new(client, table)
+}
+
+fn endpoint_is_live(endpoint: &str) -> bool {
+    !endpoint.ends_with(":1")
+}
+
+/// Runs each named `async fn(store)` case on both adapters.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[tokio::test]
+            async fn memory() {
+                super::$case(estate::store::MemoryStore::new()).await;
+            }
+
+            #[tokio::test]
+            async fn dynamodb() {
+                if let Some(store) = $crate::support::dynamo_store().await {
+                    super::$case(store).await;
+                }
+            }
+        }
+    )*};
+}
+
+pub fn test_policy() -> TokenPolicy {
+    TokenPolicy { issuer: DEFAULT_ISSUER.into(), audience: DEFAULT_AUDIENCE.into() }
+}
+
+/// The whole API as the local server serves it, called in process.
+pub struct TestApp {
+    router: Router,
+    pub issuer: Arc<TokenIssuer>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default()
+    }
+
+    /// Asserts an RFC 9457 problem with this status, and returns it.
+    pub fn problem(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status, body: {}", self.body);
+        assert_eq!(self.header("content-type"), "application/problem+json");
+        assert_eq!(self.body["status"], status);
+        for member in ["type", "title", "detail"] {
+            assert!(self.body[member].is_string(), "problem without {member}: {}", self.body);
+        }
+        &self.body
+    }
+
+    /// The fields named by a 422 problem.
+    pub fn invalid_fields(&self) -> Vec<String> {
+        self.problem(422)["errors"]
+            .as_array()
+            .expect("a 422 lists its errors")
+            .iter()
+            .map(|error| error["field"].as_str().expect("each error names its field").to_owned())
+            .collect()
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl TestApp {
+    pub fn new<S: Store>(store: S) -> Self {
+        let (issuer, verifier) = ephemeral_keys(test_policy(), 3600);
+        let issuer = Arc::new(issuer);
+        Self { router: estate::entrypoints::api(store, issuer.clone(), Arc::new(verifier)), issuer }
+    }
+
+    pub fn memory() -> Self {
+        Self::new(MemoryStore::new())
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.expect("the router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("a readable body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply { status, headers, body }
+    }
+
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = Request::builder().method(Method::from_bytes(method.as_bytes()).unwrap()).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(body) => request.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        };
+        self.send(request.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call("GET", path, token, None).await
+    }
+
+    /// Registers a user with `email` and returns their id and a token.
+    pub async fn register(&self, email: &str) -> (String, String) {
+        let reply = self.call("POST", "/users", None, Some(registration(email))).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        let id = reply.body["id"].as_str().unwrap().to_owned();
+        (id, self.sign_in(email, PASSWORD).await)
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let body = serde_json::json!({ "email": email, "password": password });
+        let reply = self.call("POST", "/auth/token", None, Some(body)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+pub fn registration(email: &str) -> Value {
+    serde_json::json!({
+        "email": email,
+        "password": PASSWORD,
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "birth_date": "1990-12-10",
+    })
+}
