@@ -1,0 +1,7 @@
+//! Who the caller is: password hashing for sign-in, and the Ed25519 tokens
+//! that prove identity afterwards.
+
+pub mod passwords;
+pub mod tokens;
+
+pub use tokens::{Claims, KeyError, TokenIssuer, TokenPolicy, TokenVerifier, ephemeral_keys};

@@ -1,0 +1,76 @@
+//! argon2id hashing, always on the blocking pool: a hash takes tens of
+//! milliseconds of CPU and must not stall the async executor.
+
+use crate::domain::{Password, PasswordHash};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::LazyLock;
+
+/// OWASP's first recommended argon2id configuration: 19 MiB, 2 passes, 1 lane.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Verified in place of a real hash when an email is unknown, so that an
+/// unknown email costs as much time as a wrong password.
+static DUMMY_HASH: LazyLock<PasswordHash> = LazyLock::new(|| {
+    let password = Password::parse("not-a-real-password".into()).expect("valid dummy password");
+    hash_now(&password).expect("hashing the dummy password")
+});
+
+fn hash_now(password: &Password) -> Result<PasswordHash, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map(|hash| PasswordHash::from_phc(hash.to_string()))
+        .map_err(|e| format!("hashing a password: {e}"))
+}
+
+/// Computes the dummy hash ahead of the first sign-in, which would otherwise
+/// pay for it and so be measurably slower.
+pub fn warm_up() {
+    LazyLock::force(&DUMMY_HASH);
+}
+
+pub async fn hash(password: Password) -> Result<PasswordHash, String> {
+    tokio::task::spawn_blocking(move || hash_now(&password))
+        .await
+        .map_err(|e| format!("password hashing task failed: {e}"))?
+}
+
+/// Checks `password` against `hash`, or against the dummy hash when there is
+/// none, so both outcomes take the same time. Only a real match is `true`.
+pub async fn verify(password: Password, hash: Option<PasswordHash>) -> Result<bool, String> {
+    let known = hash.is_some();
+    tokio::task::spawn_blocking(move || {
+        let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
+        let parsed = argon2::PasswordHash::new(hash.as_phc()).map_err(|e| format!("stored hash unreadable: {e}"))?;
+        let matches = argon2().verify_password(password.expose().as_bytes(), &parsed).is_ok();
+        Ok(known && matches)
+    })
+    .await
+    .map_err(|e| format!("password verification task failed: {e}"))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn password(text: &str) -> Password {
+        Password::parse(text.into()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_own_password_only() {
+        let hash = hash(password("correct horse battery")).await.unwrap();
+        assert!(hash.as_phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify(password("correct horse battery"), Some(hash.clone())).await.unwrap());
+        assert!(!verify(password("wrong horse battery"), Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn the_dummy_hash_never_matches() {
+        assert!(!verify(password("not-a-real-password"), None).await.unwrap());
+    }
+}
