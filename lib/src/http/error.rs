@@ -1,0 +1,158 @@
+//! The one error type of the HTTP layer, and the one place where errors
+//! become RFC 9457 `application/problem+json` responses.
+
+use crate::store::StoreError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A rule broken by one field of the request body or query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: the body is not JSON, or a query parameter cannot be read.
+    BadRequest(String),
+    /// 401: no caller, or a token that is forged, expired or not for us.
+    Unauthorized(String),
+    /// 403: the caller is known but may not do this.
+    Forbidden(String),
+    /// 404, also for routes that do not exist.
+    NotFound(String),
+    /// 405: the path exists, the method does not.
+    MethodNotAllowed,
+    /// 409: the request clashes with the current state.
+    Conflict(String),
+    /// 412: an `If-Match` precondition no longer holds.
+    PreconditionFailed(String),
+    /// 413: the body is larger than we accept.
+    PayloadTooLarge(usize),
+    /// 415: the body is not JSON.
+    UnsupportedMediaType,
+    /// 422: well-formed JSON that breaks the rules, field by field.
+    Validation(Vec<FieldError>),
+    /// 500: our fault. The detail goes to the log, never to the client.
+    Internal(String),
+    /// 503: a dependency is overloaded or unreachable; retrying may work.
+    Unavailable(String),
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The `detail` shown to the client: internals are replaced by a fixed text.
+    fn detail(&self) -> String {
+        match self {
+            Self::BadRequest(detail)
+            | Self::Unauthorized(detail)
+            | Self::Forbidden(detail)
+            | Self::NotFound(detail)
+            | Self::Conflict(detail)
+            | Self::PreconditionFailed(detail) => detail.clone(),
+            Self::MethodNotAllowed => "This method is not allowed on this resource.".into(),
+            Self::PayloadTooLarge(limit) => format!("The request body must not exceed {limit} bytes."),
+            Self::UnsupportedMediaType => {
+                "The request body must be JSON, sent with Content-Type: application/json.".into()
+            }
+            Self::Validation(_) => "The request contains invalid fields.".into(),
+            Self::Internal(_) => "An unexpected error occurred. It has been logged; please retry later.".into(),
+            Self::Unavailable(_) => "The service is temporarily unavailable; please retry shortly.".into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    /// Always `about:blank`: the status code and `title` say what happened,
+    /// as RFC 9457 intends when no finer problem type is defined.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            Self::Internal(cause) => tracing::error!(cause = %cause, "request failed"),
+            Self::Unavailable(cause) => tracing::warn!(cause = %cause, "dependency unavailable"),
+            _ => {}
+        }
+        let status = self.status();
+        let title = status.canonical_reason().unwrap_or("Error");
+        let problem = Problem {
+            kind: "about:blank",
+            title,
+            status: status.as_u16(),
+            detail: self.detail(),
+            errors: match &self {
+                Self::Validation(errors) => Some(errors),
+                _ => None,
+            },
+        };
+        let body = serde_json::to_vec(&problem).expect("a problem always serializes");
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        match self {
+            Self::Unauthorized(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::Unavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// The default reading of a store answer; handlers override it where the
+/// same store answer means something more precise for their route.
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::NotFound("The resource does not exist.".into()),
+            StoreError::EmailTaken => Self::Conflict("An account with this email address already exists.".into()),
+            StoreError::Stale => Self::PreconditionFailed("The resource changed since it was read.".into()),
+            StoreError::Unavailable(cause) => Self::Unavailable(cause),
+            StoreError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,103 @@
+//! The HTTP layer: one router per route group, and the shared finishing
+//! (fallbacks, panic guard, request span) that every deployment applies.
+//! The Lambda functions, the local server and `cargo lambda watch` all serve
+//! routers built here, so no route exists twice.
+
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod users;
+
+use crate::auth::{TokenIssuer, TokenVerifier};
+use axum::Router;
+use axum::extract::{FromRef, Request};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use error::ApiError;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tracing::Instrument;
+
+/// What every route group's handlers share.
+#[derive(Clone)]
+pub struct AppState<S> {
+    pub store: S,
+    pub verifier: Arc<TokenVerifier>,
+}
+
+impl<S> FromRef<AppState<S>> for Arc<TokenVerifier> {
+    fn from_ref(state: &AppState<S>) -> Self {
+        state.verifier.clone()
+    }
+}
+
+/// The users group also signs tokens: it alone holds the private key.
+#[derive(Clone)]
+pub struct UsersState<S> {
+    pub app: AppState<S>,
+    pub issuer: Arc<TokenIssuer>,
+}
+
+impl<S> FromRef<UsersState<S>> for Arc<TokenVerifier> {
+    fn from_ref(state: &UsersState<S>) -> Self {
+        state.app.verifier.clone()
+    }
+}
+
+/// Adds what every deployed router needs around its routes: problem+json
+/// for unknown routes and methods, a panic guard, and a request span that
+/// puts the request id on every log line.
+pub fn finish(routes: Router) -> Router {
+    routes
+        .fallback(|| async { ApiError::NotFound("No resource exists at this path.".into()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(CatchPanicLayer::custom(|_panic| {
+            // The panic message itself went to stderr through the panic hook.
+            ApiError::Internal("a handler panicked".into()).into_response()
+        }))
+        .layer(middleware::from_fn(request_span))
+}
+
+async fn request_span(request: Request, next: Next) -> Response {
+    let request_id = request_id(&request);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    );
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let status = response.status();
+    span.in_scope(|| {
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(status = status.as_u16(), elapsed_ms, "request answered");
+        } else {
+            tracing::info!(status = status.as_u16(), elapsed_ms, "request answered");
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// API Gateway's request id (the one in its access logs) when there is one,
+/// else Lambda's, else a fresh one for the local server.
+fn request_id(request: &Request) -> String {
+    use lambda_http::request::RequestContext;
+    let gateway = match request.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+        _ => None,
+    };
+    gateway
+        .or_else(|| request.extensions().get::<lambda_http::Context>().map(|context| context.request_id.clone()))
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// `GET /health`: the process is up and serving.
+pub async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}

@@ -1,0 +1,234 @@
+//! The users route group: registration, sign-in, and a user's own account.
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{Caller, JsonBody, PathParams, at, present};
+use super::{UsersState, health};
+use crate::auth::passwords;
+use crate::domain::{BirthDate, Email, Password, PersonName, ProfileChanges, Timestamp, User, UserId};
+use crate::store::{Store, StoreError};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+pub fn router<S: Store>(state: UsersState<S>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/users", post(register::<S>))
+        .route("/auth/token", post(issue_token::<S>))
+        .route("/users/me", get(show_me::<S>).patch(update_me::<S>).delete(delete_me::<S>))
+        .route("/users/me/password", put(change_password::<S>))
+        .route("/users/{id}", get(show_profile::<S>))
+        .with_state(state)
+}
+
+/// A user as they see themselves.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: UserId,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<User> for UserView {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id,
+            email: user.email.into(),
+            first_name: user.first_name.into(),
+            last_name: user.last_name.into(),
+            birth_date: user.birth_date.to_string(),
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+        }
+    }
+}
+
+/// A user as anyone may see them, for instance as a property's owner.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PublicProfile {
+    pub id: UserId,
+    pub first_name: String,
+    pub last_name: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Registration {
+    email: String,
+    password: String,
+    first_name: String,
+    last_name: String,
+    birth_date: String,
+}
+
+async fn register<S: Store>(
+    State(state): State<UsersState<S>>,
+    JsonBody(body): JsonBody<Registration>,
+) -> ApiResult<Response> {
+    let fields = (
+        Email::parse(&body.email).map_err(at("email")),
+        Password::parse(body.password).map_err(at("password")),
+        PersonName::parse(&body.first_name).map_err(at("first_name")),
+        PersonName::parse(&body.last_name).map_err(at("last_name")),
+        BirthDate::parse(&body.birth_date).map_err(at("birth_date")),
+    );
+    let (email, password, first_name, last_name, birth_date) = match fields {
+        (Ok(a), Ok(b), Ok(c), Ok(d), Ok(e)) => (a, b, c, d, e),
+        (a, b, c, d, e) => {
+            let errors = [a.err(), b.err(), c.err(), d.err(), e.err()];
+            return Err(ApiError::Validation(errors.into_iter().flatten().collect()));
+        }
+    };
+    let password_hash = passwords::hash(password).await.map_err(ApiError::Internal)?;
+    let now = Timestamp::now();
+    let user =
+        User { id: UserId::generate(), email, first_name, last_name, birth_date, created_at: now, updated_at: now };
+    state.app.store.create_user(&user, &password_hash).await?;
+    let location = HeaderValue::from_str(&format!("/users/{}", user.id)).expect("an id is a valid header");
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(UserView::from(user))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    email: String,
+    password: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: i64,
+}
+
+async fn issue_token<S: Store>(
+    State(state): State<UsersState<S>>,
+    JsonBody(body): JsonBody<SignIn>,
+) -> ApiResult<Response> {
+    let refused = || ApiError::Unauthorized("The email or password is incorrect.".into());
+    // A malformed password cannot belong to anyone: refuse it like a wrong one.
+    let Ok(password) = Password::parse(body.password) else {
+        return Err(refused());
+    };
+    let credentials = match Email::parse(&body.email) {
+        Ok(email) => state.app.store.find_credentials(&email).await?,
+        Err(_) => None,
+    };
+    let user_id = credentials.as_ref().map(|found| found.user_id);
+    // An unknown email is checked against a dummy hash: same time, same answer.
+    let matches =
+        passwords::verify(password, credentials.map(|found| found.password_hash)).await.map_err(ApiError::Internal)?;
+    let user_id = user_id.filter(|_| matches).ok_or_else(refused)?;
+    let token = state.issuer.issue(user_id, Timestamp::now()).map_err(ApiError::Internal)?;
+    let body =
+        TokenResponse { access_token: token, token_type: "Bearer".into(), expires_in: state.issuer.lifetime_seconds() };
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+}
+
+async fn show_profile<S: Store>(
+    State(state): State<UsersState<S>>,
+    params: PathParams,
+) -> ApiResult<Json<PublicProfile>> {
+    let id = params.id("id", UserId::parse, "user")?;
+    let user =
+        state.app.store.get_user(id).await?.ok_or_else(|| ApiError::NotFound("No user exists with this id.".into()))?;
+    Ok(Json(PublicProfile {
+        id: user.id,
+        first_name: user.first_name.into(),
+        last_name: user.last_name.into(),
+        created_at: user.created_at,
+    }))
+}
+
+/// A valid token whose user has since been deleted no longer identifies anyone.
+fn account_gone() -> ApiError {
+    ApiError::Unauthorized("The account of this access token no longer exists.".into())
+}
+
+async fn show_me<S: Store>(State(state): State<UsersState<S>>, Caller(me): Caller) -> ApiResult<Json<UserView>> {
+    let user = state.app.store.get_user(me).await?.ok_or_else(account_gone)?;
+    Ok(Json(user.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfilePatch {
+    #[serde(default, deserialize_with = "present")]
+    first_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    last_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    birth_date: Option<String>,
+}
+
+async fn update_me<S: Store>(
+    State(state): State<UsersState<S>>,
+    Caller(me): Caller,
+    JsonBody(body): JsonBody<ProfilePatch>,
+) -> ApiResult<Json<UserView>> {
+    let fields = (
+        body.first_name.map(|name| PersonName::parse(&name)).transpose().map_err(at("first_name")),
+        body.last_name.map(|name| PersonName::parse(&name)).transpose().map_err(at("last_name")),
+        body.birth_date.map(|date| BirthDate::parse(&date)).transpose().map_err(at("birth_date")),
+    );
+    let (first_name, last_name, birth_date) = match fields {
+        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+        (a, b, c) => return Err(ApiError::Validation([a.err(), b.err(), c.err()].into_iter().flatten().collect())),
+    };
+    let changes = ProfileChanges { first_name, last_name, birth_date };
+    match state.app.store.update_profile(me, &changes, Timestamp::now()).await {
+        Ok(user) => Ok(Json(user.into())),
+        Err(StoreError::NotFound) => Err(account_gone()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password<S: Store>(
+    State(state): State<UsersState<S>>,
+    Caller(me): Caller,
+    JsonBody(body): JsonBody<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    let new_password =
+        Password::parse(body.new_password).map_err(|invalid| ApiError::invalid("new_password", invalid.0))?;
+    let wrong_password = || ApiError::Forbidden("The current password is incorrect.".into());
+    let Ok(current_password) = Password::parse(body.current_password) else {
+        return Err(wrong_password());
+    };
+    let current_hash = state.app.store.get_password_hash(me).await?.ok_or_else(account_gone)?;
+    if !passwords::verify(current_password, Some(current_hash.clone())).await.map_err(ApiError::Internal)? {
+        return Err(wrong_password());
+    }
+    let new_hash = passwords::hash(new_password).await.map_err(ApiError::Internal)?;
+    match state.app.store.replace_password_hash(me, &current_hash, &new_hash, Timestamp::now()).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(StoreError::NotFound) => Err(account_gone()),
+        Err(StoreError::Stale) => {
+            Err(ApiError::Conflict("The password was changed by another request; sign in again.".into()))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn delete_me<S: Store>(State(state): State<UsersState<S>>, Caller(me): Caller) -> ApiResult<StatusCode> {
+    match state.app.store.delete_user(me).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(StoreError::NotFound) => Err(account_gone()),
+        Err(other) => Err(other.into()),
+    }
+}
