@@ -1,0 +1,92 @@
+//! Configuration from the environment, read once at start-up. A missing or
+//! malformed setting stops the process with a message that names it.
+
+use crate::auth::{KeyError, TokenIssuer, TokenPolicy, TokenVerifier};
+
+pub const DEFAULT_ISSUER: &str = "real-estate-api";
+pub const DEFAULT_AUDIENCE: &str = "real-estate-api";
+pub const DEFAULT_TOKEN_LIFETIME_SECONDS: i64 = 3600;
+
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl From<KeyError> for ConfigError {
+    fn from(error: KeyError) -> Self {
+        Self(error.0)
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+pub fn required(name: &str) -> Result<String, ConfigError> {
+    var(name).ok_or_else(|| ConfigError(format!("the environment variable {name} must be set")))
+}
+
+/// `TABLE_NAME`: the DynamoDB table of the deployment.
+pub fn table_name() -> Result<String, ConfigError> {
+    required("TABLE_NAME")
+}
+
+/// `JWT_ISSUER` and `JWT_AUDIENCE`, with defaults shared by issuer and verifiers.
+pub fn token_policy() -> TokenPolicy {
+    TokenPolicy {
+        issuer: var("JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.into()),
+        audience: var("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.into()),
+    }
+}
+
+/// `JWT_TTL_SECONDS`: how long an access token lives (default one hour).
+pub fn token_lifetime_seconds() -> Result<i64, ConfigError> {
+    match var("JWT_TTL_SECONDS") {
+        None => Ok(DEFAULT_TOKEN_LIFETIME_SECONDS),
+        Some(raw) => raw.parse::<i64>().ok().filter(|seconds| (60..=86_400).contains(seconds)).ok_or_else(|| {
+            ConfigError(format!("JWT_TTL_SECONDS must be a number of seconds from 60 to 86400, not {raw:?}"))
+        }),
+    }
+}
+
+/// `JWT_PUBLIC_KEY_PEM`: the Ed25519 public key every verifier holds.
+pub fn token_verifier() -> Result<TokenVerifier, ConfigError> {
+    Ok(TokenVerifier::from_pem(&required("JWT_PUBLIC_KEY_PEM")?, &token_policy())?)
+}
+
+/// Whether a signing key is configured at all (the local server generates
+/// one when it is not).
+pub fn signing_key_configured() -> bool {
+    var("JWT_PRIVATE_KEY_PEM").is_some() || var("JWT_PRIVATE_KEY_SECRET_ARN").is_some()
+}
+
+/// The private key, from `JWT_PRIVATE_KEY_SECRET_ARN` (a Secrets Manager
+/// secret, read once per cold start: the deployed way) or from
+/// `JWT_PRIVATE_KEY_PEM` (for development).
+pub async fn token_issuer() -> Result<TokenIssuer, ConfigError> {
+    let pem = match var("JWT_PRIVATE_KEY_SECRET_ARN") {
+        Some(arn) => read_secret(&arn).await?,
+        None => required("JWT_PRIVATE_KEY_PEM").map_err(|_| {
+            ConfigError("set JWT_PRIVATE_KEY_SECRET_ARN (or JWT_PRIVATE_KEY_PEM in development)".into())
+        })?,
+    };
+    Ok(TokenIssuer::from_pem(&pem, token_policy(), token_lifetime_seconds()?)?)
+}
+
+async fn read_secret(arn: &str) -> Result<String, ConfigError> {
+    let config = aws_config::load_from_env().await;
+    let client = aws_sdk_secretsmanager::Client::new(&config);
+    let output = client.get_secret_value().secret_id(arn).send().await.map_err(|e| {
+        ConfigError(format!(
+            "reading the JWT private key secret {arn}: {}",
+            aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
+        ))
+    })?;
+    output.secret_string.ok_or_else(|| ConfigError(format!("the secret {arn} holds no SecretString")))
+}

@@ -1,0 +1,18 @@
+//! Logging set-up. On Lambda, logs are JSON lines (the functions' log
+//! format is JSON); on a developer's machine they are readable text.
+//! Neither ever receives a password, a hash or a token: nothing logs them.
+
+use tracing_subscriber::EnvFilter;
+
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let on_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let result = if on_lambda {
+        builder.json().with_current_span(true).with_span_list(false).try_init()
+    } else {
+        builder.with_target(false).try_init()
+    };
+    // Only fails when a subscriber is already installed, as in tests.
+    let _ = result;
+}
