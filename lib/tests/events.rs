@@ -1,0 +1,122 @@
+//! Replays every sample event in `events/` through its function's handler,
+//! so the files that `cargo lambda invoke --data-file` and
+//! `sam local invoke -e` use cannot rot.
+
+mod support;
+
+use estate::auth::{ephemeral_keys, passwords};
+use estate::authorizer::{AuthorizerRequest, authorize};
+use estate::domain::{BirthDate, Email, Password, PersonName, Timestamp, User, UserId};
+use estate::http::routes::{Function, ROUTES};
+use estate::http::{AppState, UsersState, finish};
+use estate::store::{MemoryStore, UserStore};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// The user whose id the events' authorizer context carries.
+const DEMO_USER: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+const DEMO_PASSWORD: &str = "demo password 1";
+
+/// Each HTTP event and the status its replay must answer.
+const EXPECTED: &[(&str, u16)] = &[
+    ("users/health.json", 200),
+    ("users/register.json", 201),
+    ("users/sign-in.json", 200),
+    ("users/get-profile.json", 200),
+    ("users/get-me.json", 200),
+    ("users/patch-me.json", 200),
+    ("users/change-password.json", 204),
+    ("users/delete-me.json", 204),
+];
+
+fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+fn event_files(function: &str) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(events_dir().join(function))
+        .unwrap_or_else(|e| panic!("events/{function}: {e}"))
+        .map(|entry| format!("{function}/{}", entry.unwrap().file_name().to_string_lossy()))
+        .collect();
+    files.sort();
+    files
+}
+
+async fn seeded_store() -> MemoryStore {
+    let store = MemoryStore::new();
+    let now = Timestamp::now();
+    let demo = User {
+        id: UserId::parse(DEMO_USER).unwrap(),
+        email: Email::parse("demo@example.com").unwrap(),
+        first_name: PersonName::parse("Marie").unwrap(),
+        last_name: PersonName::parse("Curie").unwrap(),
+        birth_date: BirthDate::parse("1967-11-07").unwrap(),
+        created_at: now,
+        updated_at: now,
+    };
+    let hash = passwords::hash(Password::parse(DEMO_PASSWORD.into()).unwrap()).await.unwrap();
+    store.create_user(&demo, &hash).await.unwrap();
+    store
+}
+
+fn route_of(event: &serde_json::Value) -> &estate::http::routes::Route {
+    let key = event["routeKey"].as_str().expect("an event has a routeKey");
+    ROUTES
+        .iter()
+        .find(|route| format!("{} {}", route.method, route.path) == key)
+        .unwrap_or_else(|| panic!("{key} is not in the route table"))
+}
+
+#[tokio::test]
+async fn every_http_event_replays_with_its_expected_status() {
+    let files = event_files("users");
+    let mut listed: Vec<String> = EXPECTED.iter().map(|(file, _)| file.to_string()).collect();
+    listed.sort();
+    assert_eq!(files, listed, "every event file needs an expected status here, and vice versa");
+
+    for (file, expected) in EXPECTED {
+        let text = std::fs::read_to_string(events_dir().join(file)).unwrap();
+        let event: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let route = route_of(&event);
+        assert_eq!(Some(route.function.name()), file.split('/').next(), "{file} is filed under the wrong function");
+
+        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let (issuer, verifier) = ephemeral_keys(support::test_policy(), 3600);
+        let app = AppState { store: seeded_store().await, verifier: Arc::new(verifier) };
+        let router = match route.function {
+            Function::Users => finish(estate::http::users::router(UsersState { app, issuer: Arc::new(issuer) })),
+            other => panic!("no router for {other:?} yet"),
+        };
+        let response = router.oneshot(request.map(axum::body::Body::new)).await.unwrap();
+        assert_eq!(response.status().as_u16(), *expected, "{file}");
+    }
+}
+
+#[tokio::test]
+async fn every_route_of_a_function_has_an_event() {
+    for route in ROUTES.iter().filter(|route| route.function == Function::Users) {
+        let key = format!("{} {}", route.method, route.path);
+        let covered = event_files(route.function.name()).iter().any(|file| {
+            let event: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(events_dir().join(file)).unwrap()).unwrap();
+            event["routeKey"] == key.as_str()
+        });
+        assert!(covered, "no sample event for {key}");
+    }
+}
+
+#[tokio::test]
+async fn the_authorizer_event_is_denied_as_is_and_allowed_with_a_real_token() {
+    let text = std::fs::read_to_string(events_dir().join("authorizer/request.json")).unwrap();
+    let (issuer, verifier) = ephemeral_keys(support::test_policy(), 3600);
+    let event: AuthorizerRequest = serde_json::from_str(&text).unwrap();
+    assert!(!authorize(&verifier, &event).is_authorized);
+
+    let token = issuer.issue(UserId::parse(DEMO_USER).unwrap(), Timestamp::now()).unwrap();
+    let with_token = text.replace("<paste an access token from POST /auth/token>", &token);
+    let event: AuthorizerRequest = serde_json::from_str(&with_token).unwrap();
+    let answer = authorize(&verifier, &event);
+    assert!(answer.is_authorized);
+    assert_eq!(answer.context["sub"], DEMO_USER);
+}
