@@ -3,19 +3,29 @@
 //! Every constructor is a `parse` that either returns a valid value or says
 //! why the input is not one: past the HTTP edge nothing is ever re-checked.
 
+mod area;
 mod birth_date;
+mod city;
 mod email;
 mod ids;
 mod password;
 mod person_name;
+mod property;
+mod room;
 mod timestamp;
 mod user;
 
+pub use area::Area;
 pub use birth_date::BirthDate;
+pub use city::{City, city_key};
 pub use email::Email;
 pub use ids::{PropertyId, RoomId, UserId};
 pub use password::{Password, PasswordHash};
 pub use person_name::PersonName;
+pub use property::{
+    Description, MAX_ROOMS, Property, PropertyChanges, PropertyDescription, PropertyName, PropertyType,
+};
+pub use room::{Features, Floor, Room, RoomChanges, RoomDescription, RoomKind, RoomName};
 pub use timestamp::Timestamp;
 pub use user::{ProfileChanges, User};
 

@@ -1,0 +1,209 @@
+use super::{Area, Description, Invalid, PropertyId, RoomId, Timestamp, bounded_text};
+use serde::{Deserialize, Serialize};
+
+/// A room's name: 1 to 100 characters once trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomName(String);
+
+impl RoomName {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded_text(raw, 1, 100).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+pub type RoomDescription = Description<2000>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    Bedroom,
+    LivingRoom,
+    DiningRoom,
+    Kitchen,
+    Bathroom,
+    Toilet,
+    Office,
+    Laundry,
+    Storage,
+    Garage,
+    Cellar,
+    Attic,
+    Balcony,
+    Terrace,
+    Other,
+}
+
+impl RoomKind {
+    pub const ALL: [RoomKind; 15] = [
+        Self::Bedroom,
+        Self::LivingRoom,
+        Self::DiningRoom,
+        Self::Kitchen,
+        Self::Bathroom,
+        Self::Toilet,
+        Self::Office,
+        Self::Laundry,
+        Self::Storage,
+        Self::Garage,
+        Self::Cellar,
+        Self::Attic,
+        Self::Balcony,
+        Self::Terrace,
+        Self::Other,
+    ];
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL.into_iter().find(|kind| kind.code() == raw).ok_or_else(|| {
+            let codes: Vec<&str> = Self::ALL.iter().map(|kind| kind.code()).collect();
+            Invalid(format!("must be one of: {}", codes.join(", ")))
+        })
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Bedroom => "bedroom",
+            Self::LivingRoom => "living_room",
+            Self::DiningRoom => "dining_room",
+            Self::Kitchen => "kitchen",
+            Self::Bathroom => "bathroom",
+            Self::Toilet => "toilet",
+            Self::Office => "office",
+            Self::Laundry => "laundry",
+            Self::Storage => "storage",
+            Self::Garage => "garage",
+            Self::Cellar => "cellar",
+            Self::Attic => "attic",
+            Self::Balcony => "balcony",
+            Self::Terrace => "terrace",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// The storey a room is on: −5 (deep basement) to 200.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Floor(i16);
+
+impl Floor {
+    pub fn parse(level: i64) -> Result<Self, Invalid> {
+        if (-5..=200).contains(&level) {
+            Ok(Self(level as i16))
+        } else {
+            Err(Invalid::new("must be a whole number from -5 to 200"))
+        }
+    }
+
+    pub fn level(self) -> i16 {
+        self.0
+    }
+}
+
+/// Up to 20 distinct tags such as "fireplace" or "south-facing", each 1 to
+/// 50 characters; distinct regardless of letter case.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Features(Vec<String>);
+
+impl Features {
+    pub const MAX: usize = 20;
+
+    pub fn parse(raw: &[String]) -> Result<Self, Invalid> {
+        if raw.len() > Self::MAX {
+            return Err(Invalid(format!("must hold at most {} features", Self::MAX)));
+        }
+        let mut tags: Vec<String> = Vec::with_capacity(raw.len());
+        for (index, tag) in raw.iter().enumerate() {
+            let tag = bounded_text(tag, 1, 50).map_err(|invalid| Invalid(format!("item {index} {invalid}")))?;
+            if tags.iter().any(|seen| seen.to_lowercase() == tag.to_lowercase()) {
+                return Err(Invalid(format!("must not repeat a feature: {tag:?} appears twice")));
+            }
+            tags.push(tag);
+        }
+        Ok(Self(tags))
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Room {
+    pub id: RoomId,
+    pub property_id: PropertyId,
+    pub name: RoomName,
+    pub kind: RoomKind,
+    pub area: Area,
+    pub floor: Option<Floor>,
+    pub description: Option<RoomDescription>,
+    pub features: Features,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// The fields of a room its owner may change. The outer `None` leaves a
+/// field as it is; `Some(None)` clears an optional one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoomChanges {
+    pub name: Option<RoomName>,
+    pub kind: Option<RoomKind>,
+    pub area: Option<Area>,
+    pub floor: Option<Option<Floor>>,
+    pub description: Option<Option<RoomDescription>>,
+    pub features: Option<Features>,
+}
+
+impl RoomChanges {
+    pub fn apply_to(&self, room: &mut Room, now: Timestamp) {
+        if let Some(name) = &self.name {
+            room.name = name.clone();
+        }
+        if let Some(kind) = self.kind {
+            room.kind = kind;
+        }
+        if let Some(area) = self.area {
+            room.area = area;
+        }
+        if let Some(floor) = self.floor {
+            room.floor = floor;
+        }
+        if let Some(description) = &self.description {
+            room.description = description.clone();
+        }
+        if let Some(features) = &self.features {
+            room.features = features.clone();
+        }
+        room.updated_at = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_are_bounded_and_distinct() {
+        let tags = |list: &[&str]| list.iter().map(|tag| tag.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            Features::parse(&tags(&[" fireplace ", "south-facing"])).unwrap().as_slice(),
+            ["fireplace", "south-facing"]
+        );
+        assert!(Features::parse(&tags(&["Fireplace", "fireplace"])).is_err());
+        assert!(Features::parse(&tags(&[""])).is_err());
+        assert!(Features::parse(&tags(&[&"x".repeat(51)])).is_err());
+        let many: Vec<String> = (0..21).map(|i| format!("tag {i}")).collect();
+        assert!(Features::parse(&many).is_err());
+        assert!(Features::parse(&many[..20]).is_ok());
+    }
+
+    #[test]
+    fn floors_and_kinds_are_closed_sets() {
+        assert!(Floor::parse(-5).is_ok() && Floor::parse(200).is_ok());
+        assert!(Floor::parse(-6).is_err() && Floor::parse(201).is_err());
+        assert_eq!(RoomKind::parse("living_room").unwrap(), RoomKind::LivingRoom);
+        assert!(RoomKind::parse("Living Room").is_err());
+    }
+}
