@@ -2,8 +2,12 @@
 
 mod support;
 
-use estate::domain::{BirthDate, Email, PasswordHash, PersonName, ProfileChanges, Timestamp, User, UserId};
-use estate::store::{Store, StoreError};
+use estate::domain::{
+    Area, BirthDate, City, Email, Features, MAX_ROOMS, PasswordHash, PersonName, ProfileChanges, Property,
+    PropertyChanges, PropertyDescription, PropertyId, PropertyName, PropertyType, Room, RoomChanges, RoomId, RoomKind,
+    RoomName, Timestamp, User, UserId,
+};
+use estate::store::{Listing, PageRequest, Store, StoreError};
 
 fn user(email: &str) -> User {
     let now = Timestamp::now();
@@ -29,6 +33,13 @@ on_both_stores!(
     updates_only_the_given_profile_fields,
     password_hash_changes_only_from_the_current_one,
     deleting_a_user_releases_their_email,
+    a_property_needs_an_existing_owner,
+    only_the_owner_writes_a_property_or_its_rooms,
+    room_writes_keep_the_derived_totals,
+    the_room_limit_holds,
+    stale_versions_are_refused,
+    listings_page_through_partitions_and_filters,
+    deleting_a_user_deletes_their_properties,
 );
 
 async fn creates_and_reads_users(store: impl Store) {
@@ -105,4 +116,170 @@ async fn deleting_a_user_releases_their_email(store: impl Store) {
     assert_eq!(store.delete_user(ada.id).await, Err(StoreError::NotFound));
     let successor = user("LEAVING@example.com");
     store.create_user(&successor, &hash("b")).await.unwrap();
+}
+
+async fn owner(store: &impl Store, email: &str) -> UserId {
+    let owner = user(email);
+    store.create_user(&owner, &hash("x")).await.unwrap();
+    owner.id
+}
+
+fn property(owner: UserId, city: &str, kind: PropertyType) -> Property {
+    let now = Timestamp::now();
+    Property {
+        id: PropertyId::generate(),
+        owner_id: owner,
+        name: PropertyName::parse("Home").unwrap(),
+        description: PropertyDescription::parse("").unwrap(),
+        property_type: kind,
+        city: City::parse(city).unwrap(),
+        room_count: 0,
+        total_area: Area::default(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
+}
+
+fn room(property: PropertyId, hundredths: u64) -> Room {
+    let now = Timestamp::now();
+    Room {
+        id: RoomId::generate(),
+        property_id: property,
+        name: RoomName::parse("Room").unwrap(),
+        kind: RoomKind::Bedroom,
+        area: Area::from_hundredths(hundredths),
+        floor: None,
+        description: None,
+        features: Features::default(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+async fn a_property_needs_an_existing_owner(store: impl Store) {
+    let home = property(UserId::generate(), "Paris", PropertyType::House);
+    let rooms = [room(home.id, 100)];
+    assert_eq!(store.create_property(&home, &rooms).await, Err(StoreError::NotFound));
+    assert_eq!(store.get_property(home.id).await.unwrap(), None);
+    assert_eq!(store.get_room(home.id, rooms[0].id).await.unwrap(), None);
+}
+
+async fn only_the_owner_writes_a_property_or_its_rooms(store: impl Store) {
+    let owner_id = owner(&store, "own@example.com").await;
+    let stranger = owner(&store, "stranger@example.com").await;
+    let home = property(owner_id, "Paris", PropertyType::House);
+    let first = room(home.id, 100);
+    store.create_property(&home, std::slice::from_ref(&first)).await.unwrap();
+    let before = store.get_property(home.id).await.unwrap();
+    let now = Timestamp::now();
+    let rename = PropertyChanges { name: Some(PropertyName::parse("Mine").unwrap()), ..Default::default() };
+    assert_eq!(store.update_property(home.id, stranger, &rename, None, now).await, Err(StoreError::NotOwner));
+    assert_eq!(store.delete_property(home.id, stranger).await, Err(StoreError::NotOwner));
+    assert_eq!(store.add_room(stranger, &room(home.id, 5), now).await, Err(StoreError::NotOwner));
+    let resize = RoomChanges { area: Some(Area::from_hundredths(1)), ..Default::default() };
+    assert_eq!(store.update_room(home.id, first.id, stranger, &resize, now).await, Err(StoreError::NotOwner));
+    assert_eq!(store.delete_room(home.id, first.id, stranger, now).await, Err(StoreError::NotOwner));
+    assert_eq!(store.get_property(home.id).await.unwrap(), before);
+
+    let missing = PropertyId::generate();
+    assert_eq!(store.update_property(missing, owner_id, &rename, None, now).await, Err(StoreError::NotFound));
+    assert_eq!(store.delete_property(missing, owner_id).await, Err(StoreError::NotFound));
+    assert_eq!(store.add_room(owner_id, &room(missing, 5), now).await, Err(StoreError::NotFound));
+    assert_eq!(store.delete_room(home.id, RoomId::generate(), owner_id, now).await, Err(StoreError::NotFound));
+}
+
+async fn room_writes_keep_the_derived_totals(store: impl Store) {
+    let owner_id = owner(&store, "totals@example.com").await;
+    let home = property(owner_id, "Lyon", PropertyType::Loft);
+    store.create_property(&home, &[room(home.id, 10), room(home.id, 20)]).await.unwrap();
+    let added = room(home.id, 29);
+    store.add_room(owner_id, &added, Timestamp::now()).await.unwrap();
+    let (read, rooms) = store.get_property(home.id).await.unwrap().unwrap();
+    assert_eq!((read.room_count, read.total_area.hundredths(), read.version), (3, 59, 2));
+    assert_eq!(rooms.last().unwrap(), &added, "rooms come oldest first");
+
+    let resize = RoomChanges { area: Some(Area::from_hundredths(1)), ..Default::default() };
+    store.update_room(home.id, added.id, owner_id, &resize, Timestamp::now()).await.unwrap();
+    store.delete_room(home.id, rooms[0].id, owner_id, Timestamp::now()).await.unwrap();
+    let (read, rooms) = store.get_property(home.id).await.unwrap().unwrap();
+    assert_eq!((read.room_count, read.total_area.hundredths(), read.version), (2, 21, 4));
+    assert_eq!(rooms.len(), 2);
+    assert_eq!(store.get_room(home.id, added.id).await.unwrap().unwrap().area, Area::from_hundredths(1));
+    let listed = store.list_properties(&Listing::All, PageRequest { limit: 10, after: None }).await.unwrap();
+    assert_eq!(listed.items, [read]);
+}
+
+async fn the_room_limit_holds(store: impl Store) {
+    let owner_id = owner(&store, "limit@example.com").await;
+    let home = property(owner_id, "Lille", PropertyType::Commercial);
+    let rooms: Vec<Room> = (0..MAX_ROOMS).map(|_| room(home.id, 100)).collect();
+    store.create_property(&home, &rooms).await.unwrap();
+    let extra = room(home.id, 100);
+    assert_eq!(store.add_room(owner_id, &extra, Timestamp::now()).await, Err(StoreError::RoomLimitReached));
+    assert_eq!(store.get_room(home.id, extra.id).await.unwrap(), None);
+}
+
+async fn stale_versions_are_refused(store: impl Store) {
+    let owner_id = owner(&store, "versions@example.com").await;
+    let home = property(owner_id, "Nice", PropertyType::Villa);
+    store.create_property(&home, &[]).await.unwrap();
+    let rename = PropertyChanges { name: Some(PropertyName::parse("Renamed").unwrap()), ..Default::default() };
+    let updated = store.update_property(home.id, owner_id, &rename, Some(1), Timestamp::now()).await.unwrap();
+    assert_eq!(updated.version, 2);
+    assert_eq!(
+        store.update_property(home.id, owner_id, &rename, Some(1), Timestamp::now()).await,
+        Err(StoreError::Stale)
+    );
+}
+
+async fn listings_page_through_partitions_and_filters(store: impl Store) {
+    let owner_id = owner(&store, "pages@example.com").await;
+    let kinds = [PropertyType::House, PropertyType::Loft, PropertyType::House, PropertyType::House, PropertyType::Loft];
+    let mut ids = Vec::new();
+    for kind in kinds {
+        let home = property(owner_id, "Rennes", kind);
+        store.create_property(&home, &[]).await.unwrap();
+        ids.push(home.id);
+    }
+    store.create_property(&property(owner_id, "Brest", PropertyType::House), &[]).await.unwrap();
+    ids.reverse();
+
+    let page = |after| PageRequest { limit: 2, after };
+    let city = Listing::City("rennes".into());
+    let first = store.list_properties(&city, page(None)).await.unwrap();
+    assert_eq!(first.items.iter().map(|p| p.id).collect::<Vec<_>>(), ids[..2]);
+    assert_eq!(first.next, Some(ids[1]));
+
+    // City and type: the type filters what each page reads from the city.
+    let houses = Listing::CityAndType("rennes".into(), PropertyType::House);
+    let mut found = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list_properties(&houses, page(after)).await.unwrap();
+        found.extend(page.items.iter().map(|p| p.id));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let expected: Vec<PropertyId> =
+        ids.iter().zip(kinds.iter().rev()).filter(|(_, k)| **k == PropertyType::House).map(|(id, _)| *id).collect();
+    assert_eq!(found, expected);
+}
+
+async fn deleting_a_user_deletes_their_properties(store: impl Store) {
+    let leaving = owner(&store, "gone@example.com").await;
+    let staying = owner(&store, "here@example.com").await;
+    let theirs = property(leaving, "Paris", PropertyType::House);
+    let their_room = room(theirs.id, 100);
+    store.create_property(&theirs, std::slice::from_ref(&their_room)).await.unwrap();
+    let kept = property(staying, "Paris", PropertyType::House);
+    store.create_property(&kept, &[]).await.unwrap();
+    store.delete_user(leaving).await.unwrap();
+    assert_eq!(store.get_property(theirs.id).await.unwrap(), None);
+    assert_eq!(store.get_room(theirs.id, their_room.id).await.unwrap(), None);
+    let all = store.list_properties(&Listing::All, PageRequest { limit: 10, after: None }).await.unwrap();
+    assert_eq!(all.items.len(), 1);
+    assert_eq!(all.items[0].id, kept.id);
 }

@@ -6,7 +6,10 @@
 pub mod dynamodb;
 pub mod memory;
 
-use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId};
+use crate::domain::{
+    Email, PasswordHash, ProfileChanges, Property, PropertyChanges, PropertyId, PropertyType, Room, RoomChanges,
+    RoomId, Timestamp, User, UserId,
+};
 use std::future::Future;
 
 pub use dynamodb::DynamoStore;
@@ -18,6 +21,10 @@ pub use memory::MemoryStore;
 pub enum StoreError {
     /// The item the operation targets does not exist.
     NotFound,
+    /// The item exists but belongs to someone other than the caller.
+    NotOwner,
+    /// The property already has the most rooms it may have.
+    RoomLimitReached,
     /// Another account already uses this email address (in any letter case).
     EmailTaken,
     /// The item changed since the caller read it; nothing was written.
@@ -32,6 +39,8 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::NotFound => f.write_str("item not found"),
+            Self::NotOwner => f.write_str("caller does not own the item"),
+            Self::RoomLimitReached => f.write_str("room limit reached"),
             Self::EmailTaken => f.write_str("email already registered"),
             Self::Stale => f.write_str("item changed since it was read"),
             Self::Unavailable(why) => write!(f, "store unavailable: {why}"),
@@ -81,12 +90,89 @@ pub trait UserStore: Send + Sync {
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Removes the user and releases their email; `NotFound` if already gone.
+    /// Removes the user with everything they own (properties and rooms) and
+    /// releases their email; `NotFound` if already gone.
     fn delete_user(&self, id: UserId) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Which properties a listing shows, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listing {
+    All,
+    /// By normalized city key (see `domain::city_key`).
+    City(String),
+    Type(PropertyType),
+    CityAndType(String, PropertyType),
+    Owner(UserId),
+}
+
+/// One page of a listing: at most `limit` items after the property `after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: usize,
+    pub after: Option<PropertyId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub items: Vec<Property>,
+    /// Where the next page starts, or `None` when this one is the last.
+    pub next: Option<PropertyId>,
+}
+
+/// Persistence of properties and their rooms. Every write by a caller is
+/// conditioned on the caller owning the property, inside the write itself:
+/// `NotFound` if the property (or room) is missing, `NotOwner` otherwise.
+pub trait PropertyStore: Send + Sync {
+    /// Stores a property with its first rooms, provided its owner still
+    /// exists (else `NotFound`): a deleted user's token creates nothing.
+    fn create_property(&self, property: &Property, rooms: &[Room]) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The property and its rooms, oldest room first.
+    fn get_property(&self, id: PropertyId) -> impl Future<Output = StoreResult<Option<(Property, Vec<Room>)>>> + Send;
+
+    fn list_properties(&self, listing: &Listing, page: PageRequest) -> impl Future<Output = StoreResult<Page>> + Send;
+
+    /// Applies the changes, bumps the version, and returns the property.
+    /// With `expected_version`, fails with `Stale` unless it still matches.
+    fn update_property(
+        &self,
+        id: PropertyId,
+        caller: UserId,
+        changes: &PropertyChanges,
+        expected_version: Option<u64>,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Property>> + Send;
+
+    /// Removes the property and all its rooms.
+    fn delete_property(&self, id: PropertyId, caller: UserId) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Adds `room` to its property, keeping the derived totals and the
+    /// version in step; `RoomLimitReached` past `MAX_ROOMS`.
+    fn add_room(&self, caller: UserId, room: &Room, now: Timestamp) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn get_room(&self, property: PropertyId, room: RoomId) -> impl Future<Output = StoreResult<Option<Room>>> + Send;
+
+    fn update_room(
+        &self,
+        property: PropertyId,
+        room: RoomId,
+        caller: UserId,
+        changes: &RoomChanges,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn delete_room(
+        &self,
+        property: PropertyId,
+        room: RoomId,
+        caller: UserId,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// Everything the routers need from a store. Handlers are generic over it,
 /// so each adapter is compiled in only where it is used.
-pub trait Store: UserStore + Clone + Send + Sync + 'static {}
+pub trait Store: UserStore + PropertyStore + Clone + Send + Sync + 'static {}
 
-impl<T: UserStore + Clone + Send + Sync + 'static> Store for T {}
+impl<T: UserStore + PropertyStore + Clone + Send + Sync + 'static> Store for T {}

@@ -28,13 +28,60 @@ pub async fn dynamo_store() -> Option<DynamoStore> {
 }
 
 pub async fn dynamo_store_at(endpoint: &str) -> DynamoStore {
+    dynamo_store_with(endpoint, CallLog::default()).await
+}
+
+/// A DynamoDB store whose every call is recorded, or `None` as above.
+pub async fn counted_dynamo_store() -> Option<(DynamoStore, CallLog)> {
+    let calls = CallLog::default();
+    let store = dynamo_store().await?;
+    let endpoint = std::env::var("DYNAMODB_TEST_ENDPOINT").unwrap();
+    // Reuse the table the first store created, with a recording client.
+    let config = client_config(&endpoint).interceptor(calls.clone()).build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    Some((DynamoStore::new(client, store.table()), calls))
+}
+
+/// The names of the DynamoDB operations sent, in order.
+#[derive(Debug, Clone, Default)]
+pub struct CallLog(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl CallLog {
+    /// The calls recorded since the last `take`.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for CallLog {
+    fn name(&self) -> &'static str {
+        "CallLog"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let target = context.request().headers().get("x-amz-target").unwrap_or("unknown");
+        let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
+        self.0.lock().unwrap().push(operation);
+        Ok(())
+    }
+}
+
+fn client_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_dynamodb::Config::builder()
+    aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .build();
+}
+
+async fn dynamo_store_with(endpoint: &str, calls: CallLog) -> DynamoStore {
+    let config = client_config(endpoint).interceptor(calls).build();
     let client = aws_sdk_dynamodb::Client::from_conf(config);
     let table = format!("test-{}", uuid::Uuid::now_v7());
     if endpoint_is_live(endpoint) {
@@ -72,6 +119,7 @@ pub fn test_policy() -> TokenPolicy {
 }
 
 /// The whole API as the local server serves it, called in process.
+#[derive(Clone)]
 pub struct TestApp {
     router: Router,
     pub issuer: Arc<TokenIssuer>,
@@ -114,6 +162,8 @@ pub const PASSWORD: &str = "correct horse battery";
 
 impl TestApp {
     pub fn new<S: Store>(store: S) -> Self {
+        // Warnings and errors (a 500's cause) show with a failing test's output.
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
         let (issuer, verifier) = ephemeral_keys(test_policy(), 3600);
         let issuer = Arc::new(issuer);
         Self { router: estate::entrypoints::api(store, issuer.clone(), Arc::new(verifier)), issuer }
@@ -176,4 +226,25 @@ pub fn registration(email: &str) -> Value {
         "last_name": "Lovelace",
         "birth_date": "1990-12-10",
     })
+}
+
+/// A property body with `rooms` rooms of 10.5 m² each.
+pub fn new_property(name: &str, city: &str, kind: &str, rooms: usize) -> Value {
+    let rooms: Vec<Value> = (0..rooms).map(|i| new_room(&format!("Room {i}"), "bedroom", "10.5")).collect();
+    serde_json::json!({ "name": name, "description": "Bright and quiet.", "type": kind, "city": city, "rooms": rooms })
+}
+
+/// A room body; `area` is the JSON number text, so tests control decimals exactly.
+pub fn new_room(name: &str, kind: &str, area: &str) -> Value {
+    let area: serde_json::Number = serde_json::from_str(area).unwrap();
+    serde_json::json!({ "name": name, "kind": kind, "area_m2": area })
+}
+
+impl TestApp {
+    /// Publishes a property as the owner of `token`; returns its id.
+    pub async fn publish(&self, token: &str, body: Value) -> String {
+        let reply = self.call("POST", "/properties", Some(token), Some(body)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
 }

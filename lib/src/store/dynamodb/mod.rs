@@ -1,6 +1,8 @@
 //! The DynamoDB adapter: one table, generic key attributes, every write
 //! guarded by its own condition. See the README's "Data model" section.
 
+mod expression;
+mod properties;
 mod schema;
 mod users;
 

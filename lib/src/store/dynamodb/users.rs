@@ -223,6 +223,9 @@ impl UserStore for DynamoStore {
         // The email is needed to release its claim; it never changes, so
         // reading it first cannot race with anything.
         let user = self.get_user_item(id).await?.ok_or(StoreError::NotFound)?;
+        // Properties first: if this fails half-way the account still
+        // exists and the client can retry.
+        self.delete_properties_of(id).await?;
         let delete = |pk: String, sk: &str, condition: &str| {
             let delete = Delete::builder()
                 .table_name(&self.table)
@@ -241,12 +244,15 @@ impl UserStore for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => {}
             Err(error) => match cancellation_reasons(&error) {
-                Some(reasons) if reasons.iter().any(|code| condition_failed(code)) => Err(StoreError::NotFound),
-                _ => Err(sdk_error(error)),
+                Some(reasons) if reasons.iter().any(|code| condition_failed(code)) => return Err(StoreError::NotFound),
+                _ => return Err(sdk_error(error)),
             },
         }
+        // A property created while the first purge ran (its transaction
+        // checked the owner before the account was gone) goes too.
+        self.delete_properties_of(id).await
     }
 }
 

@@ -2,9 +2,11 @@
 //! operation checks its conditions and applies its writes under the same
 //! lock acquisition, which gives it DynamoDB's transactional semantics.
 
-use super::{Credentials, StoreError, StoreResult, UserStore};
-use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId};
-use std::collections::HashMap;
+mod properties;
+mod users;
+
+use crate::domain::{PasswordHash, Property, PropertyId, Room, RoomId, User, UserId};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 #[derive(Clone, Default)]
@@ -17,11 +19,26 @@ struct State {
     users: HashMap<UserId, StoredUser>,
     /// Normalized email → owner: the in-memory twin of the email-claim item.
     email_claims: HashMap<String, UserId>,
+    /// Ordered by id, which is ordered by creation time.
+    properties: BTreeMap<PropertyId, StoredProperty>,
 }
 
 struct StoredUser {
     user: User,
     password_hash: PasswordHash,
+}
+
+struct StoredProperty {
+    property: Property,
+    rooms: BTreeMap<RoomId, Room>,
+}
+
+impl StoredProperty {
+    /// The property with its derived fields computed from its rooms.
+    fn current(&self) -> Property {
+        let rooms: Vec<Room> = self.rooms.values().cloned().collect();
+        self.property.clone().with_rooms(&rooms)
+    }
 }
 
 impl MemoryStore {
@@ -33,71 +50,5 @@ impl MemoryStore {
         // A panic while holding the lock cannot leave a half-applied write
         // (each operation validates before it mutates), so keep serving.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl UserStore for MemoryStore {
-    async fn create_user(&self, user: &User, password_hash: &PasswordHash) -> StoreResult<()> {
-        let mut state = self.lock();
-        let claim = user.email.normalized();
-        if state.email_claims.contains_key(&claim) {
-            return Err(StoreError::EmailTaken);
-        }
-        if state.users.contains_key(&user.id) {
-            return Err(StoreError::Internal(format!("user id {} reused", user.id)));
-        }
-        state.email_claims.insert(claim, user.id);
-        let stored = StoredUser { user: user.clone(), password_hash: password_hash.clone() };
-        state.users.insert(user.id, stored);
-        Ok(())
-    }
-
-    async fn get_user(&self, id: UserId) -> StoreResult<Option<User>> {
-        Ok(self.lock().users.get(&id).map(|stored| stored.user.clone()))
-    }
-
-    async fn find_credentials(&self, email: &Email) -> StoreResult<Option<Credentials>> {
-        let state = self.lock();
-        let credentials = state
-            .email_claims
-            .get(&email.normalized())
-            .and_then(|id| state.users.get(id))
-            .map(|stored| Credentials { user_id: stored.user.id, password_hash: stored.password_hash.clone() });
-        Ok(credentials)
-    }
-
-    async fn get_password_hash(&self, id: UserId) -> StoreResult<Option<PasswordHash>> {
-        Ok(self.lock().users.get(&id).map(|stored| stored.password_hash.clone()))
-    }
-
-    async fn update_profile(&self, id: UserId, changes: &ProfileChanges, now: Timestamp) -> StoreResult<User> {
-        let mut state = self.lock();
-        let stored = state.users.get_mut(&id).ok_or(StoreError::NotFound)?;
-        changes.apply_to(&mut stored.user, now);
-        Ok(stored.user.clone())
-    }
-
-    async fn replace_password_hash(
-        &self,
-        id: UserId,
-        current: &PasswordHash,
-        new: &PasswordHash,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        let mut state = self.lock();
-        let stored = state.users.get_mut(&id).ok_or(StoreError::NotFound)?;
-        if &stored.password_hash != current {
-            return Err(StoreError::Stale);
-        }
-        stored.password_hash = new.clone();
-        stored.user.updated_at = now;
-        Ok(())
-    }
-
-    async fn delete_user(&self, id: UserId) -> StoreResult<()> {
-        let mut state = self.lock();
-        let stored = state.users.remove(&id).ok_or(StoreError::NotFound)?;
-        state.email_claims.remove(&stored.user.email.normalized());
-        Ok(())
     }
 }

@@ -1,0 +1,152 @@
+use super::{MemoryStore, State, StoredProperty};
+use crate::domain::{MAX_ROOMS, Property, PropertyChanges, PropertyId, Room, RoomChanges, RoomId, Timestamp, UserId};
+use crate::store::{Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
+use std::collections::BTreeMap;
+
+impl State {
+    /// The caller's own property, or why they cannot write to it.
+    fn owned_property(&mut self, id: PropertyId, caller: UserId) -> StoreResult<&mut StoredProperty> {
+        let stored = self.properties.get_mut(&id).ok_or(StoreError::NotFound)?;
+        if stored.property.owner_id != caller {
+            return Err(StoreError::NotOwner);
+        }
+        Ok(stored)
+    }
+}
+
+impl StoredProperty {
+    /// Every change to a property or one of its rooms is a new version.
+    fn touch(&mut self, now: Timestamp) {
+        self.property.version += 1;
+        self.property.updated_at = now;
+    }
+}
+
+/// Whether `property` is in the listing's partition (the index it queries).
+fn in_partition(listing: &Listing, property: &Property) -> bool {
+    match listing {
+        Listing::All => true,
+        Listing::City(key) | Listing::CityAndType(key, _) => property.city.key() == key,
+        Listing::Type(kind) => property.property_type == *kind,
+        Listing::Owner(owner) => property.owner_id == *owner,
+    }
+}
+
+/// Whether `property` passes the listing's filter, applied after the
+/// partition is read, as DynamoDB applies a filter expression.
+fn passes_filter(listing: &Listing, property: &Property) -> bool {
+    match listing {
+        Listing::CityAndType(_, kind) => property.property_type == *kind,
+        _ => true,
+    }
+}
+
+impl PropertyStore for MemoryStore {
+    async fn create_property(&self, property: &Property, rooms: &[Room]) -> StoreResult<()> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&property.owner_id) {
+            return Err(StoreError::NotFound);
+        }
+        if state.properties.contains_key(&property.id) {
+            return Err(StoreError::Internal(format!("property id {} reused", property.id)));
+        }
+        let rooms: BTreeMap<RoomId, Room> = rooms.iter().map(|room| (room.id, room.clone())).collect();
+        state.properties.insert(property.id, StoredProperty { property: property.clone(), rooms });
+        Ok(())
+    }
+
+    async fn get_property(&self, id: PropertyId) -> StoreResult<Option<(Property, Vec<Room>)>> {
+        let state = self.lock();
+        Ok(state.properties.get(&id).map(|stored| (stored.current(), stored.rooms.values().cloned().collect())))
+    }
+
+    async fn list_properties(&self, listing: &Listing, page: PageRequest) -> StoreResult<Page> {
+        let state = self.lock();
+        // Read one more than asked, as the DynamoDB adapter does, to know
+        // whether another page follows.
+        let evaluated: Vec<Property> = state
+            .properties
+            .values()
+            .rev()
+            .filter(|stored| page.after.is_none_or(|after| stored.property.id < after))
+            .filter(|stored| in_partition(listing, &stored.property))
+            .take(page.limit + 1)
+            .map(StoredProperty::current)
+            .collect();
+        let last_evaluated = (evaluated.len() > page.limit).then(|| evaluated[page.limit].id);
+        let mut items: Vec<Property> =
+            evaluated.into_iter().filter(|property| passes_filter(listing, property)).collect();
+        let next = if items.len() > page.limit {
+            items.truncate(page.limit);
+            items.last().map(|property| property.id)
+        } else {
+            last_evaluated
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn update_property(
+        &self,
+        id: PropertyId,
+        caller: UserId,
+        changes: &PropertyChanges,
+        expected_version: Option<u64>,
+        now: Timestamp,
+    ) -> StoreResult<Property> {
+        let mut state = self.lock();
+        let stored = state.owned_property(id, caller)?;
+        if expected_version.is_some_and(|version| version != stored.property.version) {
+            return Err(StoreError::Stale);
+        }
+        changes.apply_to(&mut stored.property);
+        stored.touch(now);
+        Ok(stored.current())
+    }
+
+    async fn delete_property(&self, id: PropertyId, caller: UserId) -> StoreResult<()> {
+        let mut state = self.lock();
+        state.owned_property(id, caller)?;
+        state.properties.remove(&id);
+        Ok(())
+    }
+
+    async fn add_room(&self, caller: UserId, room: &Room, now: Timestamp) -> StoreResult<()> {
+        let mut state = self.lock();
+        let stored = state.owned_property(room.property_id, caller)?;
+        if stored.rooms.len() >= MAX_ROOMS {
+            return Err(StoreError::RoomLimitReached);
+        }
+        stored.rooms.insert(room.id, room.clone());
+        stored.touch(now);
+        Ok(())
+    }
+
+    async fn get_room(&self, property: PropertyId, room: RoomId) -> StoreResult<Option<Room>> {
+        let state = self.lock();
+        Ok(state.properties.get(&property).and_then(|stored| stored.rooms.get(&room).cloned()))
+    }
+
+    async fn update_room(
+        &self,
+        property: PropertyId,
+        room: RoomId,
+        caller: UserId,
+        changes: &RoomChanges,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let mut state = self.lock();
+        let stored = state.owned_property(property, caller)?;
+        let room = stored.rooms.get_mut(&room).ok_or(StoreError::NotFound)?;
+        changes.apply_to(room, now);
+        stored.touch(now);
+        Ok(())
+    }
+
+    async fn delete_room(&self, property: PropertyId, room: RoomId, caller: UserId, now: Timestamp) -> StoreResult<()> {
+        let mut state = self.lock();
+        let stored = state.owned_property(property, caller)?;
+        stored.rooms.remove(&room).ok_or(StoreError::NotFound)?;
+        stored.touch(now);
+        Ok(())
+    }
+}

@@ -1,0 +1,70 @@
+use super::{MemoryStore, StoredUser};
+use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId};
+use crate::store::{Credentials, StoreError, StoreResult, UserStore};
+
+impl UserStore for MemoryStore {
+    async fn create_user(&self, user: &User, password_hash: &PasswordHash) -> StoreResult<()> {
+        let mut state = self.lock();
+        let claim = user.email.normalized();
+        if state.email_claims.contains_key(&claim) {
+            return Err(StoreError::EmailTaken);
+        }
+        if state.users.contains_key(&user.id) {
+            return Err(StoreError::Internal(format!("user id {} reused", user.id)));
+        }
+        state.email_claims.insert(claim, user.id);
+        let stored = StoredUser { user: user.clone(), password_hash: password_hash.clone() };
+        state.users.insert(user.id, stored);
+        Ok(())
+    }
+
+    async fn get_user(&self, id: UserId) -> StoreResult<Option<User>> {
+        Ok(self.lock().users.get(&id).map(|stored| stored.user.clone()))
+    }
+
+    async fn find_credentials(&self, email: &Email) -> StoreResult<Option<Credentials>> {
+        let state = self.lock();
+        let credentials = state
+            .email_claims
+            .get(&email.normalized())
+            .and_then(|id| state.users.get(id))
+            .map(|stored| Credentials { user_id: stored.user.id, password_hash: stored.password_hash.clone() });
+        Ok(credentials)
+    }
+
+    async fn get_password_hash(&self, id: UserId) -> StoreResult<Option<PasswordHash>> {
+        Ok(self.lock().users.get(&id).map(|stored| stored.password_hash.clone()))
+    }
+
+    async fn update_profile(&self, id: UserId, changes: &ProfileChanges, now: Timestamp) -> StoreResult<User> {
+        let mut state = self.lock();
+        let stored = state.users.get_mut(&id).ok_or(StoreError::NotFound)?;
+        changes.apply_to(&mut stored.user, now);
+        Ok(stored.user.clone())
+    }
+
+    async fn replace_password_hash(
+        &self,
+        id: UserId,
+        current: &PasswordHash,
+        new: &PasswordHash,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let mut state = self.lock();
+        let stored = state.users.get_mut(&id).ok_or(StoreError::NotFound)?;
+        if &stored.password_hash != current {
+            return Err(StoreError::Stale);
+        }
+        stored.password_hash = new.clone();
+        stored.user.updated_at = now;
+        Ok(())
+    }
+
+    async fn delete_user(&self, id: UserId) -> StoreResult<()> {
+        let mut state = self.lock();
+        let stored = state.users.remove(&id).ok_or(StoreError::NotFound)?;
+        state.email_claims.remove(&stored.user.email.normalized());
+        state.properties.retain(|_, stored| stored.property.owner_id != id);
+        Ok(())
+    }
+}
