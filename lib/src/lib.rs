@@ -8,5 +8,6 @@ pub mod config;
 pub mod domain;
 pub mod entrypoints;
 pub mod http;
+pub mod seed;
 pub mod store;
 pub mod telemetry;
