@@ -23,6 +23,16 @@ pub async fn run_users() -> Result<(), BoxError> {
     lambda_http::run(http::finish(http::users::router(state))).await
 }
 
+/// The properties function: publishing and browsing.
+pub async fn run_properties() -> Result<(), BoxError> {
+    lambda_http::run(http::finish(http::properties::router(deployed_state().await?))).await
+}
+
+/// The rooms function: a property's rooms.
+pub async fn run_rooms() -> Result<(), BoxError> {
+    lambda_http::run(http::finish(http::rooms::router(deployed_state().await?))).await
+}
+
 /// The authorizer function: token in, allow or deny out.
 pub async fn run_authorizer() -> Result<(), BoxError> {
     let verifier = Arc::new(config::token_verifier()?);
@@ -37,12 +47,89 @@ pub async fn run_authorizer() -> Result<(), BoxError> {
 pub fn api<S: Store>(store: S, issuer: Arc<TokenIssuer>, verifier: Arc<TokenVerifier>) -> Router {
     let app = AppState { store, verifier };
     let users = http::users::router(UsersState { app: app.clone(), issuer });
-    http::finish(users)
+    let properties = http::properties::router(app.clone());
+    let rooms = http::rooms::router(app);
+    http::finish(users.merge(properties).merge(rooms))
+}
+
+/// What the local server was asked to do besides serving.
+#[derive(Debug, Default)]
+struct LocalOptions {
+    /// Load the demo data set into the store first.
+    seed: bool,
+    /// Create the DynamoDB table first, if it does not exist.
+    create_table: bool,
+    /// Stop after the steps above instead of serving.
+    no_serve: bool,
+}
+
+impl LocalOptions {
+    fn from_args() -> Result<Self, BoxError> {
+        let mut options = Self::default();
+        for arg in std::env::args().skip(1) {
+            match arg.as_str() {
+                "--seed" => options.seed = true,
+                "--create-table" => options.create_table = true,
+                "--no-serve" => options.no_serve = true,
+                "-h" | "--help" => {
+                    println!(
+                        "local [--seed] [--create-table] [--no-serve]\n\n\
+                         Serves the whole API on http://127.0.0.1:3000 (PORT, HOST) from the embedded\n\
+                         store, or from DynamoDB with STORE=dynamodb and TABLE_NAME.\n\
+                         --seed          load the demo data set (password: {})\n\
+                         --create-table  create TABLE_NAME if missing (STORE=dynamodb)\n\
+                         --no-serve      exit after the steps above",
+                        crate::seed::DEMO_PASSWORD
+                    );
+                    std::process::exit(0);
+                }
+                other => return Err(format!("unknown argument {other:?}; try --help").into()),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// Seeds the store if asked, then serves the whole API unless asked not to.
+async fn prepare_and_serve<S: Store>(
+    store: S,
+    options: &LocalOptions,
+    issuer: Arc<TokenIssuer>,
+    verifier: Arc<TokenVerifier>,
+) -> Result<(), BoxError> {
+    if options.seed {
+        let report = crate::seed::seed(&store).await?;
+        tracing::info!(
+            users = report.users,
+            properties = report.properties,
+            already_there = report.skipped_users,
+            "demo data loaded; every demo user signs in with the password {:?}",
+            crate::seed::DEMO_PASSWORD
+        );
+    }
+    if options.no_serve {
+        return Ok(());
+    }
+    serve(api(store, issuer, verifier)).await
+}
+
+async fn serve(app: Router) -> Result<(), BoxError> {
+    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
+    let listener = tokio::net::TcpListener::bind(format!("{host}:{port}")).await?;
+    tracing::info!("serving the API on http://{}", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
 }
 
 /// The local server: the whole API on one port, on the embedded store
 /// unless `STORE=dynamodb` (with `TABLE_NAME` and the usual AWS variables).
 pub async fn serve_local() -> Result<(), BoxError> {
+    let options = LocalOptions::from_args()?;
     let (issuer, verifier) = if config::signing_key_configured() {
         (config::token_issuer().await?, config::token_verifier()?)
     } else {
@@ -54,26 +141,29 @@ pub async fn serve_local() -> Result<(), BoxError> {
     };
     let (issuer, verifier) = (Arc::new(issuer), Arc::new(verifier));
     passwords::warm_up();
-    let app = match std::env::var("STORE").as_deref() {
+    match std::env::var("STORE").as_deref() {
         Ok("dynamodb") => {
             let table = config::table_name()?;
             tracing::info!(table = %table, "using the DynamoDB store");
-            api(DynamoStore::from_env(table).await, issuer, verifier)
+            let store = DynamoStore::from_env(table).await;
+            if options.create_table {
+                create_table_if_missing(&store).await?;
+            }
+            prepare_and_serve(store, &options, issuer, verifier).await
         }
         Ok("memory") | Err(_) => {
             tracing::info!("using the embedded in-memory store: data lives as long as the process");
-            api(MemoryStore::new(), issuer, verifier)
+            prepare_and_serve(MemoryStore::new(), &options, issuer, verifier).await
         }
-        Ok(other) => return Err(format!("STORE must be memory or dynamodb, not {other:?}").into()),
-    };
-    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
-    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
-    let listener = tokio::net::TcpListener::bind(format!("{host}:{port}")).await?;
-    tracing::info!("serving the API on http://{}", listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+        Ok(other) => Err(format!("STORE must be memory or dynamodb, not {other:?}").into()),
+    }
+}
+
+async fn create_table_if_missing(store: &DynamoStore) -> Result<(), BoxError> {
+    let exists = store.client().describe_table().table_name(store.table()).send().await.is_ok();
+    if !exists {
+        crate::store::dynamodb::create_table(store.client(), store.table()).await?;
+        tracing::info!(table = store.table(), "created the table");
+    }
     Ok(())
 }

@@ -1,3 +1,7 @@
-//! Lambda function for the properties route group (its routes arrive in the next issue).
+//! Lambda function for the properties route group.
 
-fn main() {}
+#[tokio::main]
+async fn main() -> Result<(), estate::entrypoints::BoxError> {
+    estate::telemetry::init();
+    estate::entrypoints::run_properties().await
+}

@@ -1,3 +1,7 @@
-//! Lambda function for the rooms route group (its routes arrive in the next issue).
+//! Lambda function for the rooms route group.
 
-fn main() {}
+#[tokio::main]
+async fn main() -> Result<(), estate::entrypoints::BoxError> {
+    estate::telemetry::init();
+    estate::entrypoints::run_rooms().await
+}

@@ -147,6 +147,10 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => Self::NotFound("The resource does not exist.".into()),
+            StoreError::NotOwner => Self::Forbidden("Only the owner of this property may change it.".into()),
+            StoreError::RoomLimitReached => {
+                Self::Conflict(format!("A property has at most {} rooms.", crate::domain::MAX_ROOMS))
+            }
             StoreError::EmailTaken => Self::Conflict("An account with this email address already exists.".into()),
             StoreError::Stale => Self::PreconditionFailed("The resource changed since it was read.".into()),
             StoreError::Unavailable(cause) => Self::Unavailable(cause),

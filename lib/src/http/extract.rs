@@ -84,6 +84,16 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
+/// Deserializes a field that may be absent (leave it), `null` (clear it)
+/// or a value (set it): `None`, `Some(None)`, `Some(Some(value))`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 /// Attaches a field name to a value type's complaint.
 pub fn at(field: &'static str) -> impl Fn(Invalid) -> FieldError {
     move |invalid| FieldError::new(field, invalid.0)

@@ -5,6 +5,9 @@
 
 pub mod error;
 pub mod extract;
+mod paging;
+pub mod properties;
+pub mod rooms;
 pub mod routes;
 pub mod users;
 

@@ -6,6 +6,8 @@ mod support;
 
 mod auth;
 mod errors;
+mod properties;
+mod rooms;
 mod users;
 
 /// Runs each named `async fn(TestApp)` case against both stores.

@@ -1,0 +1,141 @@
+//! Listing parameters and opaque cursors. A cursor names the query it
+//! belongs to, so one that was tampered with or that comes from another
+//! query is refused with a 400 instead of quietly paging something else.
+
+use super::error::{ApiError, ApiResult, FieldError};
+use crate::domain::{PropertyId, PropertyType, city_key};
+use crate::store::{Listing, PageRequest};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_LIMIT: usize = 100;
+
+/// The parameters of a query string, refusing names not in `allowed` and
+/// names given twice.
+pub fn query_params(raw: Option<&str>, allowed: &[&str]) -> ApiResult<Vec<(String, String)>> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
+        .map_err(|e| ApiError::BadRequest(format!("The query string cannot be read: {e}.")))?;
+    let mut errors = Vec::new();
+    for (index, (name, _)) in pairs.iter().enumerate() {
+        if !allowed.contains(&name.as_str()) {
+            errors.push(FieldError::new(name, format!("is not a known parameter; known: {}", allowed.join(", "))));
+        } else if pairs[..index].iter().any(|(earlier, _)| earlier == name) {
+            errors.push(FieldError::new(name, "must be given at most once"));
+        }
+    }
+    if errors.is_empty() { Ok(pairs) } else { Err(ApiError::Validation(errors)) }
+}
+
+fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+}
+
+/// `GET /properties`: which listing the `city` and `type` parameters select.
+pub fn public_listing(pairs: &[(String, String)]) -> ApiResult<Listing> {
+    let city = param(pairs, "city").map(city_key);
+    if city.as_deref() == Some("") {
+        return Err(ApiError::invalid("city", "must contain at least one letter or digit"));
+    }
+    let kind = param(pairs, "type").map(PropertyType::parse).transpose().map_err(|e| ApiError::invalid("type", e.0))?;
+    Ok(match (city, kind) {
+        (None, None) => Listing::All,
+        (Some(city), None) => Listing::City(city),
+        (None, Some(kind)) => Listing::Type(kind),
+        (Some(city), Some(kind)) => Listing::CityAndType(city, kind),
+    })
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cursor {
+    /// The listing the cursor pages through.
+    q: String,
+    /// The last property of the previous page.
+    after: String,
+}
+
+fn fingerprint(listing: &Listing) -> String {
+    match listing {
+        Listing::All => "all".into(),
+        Listing::City(city) => format!("city:{city}"),
+        Listing::Type(kind) => format!("type:{}", kind.code()),
+        Listing::CityAndType(city, kind) => format!("city:{city}/type:{}", kind.code()),
+        Listing::Owner(owner) => format!("owner:{owner}"),
+    }
+}
+
+pub fn encode_cursor(listing: &Listing, after: PropertyId) -> String {
+    let cursor = Cursor { q: fingerprint(listing), after: after.to_string() };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).expect("a cursor serializes"))
+}
+
+fn decode_cursor(listing: &Listing, raw: &str) -> Option<PropertyId> {
+    let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).ok()?;
+    (cursor.q == fingerprint(listing)).then_some(())?;
+    PropertyId::parse(&cursor.after)
+}
+
+/// The `limit` and `cursor` parameters of a listing.
+pub fn page_request(pairs: &[(String, String)], listing: &Listing) -> ApiResult<PageRequest> {
+    let limit = match param(pairs, "limit") {
+        None => DEFAULT_LIMIT,
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|limit| (1..=MAX_LIMIT).contains(limit))
+            .ok_or_else(|| ApiError::invalid("limit", format!("must be a whole number from 1 to {MAX_LIMIT}")))?,
+    };
+    let after = param(pairs, "cursor")
+        .map(|raw| {
+            decode_cursor(listing, raw).ok_or_else(|| {
+                ApiError::BadRequest(
+                    "The cursor is invalid, or belongs to another query: start again without one.".into(),
+                )
+            })
+        })
+        .transpose()?;
+    Ok(PageRequest { limit, after })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_only_pages_its_own_query() {
+        let paris = Listing::City("paris".into());
+        let after = PropertyId::generate();
+        let cursor = encode_cursor(&paris, after);
+        let pairs = vec![("cursor".to_owned(), cursor.clone())];
+        assert_eq!(page_request(&pairs, &paris).unwrap().after, Some(after));
+        assert!(page_request(&pairs, &Listing::City("lyon".into())).is_err());
+        assert!(page_request(&pairs, &Listing::All).is_err());
+
+        let mut tampered = cursor.into_bytes();
+        tampered[5] ^= 1;
+        let pairs = vec![("cursor".to_owned(), String::from_utf8_lossy(&tampered).into_owned())];
+        assert!(matches!(page_request(&pairs, &paris), Err(ApiError::BadRequest(_))));
+    }
+
+    #[test]
+    fn limits_are_bounded() {
+        let limit = |raw: &str| page_request(&[("limit".to_owned(), raw.to_owned())], &Listing::All);
+        assert_eq!(limit("1").unwrap().limit, 1);
+        assert_eq!(limit("100").unwrap().limit, 100);
+        for bad in ["0", "101", "-1", "ten", "2.5"] {
+            assert!(limit(bad).is_err(), "{bad}");
+        }
+        assert_eq!(page_request(&[], &Listing::All).unwrap().limit, DEFAULT_LIMIT);
+    }
+
+    #[test]
+    fn spellings_of_a_city_select_one_listing() {
+        let listing = |city: &str| public_listing(&[("city".to_owned(), city.to_owned())]).unwrap();
+        assert_eq!(listing("Saint-Étienne"), listing("SAINT ETIENNE"));
+        assert!(query_params(Some("city=a&city=b"), &["city"]).is_err());
+        assert!(query_params(Some("town=a"), &["city"]).is_err());
+    }
+}
