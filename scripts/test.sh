@@ -7,24 +7,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=${VENV:-.venv}
-stamp="$venv/.requirements-dev.txt"
-if ! cmp -s requirements-dev.txt "$stamp" 2>/dev/null; then
-    echo "==> installing the Python test tools into $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --disable-pip-version-check --quiet -r requirements-dev.txt
-    cp requirements-dev.txt "$stamp"
-fi
+bash scripts/tools.sh "$venv"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p target
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >target/moto.log 2>&1 &
+"$venv/bin/python" scripts/dynamodb_server.py 127.0.0.1 "$port" >target/moto.log 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
     sleep 0.1
 done
-(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "moto_server did not start:"; cat target/moto.log; exit 1; }
+(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "the DynamoDB-API server did not start:"; cat target/moto.log; exit 1; }
 export DYNAMODB_TEST_ENDPOINT="http://127.0.0.1:$port"
 echo "==> DynamoDB-API server (moto) on $DYNAMODB_TEST_ENDPOINT"
 

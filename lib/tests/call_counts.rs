@@ -1,0 +1,47 @@
+//! The DynamoDB calls each route makes, counted at the SDK: the budgets
+//! of the README's access-pattern table, held by a test.
+
+mod support;
+
+use serde_json::json;
+use support::{TestApp, counted_dynamo_store, new_property, new_room};
+
+#[tokio::test]
+async fn each_route_makes_the_calls_the_data_model_promises() {
+    let Some((store, calls)) = counted_dynamo_store().await else {
+        return;
+    };
+    let app = TestApp::new(store);
+    let (user, token) = app.register("counted@example.com").await;
+    let id = app.publish(&token, new_property("Counted", "Paris", "house", 2)).await;
+    let room = app.get(&format!("/properties/{id}"), None).await.body["rooms"][0]["id"].as_str().unwrap().to_owned();
+    calls.take();
+
+    let property = format!("/properties/{id}");
+    let room_path = format!("{property}/rooms/{room}");
+    let budget: Vec<(&str, String, Option<serde_json::Value>, &[&str])> = vec![
+        ("POST", "/users".into(), Some(support::registration("second@example.com")), &["TransactWriteItems"]),
+        ("GET", format!("/users/{user}"), None, &["GetItem"]),
+        ("GET", "/users/me".into(), None, &["GetItem"]),
+        ("PATCH", "/users/me".into(), Some(json!({"first_name": "Bo"})), &["UpdateItem"]),
+        ("POST", "/properties".into(), Some(new_property("More", "Lyon", "loft", 3)), &["TransactWriteItems"]),
+        ("GET", property.clone(), None, &["Query"]),
+        ("GET", "/properties".into(), None, &["Query"]),
+        ("GET", "/properties?city=paris".into(), None, &["Query"]),
+        ("GET", "/properties?type=house".into(), None, &["Query"]),
+        ("GET", "/properties?city=paris&type=house".into(), None, &["Query"]),
+        ("GET", "/users/me/properties".into(), None, &["Query"]),
+        ("PATCH", property.clone(), Some(json!({"name": "Renamed", "city": "Nice"})), &["UpdateItem"]),
+        ("GET", format!("{property}/rooms"), None, &["Query"]),
+        ("GET", room_path.clone(), None, &["GetItem"]),
+        ("POST", format!("{property}/rooms"), Some(new_room("Added", "attic", "7.25")), &["TransactWriteItems"]),
+        ("PATCH", room_path.clone(), Some(json!({"area_m2": 8})), &["TransactWriteItems"]),
+        ("DELETE", room_path, None, &["TransactWriteItems"]),
+        ("DELETE", property, None, &["Query", "TransactWriteItems"]),
+    ];
+    for (method, path, body, expected) in budget {
+        let reply = app.call(method, &path, Some(&token), body).await;
+        assert!(reply.status.is_success(), "{method} {path}: {} {}", reply.status, reply.body);
+        assert_eq!(calls.take(), expected, "{method} {path}");
+    }
+}
