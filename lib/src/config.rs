@@ -57,7 +57,13 @@ pub fn token_lifetime_seconds() -> Result<i64, ConfigError> {
 
 /// `JWT_PUBLIC_KEY_PEM`: the Ed25519 public key every verifier holds.
 pub fn token_verifier() -> Result<TokenVerifier, ConfigError> {
-    Ok(TokenVerifier::from_pem(&required("JWT_PUBLIC_KEY_PEM")?, &token_policy())?)
+    Ok(TokenVerifier::from_pem(&unescape_newlines(&required("JWT_PUBLIC_KEY_PEM")?), &token_policy())?)
+}
+
+/// A PEM key may arrive on one line with `\n` for its line breaks (env
+/// files, `--env-var` flags); restore them.
+fn unescape_newlines(pem: &str) -> String {
+    pem.replace("\\n", "\n")
 }
 
 /// Whether a signing key is configured at all (the local server generates

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the Lambda functions locally with `cargo lambda watch`, the way API
+# Gateway would route to them ([workspace.metadata.lambda.watch.router]),
+# against a local DynamoDB-API server (moto) seeded with the demo data.
+# Each function is its own process, so they share state through DynamoDB
+# and one development key pair generated here (target/dev-keys).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=${VENV:-.venv}
+bash scripts/tools.sh "$venv"
+export PATH="$PWD/$venv/bin:$PATH"
+
+keys=target/dev-keys
+if [ ! -f "$keys/private.pem" ]; then
+    mkdir -p "$keys"
+    openssl genpkey -algorithm ed25519 -out "$keys/private.pem"
+    openssl pkey -in "$keys/private.pem" -pubout -out "$keys/public.pem"
+fi
+one_line() { awk 'BEGIN { ORS = "\\n" } { print }' "$1"; }
+
+port=${DYNAMODB_PORT:-8000}
+python scripts/dynamodb_server.py 127.0.0.1 "$port" >target/watch-moto.log 2>&1 &
+moto_pid=$!
+trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+export TABLE_NAME=real-estate-local STORE=dynamodb
+export JWT_PRIVATE_KEY_PEM="$(one_line "$keys/private.pem")" JWT_PUBLIC_KEY_PEM="$(one_line "$keys/public.pem")"
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+cargo run -q -p local -- --create-table --seed --no-serve
+
+echo "==> cargo lambda watch: the API on http://127.0.0.1:9000 (demo password: demo password 1)"
+env_flags=()
+for name in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY TABLE_NAME JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM; do
+    env_flags+=(--env-var "$name=${!name}")
+done
+cargo lambda watch --invoke-address 127.0.0.1 --invoke-port 9000 "${env_flags[@]}"
