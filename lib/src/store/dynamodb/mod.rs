@@ -4,9 +4,10 @@
 mod expression;
 mod properties;
 mod schema;
+mod transaction;
 mod users;
 
-pub use schema::{GSI_SORT_KEY, Index, create_table};
+pub use schema::{GSI_SORT_KEY, Index, PARTITION_KEY, SORT_KEY, create_table};
 
 use super::StoreError;
 use aws_sdk_dynamodb::Client;

@@ -5,6 +5,7 @@
 
 use super::expression::{Expression, Update};
 use super::schema::Index;
+use super::transaction::{delete_action, key, number, put_action, update_action};
 use super::users::user_pk;
 use super::{DynamoStore, Item, from_item, sdk_error, string, to_item};
 use crate::domain::{
@@ -14,8 +15,7 @@ use crate::domain::{
 use crate::store::{Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update as UpdateAction,
+    AttributeValue, ConditionCheck, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -41,14 +41,6 @@ fn owner_partition(owner: UserId) -> String {
 
 fn type_partition(kind: PropertyType) -> String {
     format!("TYPE#{}", kind.code())
-}
-
-fn number(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn key(pk: String, sk: String) -> Item {
-    HashMap::from([("pk".to_owned(), string(pk)), ("sk".to_owned(), string(sk))])
 }
 
 fn corrupt(what: &str, id: impl std::fmt::Display, why: impl std::fmt::Display) -> StoreError {
@@ -173,58 +165,7 @@ impl RoomItem {
     }
 }
 
-/// Why a transaction did not commit.
-enum TransactFailure {
-    /// Cancelled: the reason code of each item, in order.
-    Cancelled(Vec<String>),
-    Failed(StoreError),
-}
-
-impl TransactFailure {
-    /// Whether the item at `index` failed its condition.
-    fn condition_failed_at(&self, index: usize) -> bool {
-        matches!(self, Self::Cancelled(reasons) if reasons.get(index).is_some_and(|code| super::condition_failed(code)))
-    }
-
-    fn into_error(self) -> StoreError {
-        match self {
-            Self::Cancelled(reasons) => StoreError::Internal(format!("transaction cancelled: {reasons:?}")),
-            Self::Failed(error) => error,
-        }
-    }
-}
-
 impl DynamoStore {
-    /// Runs a transaction, retrying when it was cancelled for a transient
-    /// reason: most often a race with another transaction on the same items
-    /// (DynamoDB cancels rather than waits), or throttling.
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactFailure> {
-        const ATTEMPTS: u32 = 8;
-        for attempt in 1..=ATTEMPTS {
-            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
-            let error = match result {
-                Ok(_) => return Ok(()),
-                Err(error) => error,
-            };
-            match super::cancellation_reasons(&error) {
-                Some(reasons) if reasons.iter().any(|code| super::condition_failed(code)) => {
-                    return Err(TransactFailure::Cancelled(reasons));
-                }
-                Some(reasons) if reasons.iter().any(|code| transient(code)) => {
-                    if attempt == ATTEMPTS {
-                        return Err(TransactFailure::Failed(StoreError::Unavailable(format!(
-                            "transaction still cancelled after {ATTEMPTS} attempts: {reasons:?}"
-                        ))));
-                    }
-                    let jitter = u64::from(uuid::Uuid::now_v7().as_bytes()[15] % 20);
-                    tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt) + jitter)).await;
-                }
-                _ => return Err(TransactFailure::Failed(sdk_error(error))),
-            }
-        }
-        unreachable!("the last attempt always returns")
-    }
-
     /// Why the caller cannot write to a property, read after a write was
     /// refused (the write itself checked ownership atomically; this only
     /// names the reason). `None` means the caller owns it.
@@ -301,47 +242,6 @@ impl DynamoStore {
             }
         }
     }
-}
-
-/// Whether a cancellation reason may go away on retry. Everything but the
-/// verdicts about the request itself is: conflicts and throttling, and any
-/// reason code this code does not know.
-fn transient(code: &str) -> bool {
-    !matches!(code, "None" | "ConditionalCheckFailed" | "ValidationError" | "ItemCollectionSizeLimitExceeded")
-}
-
-fn put_action(table: &str, item: Item, condition: &str) -> TransactWriteItem {
-    let put = Put::builder().table_name(table).set_item(Some(item)).condition_expression(condition).build();
-    TransactWriteItem::builder().put(put.expect("complete put")).build()
-}
-
-fn update_action(
-    table: &str,
-    key: Item,
-    update: &Update,
-    condition: &str,
-    expression: &Expression,
-) -> TransactWriteItem {
-    let action = UpdateAction::builder()
-        .table_name(table)
-        .set_key(Some(key))
-        .update_expression(update.render())
-        .condition_expression(condition)
-        .set_expression_attribute_names(expression.names())
-        .set_expression_attribute_values(expression.values())
-        .build();
-    TransactWriteItem::builder().update(action.expect("complete update")).build()
-}
-
-fn delete_action(table: &str, key: Item, condition: Option<(&str, &Expression)>) -> TransactWriteItem {
-    let mut action = Delete::builder().table_name(table).set_key(Some(key));
-    if let Some((condition, expression)) = condition {
-        action = action
-            .condition_expression(condition)
-            .set_expression_attribute_names(expression.names())
-            .set_expression_attribute_values(expression.values());
-    }
-    TransactWriteItem::builder().delete(action.build().expect("complete delete")).build()
 }
 
 /// The property item's part of every room write: a new version, and the

@@ -1,12 +1,14 @@
 //! Users: one item per user, plus one email-claim item per address that
 //! makes uniqueness a transaction condition instead of a read-then-write.
 
-use super::{DynamoStore, Item, cancellation_reasons, condition_failed, from_item, sdk_error, string, to_item};
+use super::expression::Expression;
+use super::transaction::{TransactFailure, delete_action, key, put_action};
+use super::{DynamoStore, Item, from_item, sdk_error, string, to_item};
 use crate::domain::{BirthDate, Email, PasswordHash, PersonName, ProfileChanges, Timestamp, User, UserId};
 use crate::store::{Credentials, StoreError, StoreResult, UserStore};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use serde::{Deserialize, Serialize};
 
 const PROFILE: &str = "PROFILE";
@@ -99,33 +101,15 @@ fn failed_condition<R>(error: &SdkError<UpdateItemError, R>) -> Option<Option<&I
 
 impl UserStore for DynamoStore {
     async fn create_user(&self, user: &User, password_hash: &PasswordHash) -> StoreResult<()> {
-        let user_item = to_item(&UserItem::new(user, password_hash))?;
         let claim = EmailClaimItem { pk: email_pk(&user.email), sk: EMAIL.into(), user_id: user.id };
-        let put = |item: Item| {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .expect("complete put");
-            TransactWriteItem::builder().put(put).build()
-        };
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(put(user_item))
-            .transact_items(put(to_item(&claim)?))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) => match cancellation_reasons(&error).as_deref() {
-                Some([_, claim]) if condition_failed(claim) => Err(StoreError::EmailTaken),
-                Some([existing, _]) if condition_failed(existing) => {
-                    Err(StoreError::Internal(format!("user id {} reused", user.id)))
-                }
-                _ => Err(sdk_error(error)),
-            },
+        let items = vec![
+            put_action(&self.table, to_item(&UserItem::new(user, password_hash))?, "attribute_not_exists(pk)"),
+            put_action(&self.table, to_item(&claim)?, "attribute_not_exists(pk)"),
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(failure) if failure.condition_failed_at(1) => Err(StoreError::EmailTaken),
+            Err(failure) => Err(failure.into_error()),
         }
     }
 
@@ -226,29 +210,15 @@ impl UserStore for DynamoStore {
         // Properties first: if this fails half-way the account still
         // exists and the client can retry.
         self.delete_properties_of(id).await?;
-        let delete = |pk: String, sk: &str, condition: &str| {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .key("pk", string(pk))
-                .key("sk", string(sk))
-                .condition_expression(condition)
-                .build()
-                .expect("complete delete");
-            TransactWriteItem::builder().delete(delete).build()
-        };
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(delete(user_pk(id), PROFILE, "attribute_exists(pk)"))
-            .transact_items(delete(email_pk(&user.email), EMAIL, "attribute_exists(pk)"))
-            .send()
-            .await;
-        match result {
-            Ok(_) => {}
-            Err(error) => match cancellation_reasons(&error) {
-                Some(reasons) if reasons.iter().any(|code| condition_failed(code)) => return Err(StoreError::NotFound),
-                _ => return Err(sdk_error(error)),
-            },
+        let exists = ("attribute_exists(pk)", &Expression::default());
+        let items = vec![
+            delete_action(&self.table, key(user_pk(id), PROFILE.into()), Some(exists)),
+            delete_action(&self.table, key(email_pk(&user.email), EMAIL.into()), Some(exists)),
+        ];
+        match self.transact(items).await {
+            Ok(()) => {}
+            Err(TransactFailure::Cancelled(_)) => return Err(StoreError::NotFound),
+            Err(failure) => return Err(failure.into_error()),
         }
         // A property created while the first purge ran (its transaction
         // checked the owner before the account was gone) goes too.

@@ -1,0 +1,110 @@
+//! Transactions: the building blocks of every multi-item write, and the
+//! retry of cancellations that are only a race or throttling.
+
+use super::expression::{Expression, Update};
+use super::{DynamoStore, Item, sdk_error, string};
+use crate::store::StoreError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update as UpdateAction};
+use std::collections::HashMap;
+
+pub(super) fn number(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub(super) fn key(pk: String, sk: String) -> Item {
+    HashMap::from([("pk".to_owned(), string(pk)), ("sk".to_owned(), string(sk))])
+}
+
+/// Why a transaction did not commit.
+pub(super) enum TransactFailure {
+    /// Cancelled: the reason code of each item, in order.
+    Cancelled(Vec<String>),
+    Failed(StoreError),
+}
+
+impl TransactFailure {
+    /// Whether the item at `index` failed its condition.
+    pub(super) fn condition_failed_at(&self, index: usize) -> bool {
+        matches!(self, Self::Cancelled(reasons) if reasons.get(index).is_some_and(|code| super::condition_failed(code)))
+    }
+
+    pub(super) fn into_error(self) -> StoreError {
+        match self {
+            Self::Cancelled(reasons) => StoreError::Internal(format!("transaction cancelled: {reasons:?}")),
+            Self::Failed(error) => error,
+        }
+    }
+}
+
+impl DynamoStore {
+    /// Runs a transaction, retrying when it was cancelled for a transient
+    /// reason: most often a race with another transaction on the same items
+    /// (DynamoDB cancels rather than waits), or throttling.
+    pub(super) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactFailure> {
+        const ATTEMPTS: u32 = 8;
+        for attempt in 1..=ATTEMPTS {
+            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+            let error = match result {
+                Ok(_) => return Ok(()),
+                Err(error) => error,
+            };
+            match super::cancellation_reasons(&error) {
+                Some(reasons) if reasons.iter().any(|code| super::condition_failed(code)) => {
+                    return Err(TransactFailure::Cancelled(reasons));
+                }
+                Some(reasons) if reasons.iter().any(|code| transient(code)) => {
+                    if attempt == ATTEMPTS {
+                        return Err(TransactFailure::Failed(StoreError::Unavailable(format!(
+                            "transaction still cancelled after {ATTEMPTS} attempts: {reasons:?}"
+                        ))));
+                    }
+                    let jitter = u64::from(uuid::Uuid::now_v7().as_bytes()[15] % 20);
+                    tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt) + jitter)).await;
+                }
+                _ => return Err(TransactFailure::Failed(sdk_error(error))),
+            }
+        }
+        unreachable!("the last attempt always returns")
+    }
+}
+
+/// Whether a cancellation reason may go away on retry. Everything but the
+/// verdicts about the request itself is: conflicts and throttling, and any
+/// reason code this code does not know.
+fn transient(code: &str) -> bool {
+    !matches!(code, "None" | "ConditionalCheckFailed" | "ValidationError" | "ItemCollectionSizeLimitExceeded")
+}
+
+pub(super) fn put_action(table: &str, item: Item, condition: &str) -> TransactWriteItem {
+    let put = Put::builder().table_name(table).set_item(Some(item)).condition_expression(condition).build();
+    TransactWriteItem::builder().put(put.expect("complete put")).build()
+}
+
+pub(super) fn update_action(
+    table: &str,
+    key: Item,
+    update: &Update,
+    condition: &str,
+    expression: &Expression,
+) -> TransactWriteItem {
+    let action = UpdateAction::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .update_expression(update.render())
+        .condition_expression(condition)
+        .set_expression_attribute_names(expression.names())
+        .set_expression_attribute_values(expression.values())
+        .build();
+    TransactWriteItem::builder().update(action.expect("complete update")).build()
+}
+
+pub(super) fn delete_action(table: &str, key: Item, condition: Option<(&str, &Expression)>) -> TransactWriteItem {
+    let mut action = Delete::builder().table_name(table).set_key(Some(key));
+    if let Some((condition, expression)) = condition {
+        action = action
+            .condition_expression(condition)
+            .set_expression_attribute_names(expression.names())
+            .set_expression_attribute_values(expression.values());
+    }
+    TransactWriteItem::builder().delete(action.build().expect("complete delete")).build()
+}
