@@ -1,0 +1,56 @@
+# Artifacts come from `make build`
+# (cargo lambda build --release --arm64 --output-format zip):
+# target/lambda/<function>/bootstrap.zip.
+locals {
+  artifacts = { for fn in keys(local.functions) : fn => "${local.artifacts_dir}/${fn}/bootstrap.zip" }
+}
+
+resource "aws_lambda_function" "fn" {
+  for_each = local.functions
+
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway only; a dead-letter queue applies to asynchronous invocations and would never receive anything.
+  #checkov:skip=CKV_AWS_115:Load is capped by the HTTP API stage throttling (burst/rate variables); reserving concurrency fails on accounts with the default low concurrency quota and takes capacity from other workloads.
+  #checkov:skip=CKV_AWS_117:Only DynamoDB and Secrets Manager are called, over HTTPS with IAM auth; a VPC would need NAT or interface endpoints (fixed monthly cost) and add cold-start latency for no private resource.
+  #checkov:skip=CKV_AWS_173:Environment variables hold no secrets (public key, names, the secret's ARN) and are encrypted at rest with the Lambda service key.
+  #checkov:skip=CKV_AWS_272:Code is built from this repository by make/CI and deployed by principals allowed to update it; no AWS Signer profile is set up for this project.
+  function_name = "${local.name}-${each.key}"
+  description   = each.value.description
+  role          = aws_iam_role.fn[each.key].arn
+  runtime       = "provided.al2023"
+  architectures = ["arm64"]
+  handler       = "bootstrap"
+  memory_size   = each.value.memory_size
+  timeout       = each.value.timeout
+
+  filename = local.artifacts[each.key]
+  # try(): `terraform destroy` must not need a build; the precondition
+  # below still stops a plan that would deploy a missing artifact.
+  source_code_hash = try(filebase64sha256(local.artifacts[each.key]), null)
+
+  environment {
+    variables = merge(local.common_env, local.function_env[each.key])
+  }
+
+  # JSON log format; the functions themselves write JSON lines on Lambda
+  # (lib/src/telemetry.rs).
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.fn[each.key].name
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = fileexists(local.artifacts[each.key])
+      error_message = "Missing ${local.artifacts[each.key]}: run `make build` first."
+    }
+  }
+
+  depends_on = [
+    aws_iam_role_policy.logs,
+    aws_iam_role_policy_attachment.xray,
+  ]
+}

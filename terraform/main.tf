@@ -1,0 +1,130 @@
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = merge(var.tags, {
+      project     = "real-estate"
+      environment = var.environment
+      managed-by  = "terraform"
+    })
+  }
+}
+
+data "aws_partition" "current" {}
+
+locals {
+  # Every name carries the environment so dev and prod live side by side.
+  name = "real-estate-${var.environment}"
+
+  artifacts_dir = coalesce(var.lambda_artifacts_dir, "${path.module}/../target/lambda")
+
+  # One Lambda per workspace binary. CPU is allocated in proportion to memory.
+  functions = {
+    # argon2id (m=19 MiB, t=2, p=1) on register and sign-in is CPU bound:
+    # 1024 MB (~0.6 vCPU) keeps a hash well under 100 ms. 20 s timeout:
+    # deleting an account purges its properties in batches; still below the
+    # 30 s HTTP API integration limit, cold start included.
+    users = {
+      description = "Users, sign-up and token issuance (argon2id)"
+      memory_size = 1024
+      timeout     = 20
+    }
+    # I/O bound (DynamoDB, JSON); 10 s covers a delete that removes rooms.
+    properties = {
+      description = "Properties and property types"
+      memory_size = 256
+      timeout     = 10
+    }
+    rooms = {
+      description = "Rooms of a property"
+      memory_size = 256
+      timeout     = 10
+    }
+    # One Ed25519 signature check per uncached request.
+    authorizer = {
+      description = "HTTP API Lambda authorizer (Ed25519 JWT, simple responses)"
+      memory_size = 128
+      timeout     = 3
+    }
+  }
+
+  # Functions behind API routes (the authorizer is invoked by API Gateway
+  # as an authorizer, not through a route).
+  http_functions = toset(["users", "properties", "rooms"])
+
+  # Environment shared by all four functions. No secret here: the private
+  # key stays in Secrets Manager, only its ARN is passed to users.
+  common_env = {
+    JWT_PUBLIC_KEY_PEM = var.jwt_public_key_pem
+    JWT_ISSUER         = var.jwt_issuer
+    JWT_AUDIENCE       = var.jwt_audience
+    RUST_LOG           = var.rust_log
+  }
+
+  function_env = {
+    users = {
+      TABLE_NAME                 = aws_dynamodb_table.main.name
+      JWT_PRIVATE_KEY_SECRET_ARN = var.jwt_private_key_secret_arn
+      JWT_TTL_SECONDS            = tostring(var.jwt_ttl_seconds)
+    }
+    properties = {
+      TABLE_NAME = aws_dynamodb_table.main.name
+    }
+    rooms = {
+      TABLE_NAME = aws_dynamodb_table.main.name
+    }
+    authorizer = {}
+  }
+
+  # Least privilege on the table: the base table plus only the GSIs each
+  # function queries. The authorizer is absent: no DynamoDB access at all.
+  # users: deleting an account queries owner-index and purges with
+  # TransactWriteItems, authorised per item action (Put/Update/Delete/
+  # ConditionCheck).
+  dynamodb_indexes = {
+    users      = ["owner-index"]
+    properties = ["city-index", "owner-index", "feed-index", "type-index"]
+    rooms      = []
+  }
+
+  dynamodb_actions = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:Query",
+  ]
+
+  # API routes. auth = true: the Lambda authorizer must allow the request;
+  # public routes have no authorizer. "$default" catches unknown routes so
+  # they get the application's problem+json 404, not API Gateway's.
+  routes = [
+    { method = "GET", path = "/health", function = "users", auth = false },
+    { method = "POST", path = "/users", function = "users", auth = false },
+    { method = "POST", path = "/auth/token", function = "users", auth = false },
+    { method = "GET", path = "/users/{id}", function = "users", auth = false },
+    { method = "GET", path = "/users/me", function = "users", auth = true },
+    { method = "PATCH", path = "/users/me", function = "users", auth = true },
+    { method = "PUT", path = "/users/me/password", function = "users", auth = true },
+    { method = "DELETE", path = "/users/me", function = "users", auth = true },
+    { method = "GET", path = "/property-types", function = "properties", auth = false },
+    { method = "GET", path = "/properties", function = "properties", auth = false },
+    { method = "POST", path = "/properties", function = "properties", auth = true },
+    { method = "GET", path = "/properties/{id}", function = "properties", auth = false },
+    { method = "PATCH", path = "/properties/{id}", function = "properties", auth = true },
+    { method = "DELETE", path = "/properties/{id}", function = "properties", auth = true },
+    { method = "GET", path = "/users/me/properties", function = "properties", auth = true },
+    { method = "GET", path = "/properties/{id}/rooms", function = "rooms", auth = false },
+    { method = "GET", path = "/properties/{id}/rooms/{room_id}", function = "rooms", auth = false },
+    { method = "POST", path = "/properties/{id}/rooms", function = "rooms", auth = true },
+    { method = "PATCH", path = "/properties/{id}/rooms/{room_id}", function = "rooms", auth = true },
+    { method = "DELETE", path = "/properties/{id}/rooms/{room_id}", function = "rooms", auth = true },
+    { method = "ANY", path = "$default", function = "users", auth = false },
+  ]
+
+  # Route key => route; "$default" is a route key on its own (no method).
+  routes_by_key = {
+    for r in local.routes : (r.path == "$default" ? r.path : "${r.method} ${r.path}") => r
+  }
+}
