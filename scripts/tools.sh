@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Installs the project's pinned Python tools into a virtual environment
-# (default .venv), once per change of requirements-dev.txt.
+# Installs one set of the project's pinned Python tools into its own virtual
+# environment, .venv/NAME, from requirements-NAME.txt; again only when that
+# file changes. The sets cannot share one environment (their boto3 and
+# click pins conflict):
+#   dev      moto, the DynamoDB-API server of the tests
+#   build    cargo-lambda (and the zig it cross-links arm64 with)
+#   infra    aws-sam-cli, cfn-lint, python-hcl2
+#   checkov  checkov
+# Usage: scripts/tools.sh NAME...   (prints nothing when up to date)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=${1:-${VENV:-.venv}}
-stamp="$venv/.requirements-dev.txt"
-if ! cmp -s requirements-dev.txt "$stamp" 2>/dev/null; then
-    echo "==> installing the pinned Python tools into $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --disable-pip-version-check --quiet -r requirements-dev.txt
-    cp requirements-dev.txt "$stamp"
-fi
+for name in "$@"; do
+    requirements="requirements-$name.txt"
+    venv=".venv/$name"
+    stamp="$venv/.installed-requirements.txt"
+    if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
+        echo "==> installing $requirements into $venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --disable-pip-version-check --quiet -r "$requirements"
+        cp "$requirements" "$stamp"
+    fi
+done
