@@ -1,0 +1,167 @@
+//! `template.yaml` and `terraform/` must deploy what the code serves and
+//! uses: the library's route table, and the table keys and indexes of the
+//! DynamoDB adapter. Both files are written one route (and one key) per line,
+//! which is what these readers rely on.
+
+use estate::http::routes::ROUTES;
+use estate::store::dynamodb::{GSI_SORT_KEY, Index, PARTITION_KEY, SORT_KEY};
+use std::collections::BTreeSet;
+
+type Routes = BTreeSet<(String, String, String, bool)>;
+/// Attribute names, base key (hash, range), and each index's (name, hash, range).
+type Keys = (BTreeSet<String>, (String, String), BTreeSet<(String, String, String)>);
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// The value after `key`: up to the closing quote if quoted, else up to the
+/// next `,` or ` }`.
+fn value_after<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let start = line.find(key)? + key.len();
+    let rest = line[start..].trim_start();
+    match rest.strip_prefix('"') {
+        Some(quoted) => quoted.split('"').next(),
+        None => Some(rest.split([',']).next()?.split(" }").next()?.trim()),
+    }
+}
+
+/// `key = value` of an HCL attribute line, unquoted.
+fn hcl_attribute(line: &str) -> Option<(&str, &str)> {
+    let (key, value) = line.split_once('=')?;
+    Some((key.trim(), value.trim().trim_matches('"')))
+}
+
+fn route_table() -> Routes {
+    ROUTES.iter().map(|r| (r.method.into(), r.path.into(), r.function.name().into(), r.needs_caller)).collect()
+}
+
+fn expected_keys() -> Keys {
+    let mut attributes: BTreeSet<String> = [PARTITION_KEY, SORT_KEY, GSI_SORT_KEY].map(String::from).into();
+    let mut indexes = BTreeSet::new();
+    for index in Index::ALL {
+        attributes.insert(index.partition_key().into());
+        indexes.insert((index.name().into(), index.partition_key().into(), GSI_SORT_KEY.into()));
+    }
+    (attributes, (PARTITION_KEY.into(), SORT_KEY.into()), indexes)
+}
+
+fn sam_routes() -> Routes {
+    let mut routes = Routes::new();
+    let mut function = String::new();
+    for line in read("template.yaml").lines() {
+        if let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix("Function:")) {
+            function = name.to_lowercase();
+        }
+        if line.contains("ApiId: !Ref HttpApi") {
+            let Some(method) = value_after(line, "Method:") else { continue };
+            let path = value_after(line, "Path:").expect("an event with a method has a path");
+            let public = line.contains("Authorizer: NONE");
+            routes.insert((method.into(), path.into(), function.clone(), !public));
+        }
+    }
+    routes
+}
+
+fn terraform_routes() -> Routes {
+    read("terraform/main.tf")
+        .lines()
+        .filter(|line| line.trim_start().starts_with("{ method = "))
+        .filter(|line| !line.contains("$default"))
+        .map(|line| {
+            let field = |key| value_after(line, key).unwrap().to_owned();
+            (field("method ="), field("path ="), field("function ="), field("auth =") == "true")
+        })
+        .collect()
+}
+
+fn sam_keys() -> Keys {
+    let template = read("template.yaml");
+    let table = template.split("\n  Table:\n").nth(1).unwrap().split("\n\n").next().unwrap();
+    let mut attributes = BTreeSet::new();
+    let mut base = (String::new(), String::new());
+    let mut indexes = BTreeSet::new();
+    let mut index: Option<(String, String, String)> = None;
+    for line in table.lines() {
+        if let Some(name) = value_after(line, "IndexName:") {
+            index = Some((name.into(), String::new(), String::new()));
+        }
+        if let Some(name) = value_after(line, "AttributeName:") {
+            if line.contains("AttributeType") {
+                attributes.insert(name.to_owned());
+            } else {
+                let hash = line.contains("HASH");
+                match index.as_mut() {
+                    Some(index) if hash => index.1 = name.into(),
+                    Some(index) => index.2 = name.into(),
+                    None if hash => base.0 = name.into(),
+                    None => base.1 = name.into(),
+                }
+            }
+        }
+        if line.contains("Projection:") {
+            indexes.insert(index.take().expect("a projection closes an index"));
+        }
+    }
+    (attributes, base, indexes)
+}
+
+fn terraform_keys() -> Keys {
+    let source = read("terraform/dynamodb.tf");
+    let mut attributes = BTreeSet::new();
+    let mut base = (String::new(), String::new());
+    let mut indexes = BTreeSet::new();
+    let mut block = "";
+    let mut index = (String::new(), String::new(), String::new());
+    for line in source.lines().map(str::trim) {
+        match line {
+            "attribute {" => block = "attribute",
+            "global_secondary_index {" => block = "index",
+            "}" if block == "index" => {
+                indexes.insert(std::mem::take(&mut index));
+                block = "";
+            }
+            "}" => block = "",
+            _ => {}
+        }
+        let Some((key, value)) = hcl_attribute(line) else { continue };
+        match (block, key) {
+            ("attribute", "name") => {
+                attributes.insert(value.to_owned());
+            }
+            ("index", "name") => index.0 = value.into(),
+            ("index", "hash_key") => index.1 = value.into(),
+            ("index", "range_key") => index.2 = value.into(),
+            ("", "hash_key") => base.0 = value.into(),
+            ("", "range_key") => base.1 = value.into(),
+            _ => {}
+        }
+    }
+    (attributes, base, indexes)
+}
+
+#[test]
+fn the_sam_template_routes_exactly_the_route_table() {
+    assert_eq!(sam_routes(), route_table());
+}
+
+#[test]
+fn terraform_routes_exactly_the_route_table() {
+    assert_eq!(terraform_routes(), route_table());
+}
+
+#[test]
+fn both_send_unknown_routes_to_the_application() {
+    assert!(read("template.yaml").contains("CatchAll:"), "template.yaml has no $default route");
+    assert!(read("terraform/main.tf").contains("path = \"$default\""), "terraform has no $default route");
+}
+
+#[test]
+fn the_sam_template_declares_the_keys_and_indexes_the_adapter_uses() {
+    assert_eq!(sam_keys(), expected_keys());
+}
+
+#[test]
+fn terraform_declares_the_keys_and_indexes_the_adapter_uses() {
+    assert_eq!(terraform_keys(), expected_keys());
+}
