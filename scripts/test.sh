@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Runs every check of the project: formatting, lints, and all the tests,
-# including the DynamoDB adapter's against a local DynamoDB-API server
-# (moto), which this script installs into .venv, starts on a free loopback
-# port, and stops again however the run ends.
+# Runs every check of the project, as CI does:
+#   1. formatting, lints and all the tests, the DynamoDB ones against a local
+#      DynamoDB-API server (moto) started on a free loopback port and stopped
+#      again however the run ends;
+#   2. the offline infrastructure checks (scripts/check-infra.sh);
+#   3. the four arm64 Lambda packages within their size budget
+#      (scripts/build.sh), and `sam build` of template.yaml.
+# The Python tools come pinned, each set in its own .venv/NAME.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=${VENV:-.venv}
-bash scripts/tools.sh "$venv"
+bash scripts/tools.sh dev
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p target
-"$venv/bin/python" scripts/dynamodb_server.py 127.0.0.1 "$port" >target/moto.log 2>&1 &
+.venv/dev/bin/python scripts/dynamodb_server.py 127.0.0.1 "$port" >target/moto.log 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -28,3 +31,14 @@ echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --locked
+# The server is needed no longer.
+kill "$moto_pid" 2>/dev/null || true
+
+echo "==> infrastructure checks"
+bash scripts/check-infra.sh
+
+echo "==> arm64 Lambda packages"
+bash scripts/build.sh
+
+echo "==> sam build"
+PATH="$PWD/.venv/build/bin:$PATH" SAM_CLI_TELEMETRY=0 .venv/infra/bin/sam build --template-file template.yaml

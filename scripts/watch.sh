@@ -7,9 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=${VENV:-.venv}
-bash scripts/tools.sh "$venv"
-export PATH="$PWD/$venv/bin:$PATH"
+bash scripts/tools.sh dev build
+export PATH="$PWD/.venv/build/bin:$PATH"
 
 keys=target/dev-keys
 if [ ! -f "$keys/private.pem" ]; then
@@ -20,7 +19,7 @@ fi
 one_line() { awk 'BEGIN { ORS = "\\n" } { print }' "$1"; }
 
 port=${DYNAMODB_PORT:-8000}
-python scripts/dynamodb_server.py 127.0.0.1 "$port" >target/watch-moto.log 2>&1 &
+.venv/dev/bin/python scripts/dynamodb_server.py 127.0.0.1 "$port" >target/watch-moto.log 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
 
