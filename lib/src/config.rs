@@ -45,7 +45,9 @@ pub fn token_policy() -> TokenPolicy {
     }
 }
 
-/// `JWT_TTL_SECONDS`: how long an access token lives (default one hour).
+/// `JWT_TTL_SECONDS`: how long an access token lives (default one hour). At
+/// least the API Gateway authorizer's 300 s cache, so a cached "allow" never
+/// outlives a token by more than the token's own lifetime.
 pub fn token_lifetime_seconds() -> Result<i64, ConfigError> {
     match var("JWT_TTL_SECONDS") {
         None => Ok(DEFAULT_TOKEN_LIFETIME_SECONDS),
