@@ -4,8 +4,26 @@
 
 use tracing_subscriber::EnvFilter;
 
+/// Crates whose debug output can carry request headers or bodies (an
+/// `Authorization` header, a request signature, a password in a body):
+/// capped at `info` whatever `RUST_LOG` asks for.
+const QUIET_BELOW_INFO: &[&str] = &[
+    "lambda_runtime",
+    "lambda_http",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http_client",
+    "aws_sigv4",
+    "hyper",
+    "hyper_util",
+    "h2",
+];
+
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    for target in QUIET_BELOW_INFO {
+        filter = filter.add_directive(format!("{target}=info").parse().expect("a valid directive"));
+    }
     let on_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let result = if on_lambda {
