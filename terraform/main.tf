@@ -101,6 +101,7 @@ locals {
   # they get the application's problem+json 404, not API Gateway's.
   routes = [
     { method = "GET", path = "/health", function = "users", auth = false },
+    { method = "GET", path = "/openapi.json", function = "users", auth = false },
     { method = "POST", path = "/users", function = "users", auth = false },
     { method = "POST", path = "/auth/token", function = "users", auth = false },
     { method = "GET", path = "/users/{id}", function = "users", auth = false },

@@ -71,14 +71,20 @@ impl LocalOptions {
                 "--seed" => options.seed = true,
                 "--create-table" => options.create_table = true,
                 "--no-serve" => options.no_serve = true,
+                // How `openapi.json` is regenerated.
+                "--openapi" => {
+                    print!("{}", http::openapi::json());
+                    std::process::exit(0);
+                }
                 "-h" | "--help" => {
                     println!(
-                        "local [--seed] [--create-table] [--no-serve]\n\n\
+                        "local [--seed] [--create-table] [--no-serve] | --openapi\n\n\
                          Serves the whole API on http://127.0.0.1:3000 (PORT, HOST) from the embedded\n\
                          store, or from DynamoDB with STORE=dynamodb and TABLE_NAME.\n\
                          --seed          load the demo data set (password: {})\n\
                          --create-table  create TABLE_NAME if missing (STORE=dynamodb)\n\
-                         --no-serve      exit after the steps above",
+                         --no-serve      exit after the steps above\n\
+                         --openapi       print the OpenAPI contract and exit",
                         crate::seed::DEMO_PASSWORD
                     );
                     std::process::exit(0);
@@ -90,12 +96,14 @@ impl LocalOptions {
     }
 }
 
-/// Seeds the store if asked, then serves the whole API unless asked not to.
+/// Seeds the store if asked, then serves the whole API (and `extra`, the
+/// local-only routes such as `/docs`) unless asked not to.
 async fn prepare_and_serve<S: Store>(
     store: S,
     options: &LocalOptions,
     issuer: Arc<TokenIssuer>,
     verifier: Arc<TokenVerifier>,
+    extra: Router,
 ) -> Result<(), BoxError> {
     if options.seed {
         let report = crate::seed::seed(&store).await?;
@@ -110,7 +118,7 @@ async fn prepare_and_serve<S: Store>(
     if options.no_serve {
         return Ok(());
     }
-    serve(api(store, issuer, verifier)).await
+    serve(extra.merge(api(store, issuer, verifier))).await
 }
 
 async fn serve(app: Router) -> Result<(), BoxError> {
@@ -127,8 +135,9 @@ async fn serve(app: Router) -> Result<(), BoxError> {
 }
 
 /// The local server: the whole API on one port, on the embedded store
-/// unless `STORE=dynamodb` (with `TABLE_NAME` and the usual AWS variables).
-pub async fn serve_local() -> Result<(), BoxError> {
+/// unless `STORE=dynamodb` (with `TABLE_NAME` and the usual AWS variables),
+/// plus `extra`, the routes only a developer's machine serves.
+pub async fn serve_local(extra: Router) -> Result<(), BoxError> {
     let options = LocalOptions::from_args()?;
     let (issuer, verifier) = if config::signing_key_configured() {
         (config::token_issuer().await?, config::token_verifier()?)
@@ -149,11 +158,11 @@ pub async fn serve_local() -> Result<(), BoxError> {
             if options.create_table {
                 create_table_if_missing(&store).await?;
             }
-            prepare_and_serve(store, &options, issuer, verifier).await
+            prepare_and_serve(store, &options, issuer, verifier, extra).await
         }
         Ok("memory") | Err(_) => {
             tracing::info!("using the embedded in-memory store: data lives as long as the process");
-            prepare_and_serve(MemoryStore::new(), &options, issuer, verifier).await
+            prepare_and_serve(MemoryStore::new(), &options, issuer, verifier, extra).await
         }
         Ok(other) => Err(format!("STORE must be memory or dynamodb, not {other:?}").into()),
     }

@@ -27,6 +27,7 @@ const DEMO_ROOM: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a61";
 /// Each HTTP event and the status its replay must answer.
 const EXPECTED: &[(&str, u16)] = &[
     ("users/health.json", 200),
+    ("users/openapi.json", 200),
     ("users/register.json", 201),
     ("users/sign-in.json", 200),
     ("users/get-profile.json", 200),

@@ -43,7 +43,7 @@ impl<const MAX: usize> Description<MAX> {
 pub type PropertyDescription = Description<5000>;
 
 /// The closed list of property types, each with a label for people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PropertyType {
     Apartment,

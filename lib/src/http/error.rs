@@ -9,9 +9,11 @@ use serde::Serialize;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// A rule broken by one field of the request body or query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
+    /// The field, as a path into the body (`rooms[2].area_m2`) or a query parameter name.
     pub field: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -92,17 +94,30 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem details object, the body of every error response.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "about:blank",
+    "title": "Unprocessable Entity",
+    "status": 422,
+    "detail": "The request contains invalid fields.",
+    "errors": [{"field": "birth_date", "message": "must be in the past"}]
+}))]
+pub struct Problem {
     /// Always `about:blank`: the status code and `title` say what happened,
     /// as RFC 9457 intends when no finer problem type is defined.
     #[serde(rename = "type")]
+    #[schema(rename = "type")]
     kind: &'static str,
-    title: &'a str,
+    /// The HTTP reason phrase of `status`.
+    title: &'static str,
+    /// The HTTP status code.
     status: u16,
+    /// What happened, for a person to read.
     detail: String,
+    /// For 422 only: each invalid field and why.
     #[serde(skip_serializing_if = "Option::is_none")]
-    errors: Option<&'a [FieldError]>,
+    errors: Option<Vec<FieldError>>,
 }
 
 impl IntoResponse for ApiError {
@@ -120,7 +135,7 @@ impl IntoResponse for ApiError {
             status: status.as_u16(),
             detail: self.detail(),
             errors: match &self {
-                Self::Validation(errors) => Some(errors),
+                Self::Validation(errors) => Some(errors.clone()),
                 _ => None,
             },
         };

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod openapi;
 mod paging;
 pub mod properties;
 pub mod rooms;
@@ -100,7 +101,8 @@ fn request_id(request: &Request) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
-/// `GET /health`: the process is up and serving.
-pub async fn health() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "status": "ok" }))
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    status: &'static str,
 }

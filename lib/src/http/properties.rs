@@ -2,8 +2,9 @@
 //! type, or one's own), and owner-only changes guarded by `If-Match`.
 
 use super::AppState;
-use super::error::{ApiError, ApiResult, FieldError};
+use super::error::{ApiError, ApiResult, FieldError, Problem};
 use super::extract::{Caller, JsonBody, PathParams, at, present};
+use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, QueryFailures, ServerFailures};
 use super::paging::{encode_cursor, page_request, public_listing, query_params};
 use super::rooms::{NewRoom, RoomView, property_id};
 use crate::domain::{
@@ -27,22 +28,35 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .with_state(state)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PropertyView {
+    #[schema(value_type = uuid::Uuid)]
     pub id: PropertyId,
+    /// The user who published it (see `GET /users/{id}`).
+    #[schema(value_type = uuid::Uuid)]
     pub owner_id: UserId,
     pub name: String,
     pub description: String,
     #[serde(rename = "type")]
+    #[schema(rename = "type")]
     pub property_type: PropertyType,
+    /// As its publisher wrote it.
     pub city: String,
+    /// Derived: the number of rooms.
     pub room_count: usize,
+    /// Derived: the sum of the rooms' areas, exact to the hundredth.
+    #[schema(value_type = f64, minimum = 0)]
     pub total_area_m2: serde_json::Value,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
+    /// 1, then one more on every change to the property or its rooms; the ETag.
+    #[schema(minimum = 1)]
     pub version: u64,
-    /// Present on a single property, absent from listings.
+    /// Present on a single property (oldest room first), absent from listings.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub rooms: Option<Vec<RoomView>>,
 }
 
@@ -95,25 +109,31 @@ fn expected_version(headers: &HeaderMap) -> ApiResult<Option<u64>> {
     Ok(Some(tag.parse::<u64>().ok().filter(|_| strong).unwrap_or(0)))
 }
 
-#[derive(Serialize)]
-struct TypeView {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TypeView {
     value: PropertyType,
     label: &'static str,
 }
 
-#[derive(Serialize)]
-struct Items<T> {
-    items: Vec<T>,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PropertyTypes {
+    items: Vec<TypeView>,
 }
 
-async fn property_types() -> Json<Items<TypeView>> {
+#[utoipa::path(
+    get, path = "/property-types", tag = "properties", operation_id = "property_types",
+    responses((status = 200, description = "Every property type with its label", body = PropertyTypes))
+)]
+pub(crate) async fn property_types() -> Json<PropertyTypes> {
     let items = PropertyType::ALL.into_iter().map(|kind| TypeView { value: kind, label: kind.label() }).collect();
-    Json(Items { items })
+    Json(PropertyTypes { items })
 }
 
-#[derive(Serialize)]
+/// One page of a listing, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PropertyPage {
     items: Vec<PropertyView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
     next_cursor: Option<String>,
 }
 
@@ -128,7 +148,17 @@ async fn page<S: Store>(
     Ok(Json(PropertyPage { items: page.items.into_iter().map(PropertyView::summary).collect(), next_cursor }))
 }
 
-async fn list_properties<S: Store>(
+#[utoipa::path(
+    get, path = "/properties", tag = "properties", operation_id = "list_properties",
+    params(
+        ("city" = Option<String>, Query, description = "Only this city; letter case, accents, spaces, hyphens and apostrophes are ignored"),
+        ("type" = Option<PropertyType>, Query, description = "Only this type"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page of the same query"),
+    ),
+    responses((status = 200, description = "A page of properties", body = PropertyPage), QueryFailures, ServerFailures)
+)]
+pub(crate) async fn list_properties<S: Store>(
     State(state): State<AppState<S>>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<PropertyPage>> {
@@ -137,7 +167,17 @@ async fn list_properties<S: Store>(
     page(&state, listing, &pairs).await
 }
 
-async fn list_my_properties<S: Store>(
+#[utoipa::path(
+    get, path = "/users/me/properties", tag = "properties", operation_id = "list_my_properties",
+    security(("bearer" = [])),
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses((status = 200, description = "A page of the caller's properties", body = PropertyPage),
+        QueryFailures, CallerFailures, ServerFailures)
+)]
+pub(crate) async fn list_my_properties<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     RawQuery(query): RawQuery,
@@ -146,20 +186,42 @@ async fn list_my_properties<S: Store>(
     page(&state, Listing::Owner(caller), &pairs).await
 }
 
-#[derive(Deserialize)]
+/// A property to publish; the caller becomes its owner.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewProperty {
+#[schema(example = json!({
+    "name": "Canal-side loft",
+    "description": "Exposed beams, four-metre windows.",
+    "type": "loft",
+    "city": "Saint-Étienne",
+    "rooms": [{"name": "Living room", "kind": "living_room", "area_m2": 32.75, "floor": 2, "features": ["south-facing"]}]
+}))]
+pub(crate) struct NewProperty {
+    #[schema(min_length = 1, max_length = 120)]
     name: String,
     #[serde(default, deserialize_with = "present")]
+    #[schema(max_length = 5000, nullable = false)]
     description: Option<String>,
     #[serde(rename = "type")]
+    #[schema(rename = "type", value_type = PropertyType)]
     property_type: String,
+    #[schema(min_length = 1, max_length = 100)]
     city: String,
     #[serde(default, deserialize_with = "present")]
+    #[schema(max_items = 50, nullable = false)]
     rooms: Option<Vec<NewRoom>>,
 }
 
-async fn create_property<S: Store>(
+#[utoipa::path(
+    post, path = "/properties", tag = "properties", operation_id = "create_property", security(("bearer" = [])),
+    request_body = NewProperty,
+    responses(
+        (status = 201, description = "The published property with its rooms", body = PropertyView,
+            headers(("Location" = String, description = "/properties/{id}"), ("ETag" = String, description = "The version"))),
+        BodyFailures, CallerFailures, ServerFailures,
+    )
+)]
+pub(crate) async fn create_property<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     JsonBody(body): JsonBody<NewProperty>,
@@ -221,29 +283,62 @@ fn no_property() -> ApiError {
     ApiError::NotFound("No property exists with this id.".into())
 }
 
-async fn show_property<S: Store>(State(state): State<AppState<S>>, params: PathParams) -> ApiResult<Response> {
+#[utoipa::path(
+    get, path = "/properties/{id}", tag = "properties", operation_id = "show_property",
+    params(("id" = uuid::Uuid, Path, description = "The property's id")),
+    responses(
+        (status = 200, description = "The property with its rooms", body = PropertyView,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+        NotFound, ServerFailures,
+    )
+)]
+pub(crate) async fn show_property<S: Store>(
+    State(state): State<AppState<S>>,
+    params: PathParams,
+) -> ApiResult<Response> {
     let id = property_id(&params)?;
     let (property, rooms) = state.store.get_property(id).await?.ok_or_else(no_property)?;
     let tag = etag(property.version);
     Ok(([(header::ETAG, tag)], Json(PropertyView::with_rooms(property, rooms))).into_response())
 }
 
-#[derive(Deserialize)]
+/// The fields to change; an absent field is left as it is.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PropertyPatch {
+#[schema(example = json!({"name": "Renovated loft", "city": "Villeurbanne"}))]
+pub(crate) struct PropertyPatch {
     #[serde(default, deserialize_with = "present")]
+    #[schema(min_length = 1, max_length = 120, nullable = false)]
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(max_length = 5000, nullable = false)]
     description: Option<String>,
     #[serde(rename = "type", default, deserialize_with = "present")]
+    #[schema(rename = "type", value_type = Option<PropertyType>, nullable = false)]
     property_type: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(min_length = 1, max_length = 100, nullable = false)]
     city: Option<String>,
 }
 
 /// Answers the property as listings show it (rooms are unchanged here and
 /// read with `GET`), with its new `ETag`.
-async fn update_property<S: Store>(
+#[utoipa::path(
+    patch, path = "/properties/{id}", tag = "properties", operation_id = "update_property", security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "The property's id"),
+        ("If-Match" = Option<String>, Header, description = "An ETag of the property: the change applies only to that version"),
+    ),
+    request_body = PropertyPatch,
+    responses(
+        (status = 200, description = "The property as listed (rooms unchanged: read them with GET)", body = PropertyView,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 412, description = "If-Match names a version that is no longer current", body = Problem,
+            content_type = "application/problem+json"),
+        BodyFailures, CallerFailures, OwnerFailures, NotFound, ServerFailures,
+    )
+)]
+pub(crate) async fn update_property<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     params: PathParams,
@@ -280,7 +375,13 @@ async fn update_property<S: Store>(
     Ok(([(header::ETAG, tag)], Json(PropertyView::summary(property))).into_response())
 }
 
-async fn delete_property<S: Store>(
+#[utoipa::path(
+    delete, path = "/properties/{id}", tag = "properties", operation_id = "delete_property", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The property's id")),
+    responses((status = 204, description = "The property and its rooms are gone"),
+        CallerFailures, OwnerFailures, NotFound, ServerFailures)
+)]
+pub(crate) async fn delete_property<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     params: PathParams,

@@ -2,8 +2,9 @@
 //! the property's owner only.
 
 use super::AppState;
-use super::error::{ApiError, ApiResult, FieldError};
+use super::error::{ApiError, ApiResult, FieldError, Problem};
 use super::extract::{Caller, JsonBody, PathParams, nullable, present};
+use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, ServerFailures};
 use crate::domain::{
     Area, Features, Floor, PropertyId, Room, RoomChanges, RoomDescription, RoomId, RoomKind, RoomName, Timestamp,
 };
@@ -22,17 +23,23 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .with_state(state)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RoomView {
+    #[schema(value_type = uuid::Uuid)]
     pub id: RoomId,
+    #[schema(value_type = uuid::Uuid)]
     pub property_id: PropertyId,
     pub name: String,
     pub kind: RoomKind,
+    #[schema(value_type = f64, exclusive_minimum = 0, maximum = 10000)]
     pub area_m2: serde_json::Value,
+    #[schema(minimum = -5, maximum = 200)]
     pub floor: Option<i16>,
     pub description: Option<String>,
     pub features: Vec<String>,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
 }
 
@@ -54,17 +61,26 @@ impl From<Room> for RoomView {
 }
 
 /// A room as a client describes it, alone or within a new property.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Office", "kind": "office", "area_m2": 9.5, "floor": 1, "features": ["fibre"]}))]
 pub struct NewRoom {
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
+    #[schema(value_type = RoomKind)]
     kind: String,
+    /// Square metres: more than 0, at most 10000, at most two decimals.
+    #[schema(value_type = f64, exclusive_minimum = 0, maximum = 10000, multiple_of = 0.01)]
     area_m2: serde_json::Number,
     #[serde(default)]
+    #[schema(minimum = -5, maximum = 200)]
     floor: Option<i64>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     description: Option<String>,
+    /// Up to 20 distinct tags, such as "fireplace".
     #[serde(default)]
+    #[schema(max_items = 20)]
     features: Vec<String>,
 }
 
@@ -132,24 +148,53 @@ async fn room_write_error<S: Store>(store: &S, property: PropertyId, error: Stor
     }
 }
 
-#[derive(Serialize)]
-struct RoomList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RoomList {
+    /// Oldest first.
     items: Vec<RoomView>,
 }
 
-async fn list_rooms<S: Store>(State(state): State<AppState<S>>, params: PathParams) -> ApiResult<Json<RoomList>> {
+#[utoipa::path(
+    get, path = "/properties/{id}/rooms", tag = "rooms", operation_id = "list_rooms",
+    params(("id" = uuid::Uuid, Path, description = "The property's id")),
+    responses((status = 200, description = "The property's rooms", body = RoomList), NotFound, ServerFailures)
+)]
+pub(crate) async fn list_rooms<S: Store>(
+    State(state): State<AppState<S>>,
+    params: PathParams,
+) -> ApiResult<Json<RoomList>> {
     let property = property_id(&params)?;
     let (_, rooms) = state.store.get_property(property).await?.ok_or_else(no_property)?;
     Ok(Json(RoomList { items: rooms.into_iter().map(RoomView::from).collect() }))
 }
 
-async fn show_room<S: Store>(State(state): State<AppState<S>>, params: PathParams) -> ApiResult<Json<RoomView>> {
+#[utoipa::path(
+    get, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "show_room",
+    params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id")),
+    responses((status = 200, description = "The room", body = RoomView), NotFound, ServerFailures)
+)]
+pub(crate) async fn show_room<S: Store>(
+    State(state): State<AppState<S>>,
+    params: PathParams,
+) -> ApiResult<Json<RoomView>> {
     let (property, room) = room_ids(&params)?;
     let room = state.store.get_room(property, room).await?.ok_or_else(no_room)?;
     Ok(Json(room.into()))
 }
 
-async fn add_room<S: Store>(
+#[utoipa::path(
+    post, path = "/properties/{id}/rooms", tag = "rooms", operation_id = "add_room", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The property's id")),
+    request_body = NewRoom,
+    responses(
+        (status = 201, description = "The new room", body = RoomView,
+            headers(("Location" = String, description = "/properties/{id}/rooms/{room_id}"))),
+        (status = 409, description = "The property already has 50 rooms", body = Problem,
+            content_type = "application/problem+json"),
+        BodyFailures, CallerFailures, OwnerFailures, NotFound, ServerFailures,
+    )
+)]
+pub(crate) async fn add_room<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     params: PathParams,
@@ -166,20 +211,29 @@ async fn add_room<S: Store>(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(RoomView::from(room))).into_response())
 }
 
-#[derive(Deserialize)]
+/// The fields to change; an absent field is left as it is, `null` clears
+/// `floor` or `description`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RoomPatch {
+#[schema(example = json!({"area_m2": 10.25, "floor": null}))]
+pub(crate) struct RoomPatch {
     #[serde(default, deserialize_with = "present")]
+    #[schema(min_length = 1, max_length = 100, nullable = false)]
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RoomKind>, nullable = false)]
     kind: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 10000, multiple_of = 0.01, nullable = false)]
     area_m2: Option<serde_json::Number>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
     floor: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     description: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(max_items = 20, nullable = false)]
     features: Option<Vec<String>>,
 }
 
@@ -210,7 +264,15 @@ impl RoomPatch {
 
 /// Answers 204: the write is one transaction that returns nothing, and
 /// `GET` on the room reads the result.
-async fn update_room<S: Store>(
+#[utoipa::path(
+    patch, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "update_room",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id")),
+    request_body = RoomPatch,
+    responses((status = 204, description = "Changed; read the room with GET"),
+        BodyFailures, CallerFailures, OwnerFailures, NotFound, ServerFailures)
+)]
+pub(crate) async fn update_room<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     params: PathParams,
@@ -224,7 +286,13 @@ async fn update_room<S: Store>(
     }
 }
 
-async fn delete_room<S: Store>(
+#[utoipa::path(
+    delete, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "delete_room",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id")),
+    responses((status = 204, description = "The room is gone"), CallerFailures, OwnerFailures, NotFound, ServerFailures)
+)]
+pub(crate) async fn delete_room<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     params: PathParams,

@@ -39,6 +39,7 @@ use Function::*;
 
 pub const ROUTES: &[Route] = &[
     route("GET", "/health", Users, false),
+    route("GET", "/openapi.json", Users, false),
     route("POST", "/users", Users, false),
     route("POST", "/auth/token", Users, false),
     route("GET", "/users/{id}", Users, false),

@@ -1,8 +1,9 @@
 //! The users route group: registration, sign-in, and a user's own account.
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{Caller, JsonBody, PathParams, at, present};
-use super::{UsersState, health};
+use super::openapi::{BodyFailures, CallerFailures, NotFound, ServerFailures};
+use super::{Health, UsersState};
 use crate::auth::passwords;
 use crate::domain::{BirthDate, Email, Password, PersonName, ProfileChanges, Timestamp, User, UserId};
 use crate::store::{Store, StoreError};
@@ -13,9 +14,18 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+#[utoipa::path(
+    get, path = "/health", tag = "users", operation_id = "health",
+    responses((status = 200, description = "The process is up and serving", body = Health))
+)]
+pub(crate) async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
 pub fn router<S: Store>(state: UsersState<S>) -> Router {
     Router::new()
         .route("/health", get(health))
+        .route("/openapi.json", get(super::openapi::serve))
         .route("/users", post(register::<S>))
         .route("/auth/token", post(issue_token::<S>))
         .route("/users/me", get(show_me::<S>).patch(update_me::<S>).delete(delete_me::<S>))
@@ -25,14 +35,19 @@ pub fn router<S: Store>(state: UsersState<S>) -> Router {
 }
 
 /// A user as they see themselves.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserView {
+    #[schema(value_type = uuid::Uuid)]
     pub id: UserId,
+    #[schema(format = Email)]
     pub email: String,
     pub first_name: String,
     pub last_name: String,
+    #[schema(format = Date)]
     pub birth_date: String,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
 }
 
@@ -51,25 +66,52 @@ impl From<User> for UserView {
 }
 
 /// A user as anyone may see them, for instance as a property's owner.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PublicProfile {
+    #[schema(value_type = uuid::Uuid)]
     pub id: UserId,
     pub first_name: String,
     pub last_name: String,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
 
-#[derive(Deserialize)]
+/// A new account. The email is unique regardless of letter case.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Registration {
+#[schema(example = json!({
+    "email": "ada@example.com",
+    "password": "correct horse battery",
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "birth_date": "1990-12-10"
+}))]
+pub(crate) struct Registration {
+    #[schema(format = Email, min_length = 3, max_length = 254)]
     email: String,
+    #[schema(format = Password, min_length = 8, max_length = 128)]
     password: String,
+    #[schema(min_length = 1, max_length = 100)]
     first_name: String,
+    #[schema(min_length = 1, max_length = 100)]
     last_name: String,
+    /// A date in the past, not before 1900-01-01.
+    #[schema(format = Date)]
     birth_date: String,
 }
 
-async fn register<S: Store>(
+#[utoipa::path(
+    post, path = "/users", tag = "users", operation_id = "register",
+    request_body = Registration,
+    responses(
+        (status = 201, description = "The new user", body = UserView,
+            headers(("Location" = String, description = "/users/{id}"))),
+        (status = 409, description = "The email is taken (in any letter case)", body = Problem,
+            content_type = "application/problem+json"),
+        BodyFailures, ServerFailures,
+    )
+)]
+pub(crate) async fn register<S: Store>(
     State(state): State<UsersState<S>>,
     JsonBody(body): JsonBody<Registration>,
 ) -> ApiResult<Response> {
@@ -96,21 +138,38 @@ async fn register<S: Store>(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(UserView::from(user))).into_response())
 }
 
-#[derive(Deserialize)]
+/// Credentials to exchange for an access token.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SignIn {
+#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery"}))]
+pub(crate) struct SignIn {
+    #[schema(format = Email)]
     email: String,
+    #[schema(format = Password)]
     password: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenResponse {
+    /// An EdDSA JWT; send it as `Authorization: Bearer <access_token>`.
     pub access_token: String,
+    #[schema(example = "Bearer")]
     pub token_type: String,
+    /// Seconds until the token expires.
     pub expires_in: i64,
 }
 
-async fn issue_token<S: Store>(
+#[utoipa::path(
+    post, path = "/auth/token", tag = "users", operation_id = "issue_token",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "An access token", body = TokenResponse),
+        (status = 401, description = "Unknown email or wrong password (one answer for both)", body = Problem,
+            content_type = "application/problem+json"),
+        BodyFailures, ServerFailures,
+    )
+)]
+pub(crate) async fn issue_token<S: Store>(
     State(state): State<UsersState<S>>,
     JsonBody(body): JsonBody<SignIn>,
 ) -> ApiResult<Response> {
@@ -134,7 +193,12 @@ async fn issue_token<S: Store>(
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
 
-async fn show_profile<S: Store>(
+#[utoipa::path(
+    get, path = "/users/{id}", tag = "users", operation_id = "show_profile",
+    params(("id" = uuid::Uuid, Path, description = "The user's id")),
+    responses((status = 200, description = "The public profile", body = PublicProfile), NotFound, ServerFailures)
+)]
+pub(crate) async fn show_profile<S: Store>(
     State(state): State<UsersState<S>>,
     params: PathParams,
 ) -> ApiResult<Json<PublicProfile>> {
@@ -154,23 +218,41 @@ fn account_gone() -> ApiError {
     ApiError::Unauthorized("The account of this access token no longer exists.".into())
 }
 
-async fn show_me<S: Store>(State(state): State<UsersState<S>>, Caller(me): Caller) -> ApiResult<Json<UserView>> {
+#[utoipa::path(
+    get, path = "/users/me", tag = "users", operation_id = "show_me", security(("bearer" = [])),
+    responses((status = 200, description = "The caller's account", body = UserView), CallerFailures, ServerFailures)
+)]
+pub(crate) async fn show_me<S: Store>(
+    State(state): State<UsersState<S>>,
+    Caller(me): Caller,
+) -> ApiResult<Json<UserView>> {
     let user = state.app.store.get_user(me).await?.ok_or_else(account_gone)?;
     Ok(Json(user.into()))
 }
 
-#[derive(Deserialize)]
+/// The personal details to change; an absent field is left as it is.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ProfilePatch {
+#[schema(example = json!({"last_name": "King"}))]
+pub(crate) struct ProfilePatch {
     #[serde(default, deserialize_with = "present")]
+    #[schema(min_length = 1, max_length = 100, nullable = false)]
     first_name: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(min_length = 1, max_length = 100, nullable = false)]
     last_name: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(format = Date, nullable = false)]
     birth_date: Option<String>,
 }
 
-async fn update_me<S: Store>(
+#[utoipa::path(
+    patch, path = "/users/me", tag = "users", operation_id = "update_me", security(("bearer" = [])),
+    request_body = ProfilePatch,
+    responses((status = 200, description = "The updated account", body = UserView),
+        BodyFailures, CallerFailures, ServerFailures)
+)]
+pub(crate) async fn update_me<S: Store>(
     State(state): State<UsersState<S>>,
     Caller(me): Caller,
     JsonBody(body): JsonBody<ProfilePatch>,
@@ -192,14 +274,29 @@ async fn update_me<S: Store>(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PasswordChange {
+#[schema(example = json!({"current_password": "correct horse battery", "new_password": "another long secret"}))]
+pub(crate) struct PasswordChange {
+    #[schema(format = Password)]
     current_password: String,
+    #[schema(format = Password, min_length = 8, max_length = 128)]
     new_password: String,
 }
 
-async fn change_password<S: Store>(
+#[utoipa::path(
+    put, path = "/users/me/password", tag = "users", operation_id = "change_password", security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 403, description = "The current password is wrong", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "Another request changed the password meanwhile", body = Problem,
+            content_type = "application/problem+json"),
+        BodyFailures, CallerFailures, ServerFailures,
+    )
+)]
+pub(crate) async fn change_password<S: Store>(
     State(state): State<UsersState<S>>,
     Caller(me): Caller,
     JsonBody(body): JsonBody<PasswordChange>,
@@ -225,7 +322,15 @@ async fn change_password<S: Store>(
     }
 }
 
-async fn delete_me<S: Store>(State(state): State<UsersState<S>>, Caller(me): Caller) -> ApiResult<StatusCode> {
+#[utoipa::path(
+    delete, path = "/users/me", tag = "users", operation_id = "delete_me", security(("bearer" = [])),
+    responses((status = 204, description = "The account, its properties and their rooms are gone"),
+        CallerFailures, ServerFailures)
+)]
+pub(crate) async fn delete_me<S: Store>(
+    State(state): State<UsersState<S>>,
+    Caller(me): Caller,
+) -> ApiResult<StatusCode> {
     match state.app.store.delete_user(me).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(StoreError::NotFound) => Err(account_gone()),

@@ -1,0 +1,239 @@
+//! The OpenAPI 3.1 contract, generated from the handlers' own annotations
+//! and types: it cannot drift from the code. `GET /openapi.json` serves it
+//! and `openapi.json` at the repository root is its committed copy (a test
+//! fails when they differ).
+
+use super::error::Problem;
+use super::{properties, rooms, users};
+use utoipa::openapi::link::LinkBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Components, OpenApi as Document, RefOr};
+use utoipa::{IntoResponses, Modify, OpenApi};
+
+/// Errors any route may answer. 500 and 503 carry no internals.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ServerFailures {
+    /// A bug: the detail went to the log with the request id.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
+    /// DynamoDB is throttling or unreachable; retry after `Retry-After` seconds.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
+}
+
+/// What a route with a JSON body answers to a body it cannot take.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum BodyFailures {
+    /// The body is not parseable JSON.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// The body is larger than 64 KiB.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// The body is not sent as `application/json`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// Invalid, unknown, missing or `null` fields; `errors` lists each one.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+/// What a route that needs a caller answers without a valid token.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum CallerFailures {
+    /// No token, or one that is forged, expired, for another audience, or
+    /// whose account no longer exists. Sent with `WWW-Authenticate: Bearer`.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+}
+
+/// What a route answers for an id that names nothing.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum NotFound {
+    /// No such resource (a malformed id names nothing either).
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
+/// What an owner-only write answers to anyone else.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum OwnerFailures {
+    /// The caller does not own the property; nothing changed.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+}
+
+/// What a listing answers to parameters it cannot take.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum QueryFailures {
+    /// An unreadable query string, or a cursor that was tampered with or
+    /// belongs to another query.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// An unknown, repeated or invalid parameter; `errors` lists each one.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Real-estate API",
+        description = "Register, publish properties with their rooms, and browse them across the \
+                       platform or by city. Errors are RFC 9457 problem+json. Routes marked with a lock \
+                       need `Authorization: Bearer <access token>` from `POST /auth/token`.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    paths(
+        users::health,
+        serve,
+        users::register,
+        users::issue_token,
+        users::show_profile,
+        users::show_me,
+        users::update_me,
+        users::change_password,
+        users::delete_me,
+        properties::property_types,
+        properties::list_properties,
+        properties::create_property,
+        properties::show_property,
+        properties::update_property,
+        properties::delete_property,
+        properties::list_my_properties,
+        rooms::list_rooms,
+        rooms::show_room,
+        rooms::add_room,
+        rooms::update_room,
+        rooms::delete_room,
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerToken, &Links),
+    tags(
+        (name = "users", description = "Accounts and sign-in"),
+        (name = "properties", description = "Publishing and browsing properties"),
+        (name = "rooms", description = "A property's rooms"),
+    )
+)]
+struct ApiDoc;
+
+/// The `bearer` security scheme that protected operations name.
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, document: &mut Document) {
+        let components = document.components.get_or_insert_with(Components::new);
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some("An access token from POST /auth/token."))
+            .build();
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Links from what a creation returns to the operations on it, so clients
+/// and stateful fuzzers can follow them: register, then read the profile;
+/// publish a property, then read, patch, add a room, delete; add a room,
+/// then read, patch, delete it.
+struct Links;
+
+/// (path of the creating POST, [(link name, target operation id, [(parameter, response expression)])])
+type LinkSpec = (&'static str, &'static [(&'static str, &'static str, &'static [(&'static str, &'static str)])]);
+
+const LINKS: &[LinkSpec] = &[
+    ("/users", &[("ShowProfile", "show_profile", &[("id", "$response.body#/id")])]),
+    (
+        "/properties",
+        &[
+            ("ShowProperty", "show_property", &[("id", "$response.body#/id")]),
+            ("UpdateProperty", "update_property", &[("id", "$response.body#/id")]),
+            ("AddRoom", "add_room", &[("id", "$response.body#/id")]),
+            ("ListRooms", "list_rooms", &[("id", "$response.body#/id")]),
+            ("DeleteProperty", "delete_property", &[("id", "$response.body#/id")]),
+        ],
+    ),
+    (
+        "/properties/{id}/rooms",
+        &[
+            ("ShowRoom", "show_room", &[("id", "$response.body#/property_id"), ("room_id", "$response.body#/id")]),
+            ("UpdateRoom", "update_room", &[("id", "$response.body#/property_id"), ("room_id", "$response.body#/id")]),
+            ("DeleteRoom", "delete_room", &[("id", "$response.body#/property_id"), ("room_id", "$response.body#/id")]),
+        ],
+    ),
+];
+
+impl Modify for Links {
+    fn modify(&self, document: &mut Document) {
+        for (path, links) in LINKS {
+            let created = document
+                .paths
+                .paths
+                .get_mut(*path)
+                .and_then(|item| item.post.as_mut())
+                .and_then(|operation| operation.responses.responses.get_mut("201"));
+            let Some(RefOr::T(response)) = created else {
+                panic!("POST {path} has no inline 201 response to link from");
+            };
+            for (name, operation, parameters) in *links {
+                let link =
+                    parameters.iter().fold(LinkBuilder::new().operation_id(*operation), |link, (parameter, value)| {
+                        link.parameter(*parameter, *value)
+                    });
+                response.links.insert((*name).to_owned(), RefOr::T(link.build()));
+            }
+        }
+    }
+}
+
+/// The contract, as served and committed.
+pub fn document() -> Document {
+    ApiDoc::openapi()
+}
+
+/// The contract as pretty JSON with a final newline, the committed form.
+pub fn json() -> String {
+    let mut value = serde_json::to_value(document()).expect("the contract serializes");
+    camel_case_links(&mut value);
+    let mut text = serde_json::to_string_pretty(&value).expect("the contract serializes");
+    text.push('\n');
+    text
+}
+
+/// utoipa 5 writes a Link object's members in snake_case (`operation_id`);
+/// OpenAPI names them `operationId`, `operationRef` and `requestBody`.
+fn camel_case_links(document: &mut serde_json::Value) {
+    let operations = document["paths"].as_object_mut().into_iter().flat_map(|paths| paths.values_mut());
+    let responses = operations
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.get_mut("responses").and_then(|r| r.as_object_mut()))
+        .flat_map(|responses| responses.values_mut());
+    for response in responses {
+        let Some(links) = response.get_mut("links").and_then(|links| links.as_object_mut()) else { continue };
+        for link in links.values_mut().filter_map(|link| link.as_object_mut()) {
+            for (snake, camel) in
+                [("operation_id", "operationId"), ("operation_ref", "operationRef"), ("request_body", "requestBody")]
+            {
+                if let Some(value) = link.remove(snake) {
+                    link.insert(camel.to_owned(), value);
+                }
+            }
+        }
+    }
+}
+
+/// `GET /openapi.json`.
+#[utoipa::path(
+    get, path = "/openapi.json", tag = "users", operation_id = "openapi",
+    responses((status = 200, description = "This contract (OpenAPI 3.1)", body = Object, content_type = "application/json"))
+)]
+pub async fn serve() -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], json())
+}
