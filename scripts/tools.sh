@@ -7,6 +7,7 @@
 #   build    cargo-lambda (and the zig it cross-links arm64 with)
 #   infra    aws-sam-cli, cfn-lint, python-hcl2
 #   checkov  checkov
+#   fuzz     schemathesis
 # Usage: scripts/tools.sh NAME...   (prints nothing when up to date)
 set -euo pipefail
 cd "$(dirname "$0")/.."
