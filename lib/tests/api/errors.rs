@@ -1,7 +1,7 @@
 //! The error model: every failure is RFC 9457 problem+json with the right status.
 
 use crate::api_cases;
-use crate::support::{TestApp, dynamo_store_at, registration};
+use crate::support::{TestApp, registration, unreachable_dynamo_store};
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
@@ -52,8 +52,7 @@ async fn a_panicking_handler_answers_a_problem_not_a_dropped_connection() {
 
 #[tokio::test]
 async fn an_unreachable_store_is_a_503_without_internals() {
-    // Nothing listens on port 1: every call fails to connect.
-    let app = TestApp::new(dynamo_store_at("http://127.0.0.1:1").await);
+    let app = TestApp::new(unreachable_dynamo_store());
     let reply = app.get(&format!("/users/{}", uuid::Uuid::now_v7()), None).await;
     let problem = reply.problem(503);
     assert!(!problem.to_string().contains("127.0.0.1"), "internals leaked: {problem}");

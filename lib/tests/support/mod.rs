@@ -12,34 +12,36 @@ use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-/// A fresh table on the DynamoDB-API server that `make test` starts, or
-/// `None` when there is none. Under CI a missing server is a failure: a
-/// DynamoDB test never skips there.
-pub async fn dynamo_store() -> Option<DynamoStore> {
-    let Ok(endpoint) = std::env::var("DYNAMODB_TEST_ENDPOINT") else {
+/// The DynamoDB-API server that `make test` starts, or `None` when there
+/// is none. Under CI a missing server is a failure: a DynamoDB test never
+/// skips there.
+fn test_endpoint() -> Option<String> {
+    let endpoint = std::env::var("DYNAMODB_TEST_ENDPOINT").ok();
+    if endpoint.is_none() {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
             "DYNAMODB_TEST_ENDPOINT is not set under CI: run the tests with `make test`"
         );
         eprintln!("skipped: DYNAMODB_TEST_ENDPOINT is not set (`make test` starts a DynamoDB-API server)");
-        return None;
-    };
-    Some(dynamo_store_at(&endpoint).await)
+    }
+    endpoint
 }
 
-pub async fn dynamo_store_at(endpoint: &str) -> DynamoStore {
-    dynamo_store_with(endpoint, CallLog::default()).await
+/// A store on a fresh table of that server, or `None` as above.
+pub async fn dynamo_store() -> Option<DynamoStore> {
+    Some(new_table(&test_endpoint()?, CallLog::default()).await)
 }
 
-/// A DynamoDB store whose every call is recorded, or `None` as above.
+/// A store on a fresh table whose every call is recorded, or `None` as above.
 pub async fn counted_dynamo_store() -> Option<(DynamoStore, CallLog)> {
     let calls = CallLog::default();
-    let store = dynamo_store().await?;
-    let endpoint = std::env::var("DYNAMODB_TEST_ENDPOINT").unwrap();
-    // Reuse the table the first store created, with a recording client.
-    let config = client_config(&endpoint).interceptor(calls.clone()).build();
-    let client = aws_sdk_dynamodb::Client::from_conf(config);
-    Some((DynamoStore::new(client, store.table()), calls))
+    Some((new_table(&test_endpoint()?, calls.clone()).await, calls))
+}
+
+/// A store whose every call fails to connect: nothing listens on port 1.
+pub fn unreachable_dynamo_store() -> DynamoStore {
+    let client = aws_sdk_dynamodb::Client::from_conf(client_config("http://127.0.0.1:1").build());
+    DynamoStore::new(client, "unreachable")
 }
 
 /// The names of the DynamoDB operations sent, in order.
@@ -80,18 +82,12 @@ fn client_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
 }
 
-async fn dynamo_store_with(endpoint: &str, calls: CallLog) -> DynamoStore {
-    let config = client_config(endpoint).interceptor(calls).build();
-    let client = aws_sdk_dynamodb::Client::from_conf(config);
+/// A store on a table of its own, its calls recorded in `calls`.
+async fn new_table(endpoint: &str, calls: CallLog) -> DynamoStore {
+    let client = aws_sdk_dynamodb::Client::from_conf(client_config(endpoint).interceptor(calls).build());
     let table = format!("test-{}", uuid::Uuid::now_v7());
-    if endpoint_is_live(endpoint) {
-        create_table(&client, &table).await.expect("creating a test table");
-    }
+    create_table(&client, &table).await.expect("creating a test table");
     DynamoStore::new(client, table)
-}
-
-fn endpoint_is_live(endpoint: &str) -> bool {
-    !endpoint.ends_with(":1")
 }
 
 /// Runs each named `async fn(store)` case on both adapters.
