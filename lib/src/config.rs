@@ -84,7 +84,7 @@ pub async fn token_issuer() -> Result<TokenIssuer, ConfigError> {
             ConfigError("set JWT_PRIVATE_KEY_SECRET_ARN (or JWT_PRIVATE_KEY_PEM in development)".into())
         })?,
     };
-    Ok(TokenIssuer::from_pem(&pem, token_policy(), token_lifetime_seconds()?)?)
+    Ok(TokenIssuer::from_pem(&unescape_newlines(&pem), token_policy(), token_lifetime_seconds()?)?)
 }
 
 async fn read_secret(arn: &str) -> Result<String, ConfigError> {
@@ -97,4 +97,20 @@ async fn read_secret(arn: &str) -> Result<String, ConfigError> {
         ))
     })?;
     output.secret_string.ok_or_else(|| ConfigError(format!("the secret {arn} holds no SecretString")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_one_line_pem_gets_its_line_breaks_back() {
+        let one_line = "-----BEGIN PUBLIC KEY-----\\nMCowBQYDK2VwAyEA\\n-----END PUBLIC KEY-----\\n";
+        assert_eq!(
+            unescape_newlines(one_line),
+            "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n"
+        );
+        let multi_line = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n";
+        assert_eq!(unescape_newlines(multi_line), multi_line);
+    }
 }
