@@ -120,6 +120,21 @@ pub struct Page {
     pub next: Option<PropertyId>,
 }
 
+impl Page {
+    /// Both adapters read `limit + 1` items of a listing's partition and
+    /// keep those that pass its filter (`matches`). More than `limit`
+    /// matches: the page ends at the `limit`th. Fewer: the page ends where
+    /// the read stopped (`last_read`, `None` when the partition ran out).
+    pub fn assemble(mut matches: Vec<Property>, limit: usize, last_read: Option<PropertyId>) -> Self {
+        if matches.len() > limit {
+            matches.truncate(limit);
+            let next = matches.last().map(|property| property.id);
+            return Self { items: matches, next };
+        }
+        Self { items: matches, next: last_read }
+    }
+}
+
 /// Persistence of properties and their rooms. Every write by a caller is
 /// conditioned on the caller owning the property, inside the write itself:
 /// `NotFound` if the property (or room) is missing, `NotOwner` otherwise.

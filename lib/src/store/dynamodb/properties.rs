@@ -166,6 +166,19 @@ impl RoomItem {
 }
 
 impl DynamoStore {
+    /// Runs the transaction of a room change (the room item, then the
+    /// property item). If either condition failed: the property is missing,
+    /// not the caller's, or (else) the room is missing.
+    async fn write_room(&self, items: Vec<TransactWriteItem>, property: PropertyId, caller: UserId) -> StoreResult<()> {
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(failure) if failure.condition_failed_at(0) || failure.condition_failed_at(1) => {
+                Err(self.refusal(property, caller).await?.unwrap_or(StoreError::NotFound))
+            }
+            Err(failure) => Err(failure.into_error()),
+        }
+    }
+
     /// Why the caller cannot write to a property, read after a write was
     /// refused (the write itself checked ownership atomically; this only
     /// names the reason). `None` means the caller owns it.
@@ -331,24 +344,18 @@ impl PropertyStore for DynamoStore {
             .send()
             .await
             .map_err(sdk_error)?;
-        let last_evaluated = output
+        let last_read = output
             .last_evaluated_key()
             .and_then(|key| key.get(super::GSI_SORT_KEY))
             .and_then(|value| value.as_s().ok())
             .and_then(|id| PropertyId::parse(id));
-        let mut items = output
+        let matches = output
             .items
             .unwrap_or_default()
             .into_iter()
             .map(|item| from_item::<PropertyItem>(item)?.into_property())
             .collect::<StoreResult<Vec<_>>>()?;
-        let next = if items.len() > page.limit {
-            items.truncate(page.limit);
-            items.last().map(|property| property.id)
-        } else {
-            last_evaluated
-        };
-        Ok(Page { items, next })
+        Ok(Page::assemble(matches, page.limit, last_read))
     }
 
     async fn update_property(
@@ -560,13 +567,7 @@ impl PropertyStore for DynamoStore {
                 &expression,
             ),
         ];
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(failure) if failure.condition_failed_at(0) || failure.condition_failed_at(1) => {
-                Err(self.refusal(property, caller).await?.unwrap_or(StoreError::NotFound))
-            }
-            Err(failure) => Err(failure.into_error()),
-        }
+        self.write_room(items, property, caller).await
     }
 
     async fn delete_room(&self, property: PropertyId, room: RoomId, caller: UserId, now: Timestamp) -> StoreResult<()> {
@@ -593,12 +594,6 @@ impl PropertyStore for DynamoStore {
                 &expression,
             ),
         ];
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(failure) if failure.condition_failed_at(0) || failure.condition_failed_at(1) => {
-                Err(self.refusal(property, caller).await?.unwrap_or(StoreError::NotFound))
-            }
-            Err(failure) => Err(failure.into_error()),
-        }
+        self.write_room(items, property, caller).await
     }
 }

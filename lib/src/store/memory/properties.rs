@@ -73,16 +73,9 @@ impl PropertyStore for MemoryStore {
             .take(page.limit + 1)
             .map(StoredProperty::current)
             .collect();
-        let last_evaluated = (evaluated.len() > page.limit).then(|| evaluated[page.limit].id);
-        let mut items: Vec<Property> =
-            evaluated.into_iter().filter(|property| passes_filter(listing, property)).collect();
-        let next = if items.len() > page.limit {
-            items.truncate(page.limit);
-            items.last().map(|property| property.id)
-        } else {
-            last_evaluated
-        };
-        Ok(Page { items, next })
+        let last_read = (evaluated.len() > page.limit).then(|| evaluated[page.limit].id);
+        let matches = evaluated.into_iter().filter(|property| passes_filter(listing, property)).collect();
+        Ok(Page::assemble(matches, page.limit, last_read))
     }
 
     async fn update_property(
