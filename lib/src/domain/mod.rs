@@ -65,3 +65,12 @@ pub(crate) fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, 
     }
     Ok(text.to_owned())
 }
+
+/// The member of a closed list whose code is `raw`, or a message that lists
+/// the codes: how `PropertyType` and `RoomKind` are read.
+pub(crate) fn one_of<T: Copy>(raw: &str, all: &[T], code: fn(T) -> &'static str) -> Result<T, Invalid> {
+    all.iter().copied().find(|member| code(*member) == raw).ok_or_else(|| {
+        let codes: Vec<&str> = all.iter().map(|member| code(*member)).collect();
+        Invalid(format!("must be one of: {}", codes.join(", ")))
+    })
+}

@@ -77,10 +77,7 @@ impl PropertyType {
     ];
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        Self::ALL.into_iter().find(|kind| kind.code() == raw).ok_or_else(|| {
-            let codes: Vec<&str> = Self::ALL.iter().map(|kind| kind.code()).collect();
-            Invalid(format!("must be one of: {}", codes.join(", ")))
-        })
+        super::one_of(raw, &Self::ALL, Self::code)
     }
 
     pub fn code(self) -> &'static str {
