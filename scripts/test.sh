@@ -4,7 +4,9 @@
 #      DynamoDB-API server (moto) started on a free loopback port and stopped
 #      again however the run ends;
 #   2. the offline infrastructure checks (scripts/check-infra.sh);
-#   3. the four arm64 Lambda packages within their size budget
+#   3. the API against its contract: /docs in headless Chromium and
+#      schemathesis fuzzing (scripts/contract-checks.sh);
+#   4. the four arm64 Lambda packages within their size budget
 #      (scripts/build.sh), and `sam build` of template.yaml.
 # The Python tools come pinned, each set in its own .venv/NAME.
 set -euo pipefail
@@ -33,6 +35,9 @@ echo "==> cargo test"
 cargo test --workspace --locked
 # The server is needed no longer.
 kill "$moto_pid" 2>/dev/null || true
+
+echo "==> the API against its contract"
+bash scripts/contract-checks.sh
 
 echo "==> infrastructure checks"
 bash scripts/check-infra.sh
