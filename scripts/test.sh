@@ -32,7 +32,7 @@ cargo fmt --all --check
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
-cargo test --workspace --locked
+cargo test --workspace --locked 2>&1 | tee target/cargo-test.log
 # The server is needed no longer.
 kill "$moto_pid" 2>/dev/null || true
 
@@ -47,3 +47,8 @@ bash scripts/build.sh
 
 echo "==> sam build"
 PATH="$PWD/.venv/build/bin:$PATH" SAM_CLI_TELEMETRY=0 .venv/infra/bin/sam build --template-file template.yaml
+
+# One closing line for the whole run: the Rust tests' totals.
+passed=$(grep -Eo '[0-9]+ passed' target/cargo-test.log | awk '{ total += $1 } END { print total + 0 }')
+failed=$(grep -Eo '[0-9]+ failed' target/cargo-test.log | awk '{ total += $1 } END { print total + 0 }')
+echo "tests: $passed passed, $failed failed"
