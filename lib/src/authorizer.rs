@@ -2,7 +2,7 @@
 //! responses): a verified token lets the request through with its subject
 //! in the context, which the functions then take as the caller.
 
-use crate::auth::TokenVerifier;
+use crate::auth::{TokenVerifier, bearer_token};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -29,9 +29,7 @@ pub fn authorize(verifier: &TokenVerifier, request: &AuthorizerRequest) -> Autho
         .as_ref()
         .and_then(|sources| sources.first())
         .or_else(|| request.headers.get("authorization"));
-    let subject = header
-        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
-        .and_then(|token| verifier.verify(token.trim()));
+    let subject = header.and_then(|value| bearer_token(value)).and_then(|token| verifier.verify(token));
     match subject {
         Some(user) => {
             AuthorizerResponse { is_authorized: true, context: HashMap::from([("sub".to_owned(), user.to_string())]) }

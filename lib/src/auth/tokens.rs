@@ -98,6 +98,13 @@ impl TokenVerifier {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header value, read the
+/// same way by the functions and by the API Gateway authorizer.
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer "))?;
+    Some(token.trim())
+}
+
 /// A fresh key pair for a developer's machine, where no key is configured.
 pub fn ephemeral_keys(policy: TokenPolicy, lifetime_seconds: i64) -> (TokenIssuer, TokenVerifier) {
     use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};

@@ -2,7 +2,7 @@
 //! request gets our problem+json and never the framework's plain text.
 
 use super::error::{ApiError, ApiResult, FieldError};
-use crate::auth::TokenVerifier;
+use crate::auth::{TokenVerifier, bearer_token};
 use crate::domain::{Invalid, UserId};
 use axum::extract::{FromRef, FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::{header, request::Parts};
@@ -127,13 +127,18 @@ where
         let token = header
             .to_str()
             .ok()
-            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+            .and_then(bearer_token)
             .ok_or_else(|| ApiError::Unauthorized("The Authorization header must read: Bearer <token>.".into()))?;
         Arc::<TokenVerifier>::from_ref(state)
-            .verify(token.trim())
+            .verify(token)
             .map(Caller)
             .ok_or_else(|| ApiError::Unauthorized("The access token is invalid or has expired.".into()))
     }
+}
+
+/// A valid token whose user has since been deleted no longer identifies anyone.
+pub fn account_gone() -> ApiError {
+    ApiError::Unauthorized("The account of this access token no longer exists.".into())
 }
 
 /// The `sub` that API Gateway's Lambda authorizer put in the request context.

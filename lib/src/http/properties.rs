@@ -3,10 +3,10 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, FieldError, Problem};
-use super::extract::{Caller, JsonBody, PathParams, at, present};
+use super::extract::{Caller, JsonBody, PathParams, account_gone, at, present};
 use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, QueryFailures, ServerFailures};
 use super::paging::{encode_cursor, page_request, public_listing, query_params};
-use super::rooms::{NewRoom, RoomView, property_id};
+use super::rooms::{NewRoom, RoomView, no_property, property_id};
 use crate::domain::{
     City, MAX_ROOMS, Property, PropertyChanges, PropertyDescription, PropertyId, PropertyName, PropertyType, Room,
     Timestamp, UserId,
@@ -270,17 +270,13 @@ pub(crate) async fn create_property<S: Store>(
     match state.store.create_property(&property, &rooms).await {
         Ok(()) => {}
         Err(StoreError::NotFound) => {
-            return Err(ApiError::Unauthorized("The account of this access token no longer exists.".into()));
+            return Err(account_gone());
         }
         Err(other) => return Err(other.into()),
     }
     let location = HeaderValue::from_str(&format!("/properties/{id}")).expect("an id is valid header text");
     let headers = [(header::LOCATION, location), (header::ETAG, etag(property.version))];
     Ok((StatusCode::CREATED, headers, Json(PropertyView::with_rooms(property, rooms))).into_response())
-}
-
-fn no_property() -> ApiError {
-    ApiError::NotFound("No property exists with this id.".into())
 }
 
 #[utoipa::path(

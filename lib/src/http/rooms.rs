@@ -128,7 +128,7 @@ fn room_ids(params: &PathParams) -> ApiResult<(PropertyId, RoomId)> {
     Ok((property_id(params)?, params.id("room_id", RoomId::parse, "room")?))
 }
 
-fn no_property() -> ApiError {
+pub(super) fn no_property() -> ApiError {
     ApiError::NotFound("No property exists with this id.".into())
 }
 

@@ -1,7 +1,7 @@
 //! The users route group: registration, sign-in, and a user's own account.
 
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{Caller, JsonBody, PathParams, at, present};
+use super::extract::{Caller, JsonBody, PathParams, account_gone, at, present};
 use super::openapi::{BodyFailures, CallerFailures, NotFound, ServerFailures};
 use super::{Health, UsersState};
 use crate::auth::passwords;
@@ -211,11 +211,6 @@ pub(crate) async fn show_profile<S: Store>(
         last_name: user.last_name.into(),
         created_at: user.created_at,
     }))
-}
-
-/// A valid token whose user has since been deleted no longer identifies anyone.
-fn account_gone() -> ApiError {
-    ApiError::Unauthorized("The account of this access token no longer exists.".into())
 }
 
 #[utoipa::path(
