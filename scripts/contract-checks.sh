@@ -9,6 +9,7 @@
 # schemathesis from requirements-fuzz.txt in .venv/fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 bash scripts/tools.sh fuzz
 if ! command -v chromium >/dev/null; then
@@ -17,13 +18,13 @@ if ! command -v chromium >/dev/null; then
 fi
 
 cargo build -q -p local
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 api="http://127.0.0.1:$port"
 mkdir -p target
 PORT=$port RUST_LOG=warn target/debug/local >target/contract-server.log 2>&1 &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+wait_for_port "$port" target/contract-server.log "the local API server"
 
 echo "==> /docs in headless Chromium"
 profile=$(mktemp -d)

@@ -11,19 +11,16 @@
 # The Python tools come pinned, each set in its own .venv/NAME.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 bash scripts/tools.sh dev
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 mkdir -p target
 .venv/dev/bin/python scripts/dynamodb_server.py 127.0.0.1 "$port" >target/moto.log 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-    sleep 0.1
-done
-(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "the DynamoDB-API server did not start:"; cat target/moto.log; exit 1; }
+wait_for_port "$port" target/moto.log "the DynamoDB-API server (moto)"
 export DYNAMODB_TEST_ENDPOINT="http://127.0.0.1:$port"
 echo "==> DynamoDB-API server (moto) on $DYNAMODB_TEST_ENDPOINT"
 

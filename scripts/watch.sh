@@ -6,6 +6,7 @@
 # and one development key pair generated here (target/dev-keys).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 bash scripts/tools.sh dev build
 export PATH="$PWD/.venv/build/bin:$PATH"
@@ -19,6 +20,12 @@ fi
 one_line() { awk 'BEGIN { ORS = "\\n" } { print }' "$1"; }
 
 port=${DYNAMODB_PORT:-8000}
+# A fixed port may be taken (DynamoDB Local uses 8000 too): moto would then
+# fail while the port still answers, and the demo data would go elsewhere.
+if port_open "$port"; then
+    echo "127.0.0.1:$port is already in use; choose another with DYNAMODB_PORT" >&2
+    exit 1
+fi
 .venv/dev/bin/python scripts/dynamodb_server.py 127.0.0.1 "$port" >target/watch-moto.log 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
@@ -27,7 +34,7 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 export TABLE_NAME=real-estate-local STORE=dynamodb
 export JWT_PRIVATE_KEY_PEM="$(one_line "$keys/private.pem")" JWT_PUBLIC_KEY_PEM="$(one_line "$keys/public.pem")"
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+wait_for_port "$port" target/watch-moto.log "the DynamoDB-API server (moto)"
 cargo run -q -p local -- --create-table --seed --no-serve
 
 echo "==> cargo lambda watch: the API on http://127.0.0.1:9000 (demo password: demo password 1)"
