@@ -4,8 +4,9 @@
 
 use crate::auth::passwords;
 use crate::domain::{
-    Area, BirthDate, City, Email, Features, Floor, Password, PersonName, Property, PropertyDescription, PropertyId,
-    PropertyName, PropertyType, Room, RoomDescription, RoomId, RoomKind, RoomName, Timestamp, User, UserId,
+    Area, BirthDate, City, Email, Features, Floor, NewRooms, Password, PersonName, Property, PropertyDescription,
+    PropertyDetails, PropertyName, PropertyType, RoomDescription, RoomDraft, RoomKind, RoomName, Timestamp, User,
+    UserId,
 };
 use crate::store::{Store, StoreError};
 
@@ -173,16 +174,13 @@ pub async fn seed<S: Store>(store: &S) -> Result<SeedReport, StoreError> {
     for (email, first, last, birth) in USERS {
         let password = Password::parse(DEMO_PASSWORD.into()).expect("a valid demo password");
         let hash = passwords::hash(password).await.map_err(StoreError::Internal)?;
-        let now = Timestamp::now();
-        let user = User {
-            id: UserId::generate(),
-            email: Email::parse(email).expect("a valid demo email"),
-            first_name: PersonName::parse(first).expect("a valid demo name"),
-            last_name: PersonName::parse(last).expect("a valid demo name"),
-            birth_date: BirthDate::parse(birth).expect("a valid demo birth date"),
-            created_at: now,
-            updated_at: now,
-        };
+        let user = User::register(
+            Email::parse(email).expect("a valid demo email"),
+            PersonName::parse(first).expect("a valid demo name"),
+            PersonName::parse(last).expect("a valid demo name"),
+            BirthDate::parse(birth).expect("a valid demo birth date"),
+            Timestamp::now(),
+        );
         match store.create_user(&user, &hash).await {
             Ok(()) => {
                 report.users += 1;
@@ -197,35 +195,24 @@ pub async fn seed<S: Store>(store: &S) -> Result<SeedReport, StoreError> {
     }
     for (owner, name, kind, city, description, rooms) in PROPERTIES {
         let Some(owner) = owners[*owner] else { continue };
-        let now = Timestamp::now();
-        let id = PropertyId::generate();
-        let rooms: Vec<Room> = rooms.iter().map(|spec| demo_room(id, spec, now)).collect();
-        let property = Property {
-            id,
-            owner_id: owner,
+        let details = PropertyDetails {
             name: PropertyName::parse(name).expect("a valid demo name"),
             description: PropertyDescription::parse(description).expect("a valid demo description"),
             property_type: *kind,
             city: City::parse(city).expect("a valid demo city"),
-            room_count: 0,
-            total_area: Area::default(),
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        }
-        .with_rooms(&rooms);
+        };
+        let rooms = NewRooms::parse(rooms.iter().map(demo_room).collect()).expect("few enough demo rooms");
+        let (property, rooms) = Property::publish(owner, details, rooms, Timestamp::now());
         store.create_property(&property, &rooms).await?;
         report.properties += 1;
     }
     Ok(report)
 }
 
-fn demo_room(property: PropertyId, spec: &RoomSpec, now: Timestamp) -> Room {
+fn demo_room(spec: &RoomSpec) -> RoomDraft {
     let (name, kind, hundredths, floor, features) = spec;
     let features: Vec<String> = features.iter().map(|tag| tag.to_string()).collect();
-    Room {
-        id: RoomId::generate(),
-        property_id: property,
+    RoomDraft {
         name: RoomName::parse(name).expect("a valid demo room name"),
         kind: *kind,
         area: Area::from_hundredths(*hundredths),
@@ -234,8 +221,6 @@ fn demo_room(property: PropertyId, spec: &RoomSpec, now: Timestamp) -> Room {
             RoomDescription::parse(&format!("The {} of this demo property.", name.to_lowercase())).expect("valid"),
         ),
         features: Features::parse(&features).expect("valid demo features"),
-        created_at: now,
-        updated_at: now,
     }
 }
 
@@ -264,7 +249,7 @@ mod tests {
             let (_, rooms) = store.get_property(property.id).await.unwrap().unwrap();
             kinds.extend(rooms.iter().map(|room| room.kind));
         }
-        for kind in RoomKind::ALL {
+        for &kind in RoomKind::ALL {
             assert!(kinds.contains(&kind), "no demo room of kind {kind:?}");
         }
     }

@@ -35,7 +35,7 @@ async fn each_route_makes_the_calls_the_data_model_promises() {
         ("GET", format!("{property}/rooms"), None, &["Query"]),
         ("GET", room_path.clone(), None, &["GetItem"]),
         ("POST", format!("{property}/rooms"), Some(new_room("Added", "attic", "7.25")), &["TransactWriteItems"]),
-        ("PATCH", room_path.clone(), Some(json!({"area_m2": 8})), &["TransactWriteItems"]),
+        ("PATCH", room_path.clone(), Some(json!({"area_m2": 8})), &["TransactWriteItems", "GetItem"]),
         ("DELETE", room_path, None, &["TransactWriteItems"]),
         ("DELETE", property, None, &["Query", "TransactWriteItems"]),
     ];

@@ -3,23 +3,20 @@
 mod support;
 
 use estate::domain::{
-    Area, BirthDate, City, Email, Features, MAX_ROOMS, PasswordHash, PersonName, ProfileChanges, Property,
-    PropertyChanges, PropertyDescription, PropertyId, PropertyName, PropertyType, Room, RoomChanges, RoomId, RoomKind,
-    RoomName, Timestamp, User, UserId,
+    Area, BirthDate, City, Email, Features, MAX_ROOMS, NewRooms, PasswordHash, PersonName, ProfileChanges, Property,
+    PropertyChanges, PropertyDescription, PropertyDetails, PropertyId, PropertyName, PropertyType, Room, RoomChanges,
+    RoomDraft, RoomId, RoomKind, RoomName, Timestamp, User, UserId,
 };
 use estate::store::{Listing, PageRequest, Store, StoreError};
 
 fn user(email: &str) -> User {
-    let now = Timestamp::now();
-    User {
-        id: UserId::generate(),
-        email: Email::parse(email).unwrap(),
-        first_name: PersonName::parse("Grace").unwrap(),
-        last_name: PersonName::parse("Hopper").unwrap(),
-        birth_date: BirthDate::parse("1976-12-09").unwrap(),
-        created_at: now,
-        updated_at: now,
-    }
+    User::register(
+        Email::parse(email).unwrap(),
+        PersonName::parse("Grace").unwrap(),
+        PersonName::parse("Hopper").unwrap(),
+        BirthDate::parse("1976-12-09").unwrap(),
+        Timestamp::now(),
+    )
 }
 
 fn hash(text: &str) -> PasswordHash {
@@ -93,18 +90,22 @@ async fn updates_only_the_given_profile_fields(store: impl Store) {
     assert_eq!(updated.birth_date, ada.birth_date);
     assert_eq!(updated.updated_at, later);
     assert_eq!(store.get_user(ada.id).await.unwrap(), Some(updated));
-    assert_eq!(store.update_profile(UserId::generate(), &changes, later).await, Err(StoreError::NotFound));
+    assert_eq!(store.update_profile(UserId::generate(), &changes, later).await, Err(StoreError::AccountGone));
 }
 
 async fn password_hash_changes_only_from_the_current_one(store: impl Store) {
     let ada = user("hash@example.com");
     store.create_user(&ada, &hash("one")).await.unwrap();
     let now = Timestamp::now();
-    assert_eq!(store.replace_password_hash(ada.id, &hash("stale"), &hash("two"), now).await, Err(StoreError::Stale));
+    assert_eq!(
+        store.replace_password_hash(ada.id, &hash("stale"), &hash("two"), now).await,
+        Err(StoreError::PasswordChanged)
+    );
     store.replace_password_hash(ada.id, &hash("one"), &hash("two"), now).await.unwrap();
     assert_eq!(store.get_password_hash(ada.id).await.unwrap(), Some(hash("two")));
     let nobody = UserId::generate();
-    assert_eq!(store.replace_password_hash(nobody, &hash("one"), &hash("two"), now).await, Err(StoreError::NotFound));
+    let gone = Err(StoreError::AccountGone);
+    assert_eq!(store.replace_password_hash(nobody, &hash("one"), &hash("two"), now).await, gone);
 }
 
 async fn deleting_a_user_releases_their_email(store: impl Store) {
@@ -113,7 +114,7 @@ async fn deleting_a_user_releases_their_email(store: impl Store) {
     store.delete_user(ada.id).await.unwrap();
     assert_eq!(store.get_user(ada.id).await.unwrap(), None);
     assert!(store.find_credentials(&ada.email).await.unwrap().is_none());
-    assert_eq!(store.delete_user(ada.id).await, Err(StoreError::NotFound));
+    assert_eq!(store.delete_user(ada.id).await, Err(StoreError::AccountGone));
     let successor = user("LEAVING@example.com");
     store.create_user(&successor, &hash("b")).await.unwrap();
 }
@@ -124,43 +125,41 @@ async fn owner(store: &impl Store, email: &str) -> UserId {
     owner.id
 }
 
-fn property(owner: UserId, city: &str, kind: PropertyType) -> Property {
-    let now = Timestamp::now();
-    Property {
-        id: PropertyId::generate(),
-        owner_id: owner,
+/// A property of `owner` published with rooms of these areas (in hundredths).
+fn publish(owner: UserId, city: &str, kind: PropertyType, areas: &[u64]) -> (Property, Vec<Room>) {
+    let details = PropertyDetails {
         name: PropertyName::parse("Home").unwrap(),
         description: PropertyDescription::parse("").unwrap(),
         property_type: kind,
         city: City::parse(city).unwrap(),
-        room_count: 0,
-        total_area: Area::default(),
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    }
+    };
+    let rooms = NewRooms::parse(areas.iter().map(|area| draft(*area)).collect()).unwrap();
+    Property::publish(owner, details, rooms, Timestamp::now())
 }
 
-fn room(property: PropertyId, hundredths: u64) -> Room {
-    let now = Timestamp::now();
-    Room {
-        id: RoomId::generate(),
-        property_id: property,
+fn property(owner: UserId, city: &str, kind: PropertyType) -> Property {
+    publish(owner, city, kind, &[]).0
+}
+
+fn draft(hundredths: u64) -> RoomDraft {
+    RoomDraft {
         name: RoomName::parse("Room").unwrap(),
         kind: RoomKind::Bedroom,
         area: Area::from_hundredths(hundredths),
         floor: None,
         description: None,
         features: Features::default(),
-        created_at: now,
-        updated_at: now,
     }
 }
 
+/// A room to add to `property`.
+fn room(property: PropertyId, hundredths: u64) -> Room {
+    Room::create(property, draft(hundredths), Timestamp::now())
+}
+
 async fn a_property_needs_an_existing_owner(store: impl Store) {
-    let home = property(UserId::generate(), "Paris", PropertyType::House);
-    let rooms = [room(home.id, 100)];
-    assert_eq!(store.create_property(&home, &rooms).await, Err(StoreError::NotFound));
+    let (home, rooms) = publish(UserId::generate(), "Paris", PropertyType::House, &[100]);
+    assert_eq!(store.create_property(&home, &rooms).await, Err(StoreError::AccountGone));
     assert_eq!(store.get_property(home.id).await.unwrap(), None);
     assert_eq!(store.get_room(home.id, rooms[0].id).await.unwrap(), None);
 }
@@ -168,9 +167,9 @@ async fn a_property_needs_an_existing_owner(store: impl Store) {
 async fn only_the_owner_writes_a_property_or_its_rooms(store: impl Store) {
     let owner_id = owner(&store, "own@example.com").await;
     let stranger = owner(&store, "stranger@example.com").await;
-    let home = property(owner_id, "Paris", PropertyType::House);
-    let first = room(home.id, 100);
-    store.create_property(&home, std::slice::from_ref(&first)).await.unwrap();
+    let (home, rooms) = publish(owner_id, "Paris", PropertyType::House, &[100]);
+    let first = rooms[0].clone();
+    store.create_property(&home, &rooms).await.unwrap();
     let before = store.get_property(home.id).await.unwrap();
     let now = Timestamp::now();
     let rename = PropertyChanges { name: Some(PropertyName::parse("Mine").unwrap()), ..Default::default() };
@@ -183,27 +182,34 @@ async fn only_the_owner_writes_a_property_or_its_rooms(store: impl Store) {
     assert_eq!(store.get_property(home.id).await.unwrap(), before);
 
     let missing = PropertyId::generate();
-    assert_eq!(store.update_property(missing, owner_id, &rename, None, now).await, Err(StoreError::NotFound));
-    assert_eq!(store.delete_property(missing, owner_id).await, Err(StoreError::NotFound));
-    assert_eq!(store.add_room(owner_id, &room(missing, 5), now).await, Err(StoreError::NotFound));
-    assert_eq!(store.delete_room(home.id, RoomId::generate(), owner_id, now).await, Err(StoreError::NotFound));
+    assert_eq!(store.update_property(missing, owner_id, &rename, None, now).await, Err(StoreError::PropertyNotFound));
+    assert_eq!(store.delete_property(missing, owner_id).await, Err(StoreError::PropertyNotFound));
+    assert_eq!(store.add_room(owner_id, &room(missing, 5), now).await, Err(StoreError::PropertyNotFound));
+    assert_eq!(store.update_room(missing, first.id, owner_id, &resize, now).await, Err(StoreError::PropertyNotFound));
+    assert_eq!(store.delete_room(missing, first.id, owner_id, now).await, Err(StoreError::PropertyNotFound));
+    assert_eq!(
+        store.update_room(home.id, RoomId::generate(), owner_id, &resize, now).await,
+        Err(StoreError::RoomNotFound)
+    );
+    assert_eq!(store.delete_room(home.id, RoomId::generate(), owner_id, now).await, Err(StoreError::RoomNotFound));
 }
 
 async fn room_writes_keep_the_derived_totals(store: impl Store) {
     let owner_id = owner(&store, "totals@example.com").await;
-    let home = property(owner_id, "Lyon", PropertyType::Loft);
-    store.create_property(&home, &[room(home.id, 10), room(home.id, 20)]).await.unwrap();
+    let (home, rooms) = publish(owner_id, "Lyon", PropertyType::Loft, &[10, 20]);
+    store.create_property(&home, &rooms).await.unwrap();
     let added = room(home.id, 29);
     store.add_room(owner_id, &added, Timestamp::now()).await.unwrap();
     let (read, rooms) = store.get_property(home.id).await.unwrap().unwrap();
-    assert_eq!((read.room_count, read.total_area.hundredths(), read.version), (3, 59, 2));
+    assert_eq!((read.room_count(), read.total_area().hundredths(), read.version()), (3, 59, 2));
     assert_eq!(rooms.last().unwrap(), &added, "rooms come oldest first");
 
     let resize = RoomChanges { area: Some(Area::from_hundredths(1)), ..Default::default() };
-    store.update_room(home.id, added.id, owner_id, &resize, Timestamp::now()).await.unwrap();
+    let resized = store.update_room(home.id, added.id, owner_id, &resize, Timestamp::now()).await.unwrap();
+    assert_eq!((resized.id, resized.area, &resized.name), (added.id, Area::from_hundredths(1), &added.name));
     store.delete_room(home.id, rooms[0].id, owner_id, Timestamp::now()).await.unwrap();
     let (read, rooms) = store.get_property(home.id).await.unwrap().unwrap();
-    assert_eq!((read.room_count, read.total_area.hundredths(), read.version), (2, 21, 4));
+    assert_eq!((read.room_count(), read.total_area().hundredths(), read.version()), (2, 21, 4));
     assert_eq!(rooms.len(), 2);
     assert_eq!(store.get_room(home.id, added.id).await.unwrap().unwrap().area, Area::from_hundredths(1));
     let listed = store.list_properties(&Listing::All, PageRequest { limit: 10, after: None }).await.unwrap();
@@ -212,8 +218,7 @@ async fn room_writes_keep_the_derived_totals(store: impl Store) {
 
 async fn the_room_limit_holds(store: impl Store) {
     let owner_id = owner(&store, "limit@example.com").await;
-    let home = property(owner_id, "Lille", PropertyType::Commercial);
-    let rooms: Vec<Room> = (0..MAX_ROOMS).map(|_| room(home.id, 100)).collect();
+    let (home, rooms) = publish(owner_id, "Lille", PropertyType::Commercial, &[100; MAX_ROOMS]);
     store.create_property(&home, &rooms).await.unwrap();
     let extra = room(home.id, 100);
     assert_eq!(store.add_room(owner_id, &extra, Timestamp::now()).await, Err(StoreError::RoomLimitReached));
@@ -226,10 +231,10 @@ async fn stale_versions_are_refused(store: impl Store) {
     store.create_property(&home, &[]).await.unwrap();
     let rename = PropertyChanges { name: Some(PropertyName::parse("Renamed").unwrap()), ..Default::default() };
     let updated = store.update_property(home.id, owner_id, &rename, Some(1), Timestamp::now()).await.unwrap();
-    assert_eq!(updated.version, 2);
+    assert_eq!(updated.version(), 2);
     assert_eq!(
         store.update_property(home.id, owner_id, &rename, Some(1), Timestamp::now()).await,
-        Err(StoreError::Stale)
+        Err(StoreError::VersionMismatch)
     );
 }
 
@@ -271,9 +276,9 @@ async fn listings_page_through_partitions_and_filters(store: impl Store) {
 async fn deleting_a_user_deletes_their_properties(store: impl Store) {
     let leaving = owner(&store, "gone@example.com").await;
     let staying = owner(&store, "here@example.com").await;
-    let theirs = property(leaving, "Paris", PropertyType::House);
-    let their_room = room(theirs.id, 100);
-    store.create_property(&theirs, std::slice::from_ref(&their_room)).await.unwrap();
+    let (theirs, their_rooms) = publish(leaving, "Paris", PropertyType::House, &[100]);
+    let their_room = &their_rooms[0];
+    store.create_property(&theirs, &their_rooms).await.unwrap();
     let kept = property(staying, "Paris", PropertyType::House);
     store.create_property(&kept, &[]).await.unwrap();
     store.delete_user(leaving).await.unwrap();

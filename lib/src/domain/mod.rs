@@ -23,9 +23,10 @@ pub use ids::{PropertyId, RoomId, UserId};
 pub use password::{Password, PasswordHash};
 pub use person_name::PersonName;
 pub use property::{
-    Description, MAX_ROOMS, Property, PropertyChanges, PropertyDescription, PropertyName, PropertyType,
+    Description, MAX_ROOMS, NewRooms, Property, PropertyChanges, PropertyDescription, PropertyDetails, PropertyName,
+    PropertyType,
 };
-pub use room::{Features, Floor, Room, RoomChanges, RoomDescription, RoomKind, RoomName};
+pub use room::{Features, Floor, Room, RoomChanges, RoomDescription, RoomDraft, RoomKind, RoomName};
 pub use timestamp::Timestamp;
 pub use user::{ProfileChanges, User};
 
@@ -66,11 +67,35 @@ pub(crate) fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, 
     Ok(text.to_owned())
 }
 
-/// The member of a closed list whose code is `raw`, or a message that lists
-/// the codes: how `PropertyType` and `RoomKind` are read.
-pub(crate) fn one_of<T: Copy>(raw: &str, all: &[T], code: fn(T) -> &'static str) -> Result<T, Invalid> {
-    all.iter().copied().find(|member| code(*member) == raw).ok_or_else(|| {
-        let codes: Vec<&str> = all.iter().map(|member| code(*member)).collect();
-        Invalid(format!("must be one of: {}", codes.join(", ")))
-    })
+/// Declares a closed list: the enum, its members in order (`ALL`), and
+/// each member's wire name, written once and used by serde, the store
+/// adapters and the contract alike.
+macro_rules! closed_list {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:tt),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name {
+            $(#[serde(rename = $code)] $variant,)*
+        }
+
+        impl $name {
+            pub const ALL: &[$name] = &[$($name::$variant),*];
+
+            /// The wire name: in JSON, in stored items and in index keys.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code,)*
+                }
+            }
+
+            /// The member whose wire name is `raw`, or a message listing them.
+            pub fn parse(raw: &str) -> Result<Self, $crate::domain::Invalid> {
+                Self::ALL.iter().copied().find(|member| member.code() == raw).ok_or_else(|| {
+                    let codes: Vec<&str> = Self::ALL.iter().map(|member| member.code()).collect();
+                    $crate::domain::Invalid(format!("must be one of: {}", codes.join(", ")))
+                })
+            }
+        }
+    };
 }
+pub(crate) use closed_list;

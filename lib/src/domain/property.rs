@@ -1,5 +1,4 @@
-use super::{Area, City, Invalid, PropertyId, Room, Timestamp, UserId, bounded_text};
-use serde::{Deserialize, Serialize};
+use super::{Area, City, Invalid, PropertyId, Room, RoomDraft, Timestamp, UserId, bounded_text};
 
 /// The most rooms one property may have.
 pub const MAX_ROOMS: usize = 50;
@@ -24,6 +23,10 @@ impl PropertyName {
 pub struct Description<const MAX: usize>(String);
 
 impl<const MAX: usize> Description<MAX> {
+    pub fn empty() -> Self {
+        Self(String::new())
+    }
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let text = raw.trim();
         if text.chars().count() > MAX {
@@ -42,61 +45,26 @@ impl<const MAX: usize> Description<MAX> {
 
 pub type PropertyDescription = Description<5000>;
 
-/// The closed list of property types, each with a label for people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PropertyType {
-    Apartment,
-    House,
-    Studio,
-    Loft,
-    Duplex,
-    Villa,
-    Townhouse,
-    Land,
-    Commercial,
-    Office,
-    Parking,
-    Other,
-}
+super::closed_list!(
+    /// The closed list of property types.
+    PropertyType {
+        Apartment = "apartment",
+        House = "house",
+        Studio = "studio",
+        Loft = "loft",
+        Duplex = "duplex",
+        Villa = "villa",
+        Townhouse = "townhouse",
+        Land = "land",
+        Commercial = "commercial",
+        Office = "office",
+        Parking = "parking",
+        Other = "other",
+    }
+);
 
 impl PropertyType {
-    pub const ALL: [PropertyType; 12] = [
-        Self::Apartment,
-        Self::House,
-        Self::Studio,
-        Self::Loft,
-        Self::Duplex,
-        Self::Villa,
-        Self::Townhouse,
-        Self::Land,
-        Self::Commercial,
-        Self::Office,
-        Self::Parking,
-        Self::Other,
-    ];
-
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        super::one_of(raw, &Self::ALL, Self::code)
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Apartment => "apartment",
-            Self::House => "house",
-            Self::Studio => "studio",
-            Self::Loft => "loft",
-            Self::Duplex => "duplex",
-            Self::Villa => "villa",
-            Self::Townhouse => "townhouse",
-            Self::Land => "land",
-            Self::Commercial => "commercial",
-            Self::Office => "office",
-            Self::Parking => "parking",
-            Self::Other => "other",
-        }
-    }
-
+    /// A label for people, as `GET /property-types` shows it.
     pub fn label(self) -> &'static str {
         match self {
             Self::Apartment => "Apartment",
@@ -115,7 +83,31 @@ impl PropertyType {
     }
 }
 
+/// What a publisher says about a property; everything else is the
+/// platform's (ids, versions, dates) or derived from its rooms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropertyDetails {
+    pub name: PropertyName,
+    pub description: PropertyDescription,
+    pub property_type: PropertyType,
+    pub city: City,
+}
+
+/// The rooms a property is published with: at most `MAX_ROOMS`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewRooms(Vec<RoomDraft>);
+
+impl NewRooms {
+    pub fn parse(drafts: Vec<RoomDraft>) -> Result<Self, Invalid> {
+        if drafts.len() > MAX_ROOMS {
+            return Err(Invalid(format!("must hold at most {MAX_ROOMS} rooms")));
+        }
+        Ok(Self(drafts))
+    }
+}
+
 /// A published property, without its rooms but with what they add up to.
+/// Its version and derived fields can only change through its methods.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Property {
     pub id: PropertyId,
@@ -124,22 +116,81 @@ pub struct Property {
     pub description: PropertyDescription,
     pub property_type: PropertyType,
     pub city: City,
-    /// Derived: always the number of the property's rooms.
-    pub room_count: usize,
-    /// Derived: always the sum of the rooms' areas.
-    pub total_area: Area,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-    /// Starts at 1 and grows with every change, rooms included: the ETag.
-    pub version: u64,
+    room_count: usize,
+    total_area: Area,
+    version: u64,
 }
 
 impl Property {
-    /// Sets the derived fields from the rooms.
-    pub fn with_rooms(mut self, rooms: &[Room]) -> Self {
-        self.room_count = rooms.len();
-        self.total_area = rooms.iter().map(|room| room.area).sum();
-        self
+    /// A new property of `owner`, version 1, with its first rooms.
+    pub fn publish(owner: UserId, details: PropertyDetails, rooms: NewRooms, now: Timestamp) -> (Self, Vec<Room>) {
+        let id = PropertyId::generate();
+        let rooms: Vec<Room> = rooms.0.into_iter().map(|draft| Room::create(id, draft, now)).collect();
+        let property = Self::restore(id, owner, details, (now, now), 1, rooms.iter().map(|room| room.area));
+        (property, rooms)
+    }
+
+    /// A property as a store holds it: its details, dates (created,
+    /// updated), version, and the areas of its rooms.
+    pub fn restore(
+        id: PropertyId,
+        owner_id: UserId,
+        details: PropertyDetails,
+        (created_at, updated_at): (Timestamp, Timestamp),
+        version: u64,
+        room_areas: impl IntoIterator<Item = Area>,
+    ) -> Self {
+        let PropertyDetails { name, description, property_type, city } = details;
+        let mut property = Self {
+            id,
+            owner_id,
+            name,
+            description,
+            property_type,
+            city,
+            created_at,
+            updated_at,
+            room_count: 0,
+            total_area: Area::default(),
+            version,
+        };
+        property.count_rooms(room_areas);
+        property
+    }
+
+    /// The number of rooms.
+    pub fn room_count(&self) -> usize {
+        self.room_count
+    }
+
+    /// The sum of the rooms' areas.
+    pub fn total_area(&self) -> Area {
+        self.total_area
+    }
+
+    /// Starts at 1 and grows with every change, rooms included: the ETag.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Whether one more room would stay within `MAX_ROOMS`.
+    pub fn has_room_for_another(&self) -> bool {
+        self.room_count < MAX_ROOMS
+    }
+
+    /// Sets the derived fields from the areas of the current rooms.
+    pub fn count_rooms(&mut self, room_areas: impl IntoIterator<Item = Area>) {
+        let (count, total) = room_areas.into_iter().fold((0, Area::default()), |(n, sum), area| (n + 1, sum + area));
+        self.room_count = count;
+        self.total_area = total;
+    }
+
+    /// Records a change to the property or one of its rooms: a new version.
+    pub fn touch(&mut self, now: Timestamp) {
+        self.version += 1;
+        self.updated_at = now;
     }
 }
 
@@ -153,7 +204,8 @@ pub struct PropertyChanges {
 }
 
 impl PropertyChanges {
-    pub fn apply_to(&self, property: &mut Property) {
+    /// Applies the changes as one new version of the property.
+    pub fn apply_to(&self, property: &mut Property, now: Timestamp) {
         if let Some(name) = &self.name {
             property.name = name.clone();
         }
@@ -166,5 +218,6 @@ impl PropertyChanges {
         if let Some(city) = &self.city {
             property.city = city.clone();
         }
+        property.touch(now);
     }
 }

@@ -1,5 +1,4 @@
 use super::{Area, Description, Invalid, PropertyId, RoomId, Timestamp, bounded_text};
-use serde::{Deserialize, Serialize};
 
 /// A room's name: 1 to 100 characters once trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,69 +16,26 @@ impl RoomName {
 
 pub type RoomDescription = Description<2000>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RoomKind {
-    Bedroom,
-    LivingRoom,
-    DiningRoom,
-    Kitchen,
-    Bathroom,
-    Toilet,
-    Office,
-    Laundry,
-    Storage,
-    Garage,
-    Cellar,
-    Attic,
-    Balcony,
-    Terrace,
-    Other,
-}
-
-impl RoomKind {
-    pub const ALL: [RoomKind; 15] = [
-        Self::Bedroom,
-        Self::LivingRoom,
-        Self::DiningRoom,
-        Self::Kitchen,
-        Self::Bathroom,
-        Self::Toilet,
-        Self::Office,
-        Self::Laundry,
-        Self::Storage,
-        Self::Garage,
-        Self::Cellar,
-        Self::Attic,
-        Self::Balcony,
-        Self::Terrace,
-        Self::Other,
-    ];
-
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        super::one_of(raw, &Self::ALL, Self::code)
+super::closed_list!(
+    /// The closed list of room kinds.
+    RoomKind {
+        Bedroom = "bedroom",
+        LivingRoom = "living_room",
+        DiningRoom = "dining_room",
+        Kitchen = "kitchen",
+        Bathroom = "bathroom",
+        Toilet = "toilet",
+        Office = "office",
+        Laundry = "laundry",
+        Storage = "storage",
+        Garage = "garage",
+        Cellar = "cellar",
+        Attic = "attic",
+        Balcony = "balcony",
+        Terrace = "terrace",
+        Other = "other",
     }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Bedroom => "bedroom",
-            Self::LivingRoom => "living_room",
-            Self::DiningRoom => "dining_room",
-            Self::Kitchen => "kitchen",
-            Self::Bathroom => "bathroom",
-            Self::Toilet => "toilet",
-            Self::Office => "office",
-            Self::Laundry => "laundry",
-            Self::Storage => "storage",
-            Self::Garage => "garage",
-            Self::Cellar => "cellar",
-            Self::Attic => "attic",
-            Self::Balcony => "balcony",
-            Self::Terrace => "terrace",
-            Self::Other => "other",
-        }
-    }
-}
+);
 
 /// The storey a room is on: −5 (deep basement) to 200.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +83,17 @@ impl Features {
     }
 }
 
+/// A room as its owner describes it, before it belongs to a property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomDraft {
+    pub name: RoomName,
+    pub kind: RoomKind,
+    pub area: Area,
+    pub floor: Option<Floor>,
+    pub description: Option<RoomDescription>,
+    pub features: Features,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Room {
     pub id: RoomId,
@@ -139,6 +106,25 @@ pub struct Room {
     pub features: Features,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+impl Room {
+    /// A new room of `property`, made from its draft.
+    pub fn create(property_id: PropertyId, draft: RoomDraft, now: Timestamp) -> Self {
+        let RoomDraft { name, kind, area, floor, description, features } = draft;
+        Self {
+            id: RoomId::generate(),
+            property_id,
+            name,
+            kind,
+            area,
+            floor,
+            description,
+            features,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 /// The fields of a room its owner may change. The outer `None` leaves a

@@ -14,6 +14,19 @@ pub struct User {
     pub updated_at: Timestamp,
 }
 
+impl User {
+    /// A new account, created now.
+    pub fn register(
+        email: Email,
+        first_name: PersonName,
+        last_name: PersonName,
+        birth_date: BirthDate,
+        now: Timestamp,
+    ) -> Self {
+        Self { id: UserId::generate(), email, first_name, last_name, birth_date, created_at: now, updated_at: now }
+    }
+}
+
 /// The personal details a user may change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfileChanges {

@@ -156,18 +156,25 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The default reading of a store answer; handlers override it where the
-/// same store answer means something more precise for their route.
+/// The one reading of a store answer as an HTTP answer.
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::NotFound => Self::NotFound("The resource does not exist.".into()),
+            StoreError::UserNotFound => Self::NotFound("No user exists with this id.".into()),
+            StoreError::AccountGone => Self::Unauthorized("The account of this access token no longer exists.".into()),
+            StoreError::PropertyNotFound => Self::NotFound("No property exists with this id.".into()),
+            StoreError::RoomNotFound => Self::NotFound("No room with this id exists in this property.".into()),
             StoreError::NotOwner => Self::Forbidden("Only the owner of this property may change it.".into()),
+            StoreError::VersionMismatch => Self::PreconditionFailed(
+                "The property changed since the ETag you sent: read it again, then retry with the new ETag.".into(),
+            ),
             StoreError::RoomLimitReached => {
                 Self::Conflict(format!("A property has at most {} rooms.", crate::domain::MAX_ROOMS))
             }
             StoreError::EmailTaken => Self::Conflict("An account with this email address already exists.".into()),
-            StoreError::Stale => Self::PreconditionFailed("The resource changed since it was read.".into()),
+            StoreError::PasswordChanged => {
+                Self::Conflict("The password was changed by another request; sign in again.".into())
+            }
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
             StoreError::Internal(cause) => Self::Internal(cause),
         }

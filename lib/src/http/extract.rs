@@ -3,7 +3,8 @@
 
 use super::error::{ApiError, ApiResult, FieldError};
 use crate::auth::{TokenVerifier, bearer_token};
-use crate::domain::{Invalid, UserId};
+use crate::domain::{PropertyId, RoomId, UserId};
+use crate::store::StoreError;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::{header, request::Parts};
 use serde::de::DeserializeOwned;
@@ -50,10 +51,48 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     if !value.is_object() {
         return Err(ApiError::invalid("body", "must be a JSON object"));
     }
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
-        ApiError::Validation(vec![serde_field_error(&path, &error.into_inner().to_string())])
-    })
+    deserialize_value(value).map_err(ApiError::Validation)
+}
+
+/// The most unknown members one answer names: enough for any honest
+/// mistake, and a bound on the re-reading each one costs.
+const MAX_REPORTED_UNKNOWN: usize = 20;
+
+/// Deserializes `value`, naming every unknown member (each is taken out
+/// and the rest read again), else the first member serde could not read.
+pub fn deserialize_value<T: DeserializeOwned>(mut value: serde_json::Value) -> Result<T, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    loop {
+        let error = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(parsed) if errors.is_empty() => return Ok(parsed),
+            Ok(_) => return Err(errors),
+            Err(error) => error,
+        };
+        let message = error.inner().to_string();
+        errors.push(serde_field_error(&error.path().to_string(), &message));
+        let unknown = message.starts_with("unknown field");
+        if !unknown || errors.len() >= MAX_REPORTED_UNKNOWN || !remove_member(&mut value, error.path()) {
+            return Err(errors);
+        }
+    }
+}
+
+/// Removes the member at `path` from `value`; false if there is none.
+fn remove_member(value: &mut serde_json::Value, path: &serde_path_to_error::Path) -> bool {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = path.iter().collect();
+    let Some((Segment::Map { key }, parents)) = segments.split_last() else {
+        return false;
+    };
+    let mut target = Some(value);
+    for segment in parents {
+        target = match segment {
+            Segment::Seq { index } => target.and_then(|value| value.get_mut(*index)),
+            Segment::Map { key } => target.and_then(|value| value.get_mut(key.as_str())),
+            _ => None,
+        };
+    }
+    target.and_then(|object| object.as_object_mut()).and_then(|object| object.remove(key.as_str())).is_some()
 }
 
 /// Turns serde's messages into `{field, message}`. The path already ends
@@ -72,31 +111,6 @@ fn serde_field_error(path: &str, message: &str) -> FieldError {
         let field = if path == "." { "body" } else { path };
         FieldError::new(field, message)
     }
-}
-
-/// Deserializes a field that may be absent but, when present, must not be
-/// `null`: `{"first_name": null}` is a 422, not a silent no-op.
-pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    T::deserialize(deserializer).map(Some)
-}
-
-/// Deserializes a field that may be absent (leave it), `null` (clear it)
-/// or a value (set it): `None`, `Some(None)`, `Some(Some(value))`.
-pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
-}
-
-/// Attaches a field name to a value type's complaint.
-pub fn at(field: &'static str) -> impl Fn(Invalid) -> FieldError {
-    move |invalid| FieldError::new(field, invalid.0)
 }
 
 /// The authenticated caller of a route that needs one.
@@ -136,11 +150,6 @@ where
     }
 }
 
-/// A valid token whose user has since been deleted no longer identifies anyone.
-pub fn account_gone() -> ApiError {
-    ApiError::Unauthorized("The account of this access token no longer exists.".into())
-}
-
 /// The `sub` that API Gateway's Lambda authorizer put in the request context.
 fn authorizer_subject(parts: &Parts) -> Option<String> {
     let context = parts.extensions.get::<lambda_http::request::RequestContext>()?;
@@ -165,12 +174,24 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParams {
 impl PathParams {
     /// Parses the parameter `name` as an id. A malformed id cannot name
     /// anything that exists, so it is a 404 like any unknown id.
-    pub fn id<T>(&self, name: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> ApiResult<T> {
-        self.0
-            .iter()
-            .find(|(key, _)| key == name)
-            .and_then(|(_, value)| parse(value))
-            .ok_or_else(|| ApiError::NotFound(format!("No {what} exists with this id.")))
+    fn id<T>(&self, name: &str, parse: impl Fn(&str) -> Option<T>, missing: StoreError) -> ApiResult<T> {
+        let id = self.0.iter().find(|(key, _)| key == name).and_then(|(_, value)| parse(value));
+        Ok(id.ok_or(missing)?)
+    }
+
+    /// `{id}` of a user's path.
+    pub fn user_id(&self) -> ApiResult<UserId> {
+        self.id("id", UserId::parse, StoreError::UserNotFound)
+    }
+
+    /// `{id}` of a property's path.
+    pub fn property_id(&self) -> ApiResult<PropertyId> {
+        self.id("id", PropertyId::parse, StoreError::PropertyNotFound)
+    }
+
+    /// `{room_id}` of a room's path.
+    pub fn room_id(&self) -> ApiResult<RoomId> {
+        self.id("room_id", RoomId::parse, StoreError::RoomNotFound)
     }
 }
 
@@ -183,7 +204,6 @@ mod tests {
     #[allow(dead_code)]
     struct Sample {
         name: String,
-        #[serde(default, deserialize_with = "present")]
         nickname: Option<String>,
     }
 
@@ -197,9 +217,12 @@ mod tests {
     #[test]
     fn names_the_offending_field() {
         assert_eq!(errors(r#"{"name":"a","id":"x"}"#), [FieldError::new("id", "is not a known field")]);
+        assert_eq!(
+            errors(r#"{"name":"a","id":"x","colour":"red"}"#),
+            [FieldError::new("colour", "is not a known field"), FieldError::new("id", "is not a known field")]
+        );
         assert_eq!(errors(r#"{}"#), [FieldError::new("name", "is required")]);
         assert_eq!(errors(r#"{"name":1}"#)[0].field, "name");
-        assert_eq!(errors(r#"{"name":"a","nickname":null}"#)[0].field, "nickname");
         assert_eq!(errors(r#"[1]"#), [FieldError::new("body", "must be a JSON object")]);
     }
 

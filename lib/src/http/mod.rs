@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod fields;
 pub mod openapi;
 mod paging;
 pub mod properties;

@@ -2,14 +2,15 @@
 //! type, or one's own), and owner-only changes guarded by `If-Match`.
 
 use super::AppState;
-use super::error::{ApiError, ApiResult, FieldError, Problem};
-use super::extract::{Caller, JsonBody, PathParams, account_gone, at, present};
+use super::error::{ApiError, ApiResult, Problem};
+use super::extract::{Caller, JsonBody, PathParams};
+use super::fields::{Fields, Member};
 use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, QueryFailures, ServerFailures};
 use super::paging::{encode_cursor, page_request, public_listing, query_params};
-use super::rooms::{NewRoom, RoomView, no_property, property_id};
+use super::rooms::{NewRoom, RoomView};
 use crate::domain::{
-    City, MAX_ROOMS, Property, PropertyChanges, PropertyDescription, PropertyId, PropertyName, PropertyType, Room,
-    Timestamp, UserId,
+    City, NewRooms, Property, PropertyChanges, PropertyDescription, PropertyDetails, PropertyId, PropertyName,
+    PropertyType, Room, Timestamp, UserId,
 };
 use crate::store::{Listing, Store, StoreError};
 use axum::extract::{RawQuery, State};
@@ -69,11 +70,11 @@ impl PropertyView {
             description: property.description.as_str().into(),
             property_type: property.property_type,
             city: property.city.name().into(),
-            room_count: property.room_count,
-            total_area_m2: property.total_area.to_json(),
+            room_count: property.room_count(),
+            total_area_m2: property.total_area().to_json(),
             created_at: property.created_at,
             updated_at: property.updated_at,
-            version: property.version,
+            version: property.version(),
             rooms: None,
         }
     }
@@ -125,7 +126,7 @@ pub struct PropertyTypes {
     responses((status = 200, description = "Every property type with its label", body = PropertyTypes))
 )]
 pub(crate) async fn property_types() -> Json<PropertyTypes> {
-    let items = PropertyType::ALL.into_iter().map(|kind| TypeView { value: kind, label: kind.label() }).collect();
+    let items = PropertyType::ALL.iter().map(|&kind| TypeView { value: kind, label: kind.label() }).collect();
     Json(PropertyTypes { items })
 }
 
@@ -197,19 +198,37 @@ pub(crate) async fn list_my_properties<S: Store>(
     "rooms": [{"name": "Living room", "kind": "living_room", "area_m2": 32.75, "floor": 2, "features": ["south-facing"]}]
 }))]
 pub(crate) struct NewProperty {
-    #[schema(min_length = 1, max_length = 120)]
-    name: String,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(max_length = 5000, nullable = false)]
-    description: Option<String>,
-    #[serde(rename = "type")]
-    #[schema(rename = "type", value_type = PropertyType)]
-    property_type: String,
-    #[schema(min_length = 1, max_length = 100)]
-    city: String,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(max_items = 50, nullable = false)]
-    rooms: Option<Vec<NewRoom>>,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 120)]
+    name: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 5000, nullable = false)]
+    description: Member<String>,
+    #[serde(rename = "type", default)]
+    #[schema(rename = "type", value_type = PropertyType, required = true)]
+    property_type: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    city: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<NewRoom>>, max_items = 50, nullable = false)]
+    rooms: Member<Vec<serde_json::Value>>,
+}
+
+impl NewProperty {
+    fn parse(self) -> ApiResult<(PropertyDetails, NewRooms)> {
+        let mut fields = Fields::new();
+        let name = fields.required("name", self.name, |raw| PropertyName::parse(&raw));
+        let description = fields.optional("description", self.description, |raw| PropertyDescription::parse(&raw));
+        let property_type = fields.required("type", self.property_type, |raw| PropertyType::parse(&raw));
+        let city = fields.required("city", self.city, |raw| City::parse(&raw));
+        let rooms = fields.optional("rooms", self.rooms, Ok).flatten().unwrap_or_default();
+        let rooms = fields.parse_items("rooms", rooms, NewRoom::parse, NewRooms::parse);
+        fields.finish(|| {
+            let description = description?.unwrap_or_else(PropertyDescription::empty);
+            Some((PropertyDetails { name: name?, description, property_type: property_type?, city: city? }, rooms?))
+        })
+    }
 }
 
 #[utoipa::path(
@@ -226,56 +245,11 @@ pub(crate) async fn create_property<S: Store>(
     Caller(caller): Caller,
     JsonBody(body): JsonBody<NewProperty>,
 ) -> ApiResult<Response> {
-    let id = PropertyId::generate();
-    let now = Timestamp::now();
-    let mut errors: Vec<FieldError> = Vec::new();
-    let name = PropertyName::parse(&body.name).map_err(at("name"));
-    let description =
-        PropertyDescription::parse(body.description.as_deref().unwrap_or_default()).map_err(at("description"));
-    let property_type = PropertyType::parse(&body.property_type).map_err(at("type"));
-    let city = City::parse(&body.city).map_err(at("city"));
-    let new_rooms = body.rooms.unwrap_or_default();
-    if new_rooms.len() > MAX_ROOMS {
-        errors.push(FieldError::new("rooms", format!("must hold at most {MAX_ROOMS} rooms")));
-    }
-    let mut rooms = Vec::with_capacity(new_rooms.len());
-    for (index, room) in new_rooms.into_iter().enumerate() {
-        match room.into_room(id, now, &format!("rooms[{index}].")) {
-            Ok(room) => rooms.push(room),
-            Err(room_errors) => errors.extend(room_errors),
-        }
-    }
-    let (name, description, property_type, city) = match (name, description, property_type, city) {
-        (Ok(a), Ok(b), Ok(c), Ok(d)) if errors.is_empty() => (a, b, c, d),
-        (a, b, c, d) => {
-            let mut all: Vec<FieldError> = [a.err(), b.err(), c.err(), d.err()].into_iter().flatten().collect();
-            all.extend(errors);
-            return Err(ApiError::Validation(all));
-        }
-    };
-    let property = Property {
-        id,
-        owner_id: caller,
-        name,
-        description,
-        property_type,
-        city,
-        room_count: 0,
-        total_area: Default::default(),
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    }
-    .with_rooms(&rooms);
-    match state.store.create_property(&property, &rooms).await {
-        Ok(()) => {}
-        Err(StoreError::NotFound) => {
-            return Err(account_gone());
-        }
-        Err(other) => return Err(other.into()),
-    }
-    let location = HeaderValue::from_str(&format!("/properties/{id}")).expect("an id is valid header text");
-    let headers = [(header::LOCATION, location), (header::ETAG, etag(property.version))];
+    let (details, rooms) = body.parse()?;
+    let (property, rooms) = Property::publish(caller, details, rooms, Timestamp::now());
+    state.store.create_property(&property, &rooms).await?;
+    let location = HeaderValue::from_str(&format!("/properties/{}", property.id)).expect("an id is valid header text");
+    let headers = [(header::LOCATION, location), (header::ETAG, etag(property.version()))];
     Ok((StatusCode::CREATED, headers, Json(PropertyView::with_rooms(property, rooms))).into_response())
 }
 
@@ -292,9 +266,9 @@ pub(crate) async fn show_property<S: Store>(
     State(state): State<AppState<S>>,
     params: PathParams,
 ) -> ApiResult<Response> {
-    let id = property_id(&params)?;
-    let (property, rooms) = state.store.get_property(id).await?.ok_or_else(no_property)?;
-    let tag = etag(property.version);
+    let id = params.property_id()?;
+    let (property, rooms) = state.store.get_property(id).await?.ok_or(StoreError::PropertyNotFound)?;
+    let tag = etag(property.version());
     Ok(([(header::ETAG, tag)], Json(PropertyView::with_rooms(property, rooms))).into_response())
 }
 
@@ -303,18 +277,31 @@ pub(crate) async fn show_property<S: Store>(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Renovated loft", "city": "Villeurbanne"}))]
 pub(crate) struct PropertyPatch {
-    #[serde(default, deserialize_with = "present")]
-    #[schema(min_length = 1, max_length = 120, nullable = false)]
-    name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(max_length = 5000, nullable = false)]
-    description: Option<String>,
-    #[serde(rename = "type", default, deserialize_with = "present")]
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 120, nullable = false)]
+    name: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 5000, nullable = false)]
+    description: Member<String>,
+    #[serde(rename = "type", default)]
     #[schema(rename = "type", value_type = Option<PropertyType>, nullable = false)]
-    property_type: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(min_length = 1, max_length = 100, nullable = false)]
-    city: Option<String>,
+    property_type: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, nullable = false)]
+    city: Member<String>,
+}
+
+impl PropertyPatch {
+    fn parse(self) -> ApiResult<PropertyChanges> {
+        let mut fields = Fields::new();
+        let name = fields.optional("name", self.name, |raw| PropertyName::parse(&raw));
+        let description = fields.optional("description", self.description, |raw| PropertyDescription::parse(&raw));
+        let property_type = fields.optional("type", self.property_type, |raw| PropertyType::parse(&raw));
+        let city = fields.optional("city", self.city, |raw| City::parse(&raw));
+        fields.finish(|| {
+            Some(PropertyChanges { name: name?, description: description?, property_type: property_type?, city: city? })
+        })
+    }
 }
 
 /// Answers the property as listings show it (rooms are unchanged here and
@@ -341,33 +328,11 @@ pub(crate) async fn update_property<S: Store>(
     headers: HeaderMap,
     JsonBody(body): JsonBody<PropertyPatch>,
 ) -> ApiResult<Response> {
-    let id = property_id(&params)?;
+    let id = params.property_id()?;
     let expected = expected_version(&headers)?;
-    let fields = (
-        body.name.map(|name| PropertyName::parse(&name)).transpose().map_err(at("name")),
-        body.description.map(|text| PropertyDescription::parse(&text)).transpose().map_err(at("description")),
-        body.property_type.map(|kind| PropertyType::parse(&kind)).transpose().map_err(at("type")),
-        body.city.map(|city| City::parse(&city)).transpose().map_err(at("city")),
-    );
-    let changes = match fields {
-        (Ok(name), Ok(description), Ok(property_type), Ok(city)) => {
-            PropertyChanges { name, description, property_type, city }
-        }
-        (a, b, c, d) => {
-            return Err(ApiError::Validation([a.err(), b.err(), c.err(), d.err()].into_iter().flatten().collect()));
-        }
-    };
-    let property = match state.store.update_property(id, caller, &changes, expected, Timestamp::now()).await {
-        Ok(property) => property,
-        Err(StoreError::NotFound) => return Err(no_property()),
-        Err(StoreError::Stale) => {
-            return Err(ApiError::PreconditionFailed(
-                "The property changed since the ETag you sent: read it again, then retry with the new ETag.".into(),
-            ));
-        }
-        Err(other) => return Err(other.into()),
-    };
-    let tag = etag(property.version);
+    let changes = body.parse()?;
+    let property = state.store.update_property(id, caller, &changes, expected, Timestamp::now()).await?;
+    let tag = etag(property.version());
     Ok(([(header::ETAG, tag)], Json(PropertyView::summary(property))).into_response())
 }
 
@@ -382,10 +347,7 @@ pub(crate) async fn delete_property<S: Store>(
     Caller(caller): Caller,
     params: PathParams,
 ) -> ApiResult<StatusCode> {
-    let id = property_id(&params)?;
-    match state.store.delete_property(id, caller).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound) => Err(no_property()),
-        Err(other) => Err(other.into()),
-    }
+    let id = params.property_id()?;
+    state.store.delete_property(id, caller).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -2,11 +2,13 @@
 //! the property's owner only.
 
 use super::AppState;
-use super::error::{ApiError, ApiResult, FieldError, Problem};
-use super::extract::{Caller, JsonBody, PathParams, nullable, present};
+use super::error::{ApiResult, Problem};
+use super::extract::{Caller, JsonBody, PathParams};
+use super::fields::{Fields, Member};
 use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, ServerFailures};
 use crate::domain::{
-    Area, Features, Floor, PropertyId, Room, RoomChanges, RoomDescription, RoomId, RoomKind, RoomName, Timestamp,
+    Area, Features, Floor, PropertyId, Room, RoomChanges, RoomDescription, RoomDraft, RoomId, RoomKind, RoomName,
+    Timestamp,
 };
 use crate::store::{Store, StoreError};
 use axum::extract::State;
@@ -65,86 +67,46 @@ impl From<Room> for RoomView {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Office", "kind": "office", "area_m2": 9.5, "floor": 1, "features": ["fibre"]}))]
 pub struct NewRoom {
-    #[schema(min_length = 1, max_length = 100)]
-    name: String,
-    #[schema(value_type = RoomKind)]
-    kind: String,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    name: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = RoomKind, required = true)]
+    kind: Member<String>,
     /// Square metres: more than 0, at most 10000, at most two decimals.
-    #[schema(value_type = f64, exclusive_minimum = 0, maximum = 10000, multiple_of = 0.01)]
-    area_m2: serde_json::Number,
     #[serde(default)]
-    #[schema(minimum = -5, maximum = 200)]
-    floor: Option<i64>,
+    #[schema(value_type = f64, required = true, exclusive_minimum = 0, maximum = 10000, multiple_of = 0.01)]
+    area_m2: Member<serde_json::Number>,
     #[serde(default)]
-    #[schema(max_length = 2000)]
-    description: Option<String>,
+    #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
+    floor: Member<i64>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    description: Member<String>,
     /// Up to 20 distinct tags, such as "fireplace".
     #[serde(default)]
-    #[schema(max_items = 20)]
-    features: Vec<String>,
+    #[schema(value_type = Vec<String>, max_items = 20)]
+    features: Member<Vec<String>>,
 }
 
 impl NewRoom {
-    /// Validates every field, naming each error `<prefix><field>`.
-    pub fn into_room(self, property_id: PropertyId, now: Timestamp, prefix: &str) -> Result<Room, Vec<FieldError>> {
-        let at = |field: &str| {
-            let field = format!("{prefix}{field}");
-            move |invalid: crate::domain::Invalid| FieldError::new(field, invalid.0)
-        };
-        let fields = (
-            RoomName::parse(&self.name).map_err(at("name")),
-            RoomKind::parse(&self.kind).map_err(at("kind")),
-            Area::parse_room_area(&self.area_m2).map_err(at("area_m2")),
-            self.floor.map(Floor::parse).transpose().map_err(at("floor")),
-            self.description.as_deref().map(RoomDescription::parse).transpose().map_err(at("description")),
-            Features::parse(&self.features).map_err(at("features")),
-        );
-        match fields {
-            (Ok(name), Ok(kind), Ok(area), Ok(floor), Ok(description), Ok(features)) => Ok(Room {
-                id: RoomId::generate(),
-                property_id,
-                name,
-                kind,
-                area,
-                floor,
-                description,
-                features,
-                created_at: now,
-                updated_at: now,
-            }),
-            (a, b, c, d, e, f) => {
-                Err([a.err(), b.err(), c.err(), d.err(), e.err(), f.err()].into_iter().flatten().collect())
-            }
-        }
-    }
-}
-
-/// The property id of the path; a malformed one cannot exist: 404.
-pub fn property_id(params: &PathParams) -> ApiResult<PropertyId> {
-    params.id("id", PropertyId::parse, "property")
-}
-
-fn room_ids(params: &PathParams) -> ApiResult<(PropertyId, RoomId)> {
-    Ok((property_id(params)?, params.id("room_id", RoomId::parse, "room")?))
-}
-
-pub(super) fn no_property() -> ApiError {
-    ApiError::NotFound("No property exists with this id.".into())
-}
-
-fn no_room() -> ApiError {
-    ApiError::NotFound("No room with this id exists in this property.".into())
-}
-
-/// Reads a store refusal of a room write: a missing room and a missing
-/// property are told apart so the client knows which id is wrong.
-async fn room_write_error<S: Store>(store: &S, property: PropertyId, error: StoreError) -> ApiError {
-    match error {
-        StoreError::NotFound => match store.get_property(property).await {
-            Ok(None) => no_property(),
-            _ => no_room(),
-        },
-        other => other.into(),
+    /// Parses every member, recording errors in `fields` (whose prefix
+    /// names this room within its body).
+    pub fn parse(self, fields: &mut Fields) -> Option<RoomDraft> {
+        let name = fields.required("name", self.name, |raw| RoomName::parse(&raw));
+        let kind = fields.required("kind", self.kind, |raw| RoomKind::parse(&raw));
+        let area = fields.required("area_m2", self.area_m2, |raw| Area::parse_room_area(&raw));
+        let floor = fields.clearable("floor", self.floor, Floor::parse);
+        let description = fields.clearable("description", self.description, |raw| RoomDescription::parse(&raw));
+        let features = fields.optional("features", self.features, |raw| Features::parse(&raw));
+        Some(RoomDraft {
+            name: name?,
+            kind: kind?,
+            area: area?,
+            floor: floor?.flatten(),
+            description: description?.flatten(),
+            features: features?.unwrap_or_default(),
+        })
     }
 }
 
@@ -163,8 +125,8 @@ pub(crate) async fn list_rooms<S: Store>(
     State(state): State<AppState<S>>,
     params: PathParams,
 ) -> ApiResult<Json<RoomList>> {
-    let property = property_id(&params)?;
-    let (_, rooms) = state.store.get_property(property).await?.ok_or_else(no_property)?;
+    let property = params.property_id()?;
+    let (_, rooms) = state.store.get_property(property).await?.ok_or(StoreError::PropertyNotFound)?;
     Ok(Json(RoomList { items: rooms.into_iter().map(RoomView::from).collect() }))
 }
 
@@ -177,8 +139,8 @@ pub(crate) async fn show_room<S: Store>(
     State(state): State<AppState<S>>,
     params: PathParams,
 ) -> ApiResult<Json<RoomView>> {
-    let (property, room) = room_ids(&params)?;
-    let room = state.store.get_room(property, room).await?.ok_or_else(no_room)?;
+    let (property, room) = (params.property_id()?, params.room_id()?);
+    let room = state.store.get_room(property, room).await?.ok_or(StoreError::RoomNotFound)?;
     Ok(Json(room.into()))
 }
 
@@ -200,12 +162,13 @@ pub(crate) async fn add_room<S: Store>(
     params: PathParams,
     JsonBody(body): JsonBody<NewRoom>,
 ) -> ApiResult<Response> {
-    let property = property_id(&params)?;
+    let property = params.property_id()?;
+    let mut fields = Fields::new();
+    let draft = body.parse(&mut fields);
+    let draft = fields.finish(|| draft)?;
     let now = Timestamp::now();
-    let room = body.into_room(property, now, "").map_err(ApiError::Validation)?;
-    if let Err(error) = state.store.add_room(caller, &room, now).await {
-        return Err(room_write_error(&state.store, property, error).await);
-    }
+    let room = Room::create(property, draft, now);
+    state.store.add_room(caller, &room, now).await?;
     let location = format!("/properties/{property}/rooms/{}", room.id);
     let location = HeaderValue::from_str(&location).expect("ids are valid header text");
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(RoomView::from(room))).into_response())
@@ -217,59 +180,54 @@ pub(crate) async fn add_room<S: Store>(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"area_m2": 10.25, "floor": null}))]
 pub(crate) struct RoomPatch {
-    #[serde(default, deserialize_with = "present")]
-    #[schema(min_length = 1, max_length = 100, nullable = false)]
-    name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, nullable = false)]
+    name: Member<String>,
+    #[serde(default)]
     #[schema(value_type = Option<RoomKind>, nullable = false)]
-    kind: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    kind: Member<String>,
+    #[serde(default)]
     #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 10000, multiple_of = 0.01, nullable = false)]
-    area_m2: Option<serde_json::Number>,
-    #[serde(default, deserialize_with = "nullable")]
+    area_m2: Member<serde_json::Number>,
+    #[serde(default)]
     #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
-    floor: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "nullable")]
+    floor: Member<i64>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 2000)]
-    description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(max_items = 20, nullable = false)]
-    features: Option<Vec<String>>,
+    description: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>, max_items = 20, nullable = false)]
+    features: Member<Vec<String>>,
 }
 
 impl RoomPatch {
-    fn into_changes(self) -> ApiResult<RoomChanges> {
-        let at = |field: &'static str| move |invalid: crate::domain::Invalid| FieldError::new(field, invalid.0);
-        let fields = (
-            self.name.map(|name| RoomName::parse(&name)).transpose().map_err(at("name")),
-            self.kind.map(|kind| RoomKind::parse(&kind)).transpose().map_err(at("kind")),
-            self.area_m2.map(|area| Area::parse_room_area(&area)).transpose().map_err(at("area_m2")),
-            self.floor.map(|floor| floor.map(Floor::parse).transpose()).transpose().map_err(at("floor")),
-            self.description
-                .map(|text| text.as_deref().map(RoomDescription::parse).transpose())
-                .transpose()
-                .map_err(at("description")),
-            self.features.map(|tags| Features::parse(&tags)).transpose().map_err(at("features")),
-        );
-        match fields {
-            (Ok(name), Ok(kind), Ok(area), Ok(floor), Ok(description), Ok(features)) => {
-                Ok(RoomChanges { name, kind, area, floor, description, features })
-            }
-            (a, b, c, d, e, f) => Err(ApiError::Validation(
-                [a.err(), b.err(), c.err(), d.err(), e.err(), f.err()].into_iter().flatten().collect(),
-            )),
-        }
+    fn parse(self) -> ApiResult<RoomChanges> {
+        let mut fields = Fields::new();
+        let name = fields.optional("name", self.name, |raw| RoomName::parse(&raw));
+        let kind = fields.optional("kind", self.kind, |raw| RoomKind::parse(&raw));
+        let area = fields.optional("area_m2", self.area_m2, |raw| Area::parse_room_area(&raw));
+        let floor = fields.clearable("floor", self.floor, Floor::parse);
+        let description = fields.clearable("description", self.description, |raw| RoomDescription::parse(&raw));
+        let features = fields.optional("features", self.features, |raw| Features::parse(&raw));
+        fields.finish(|| {
+            Some(RoomChanges {
+                name: name?,
+                kind: kind?,
+                area: area?,
+                floor: floor?,
+                description: description?,
+                features: features?,
+            })
+        })
     }
 }
 
-/// Answers 204: the write is one transaction that returns nothing, and
-/// `GET` on the room reads the result.
 #[utoipa::path(
     patch, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "update_room",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id")),
     request_body = RoomPatch,
-    responses((status = 204, description = "Changed; read the room with GET"),
+    responses((status = 200, description = "The updated room", body = RoomView),
         BodyFailures, CallerFailures, OwnerFailures, NotFound, ServerFailures)
 )]
 pub(crate) async fn update_room<S: Store>(
@@ -277,13 +235,11 @@ pub(crate) async fn update_room<S: Store>(
     Caller(caller): Caller,
     params: PathParams,
     JsonBody(body): JsonBody<RoomPatch>,
-) -> ApiResult<StatusCode> {
-    let (property, room) = room_ids(&params)?;
-    let changes = body.into_changes()?;
-    match state.store.update_room(property, room, caller, &changes, Timestamp::now()).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(error) => Err(room_write_error(&state.store, property, error).await),
-    }
+) -> ApiResult<Json<RoomView>> {
+    let (property, room) = (params.property_id()?, params.room_id()?);
+    let changes = body.parse()?;
+    let room = state.store.update_room(property, room, caller, &changes, Timestamp::now()).await?;
+    Ok(Json(room.into()))
 }
 
 #[utoipa::path(
@@ -297,9 +253,7 @@ pub(crate) async fn delete_room<S: Store>(
     Caller(caller): Caller,
     params: PathParams,
 ) -> ApiResult<StatusCode> {
-    let (property, room) = room_ids(&params)?;
-    match state.store.delete_room(property, room, caller, Timestamp::now()).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(error) => Err(room_write_error(&state.store, property, error).await),
-    }
+    let (property, room) = (params.property_id()?, params.room_id()?);
+    state.store.delete_room(property, room, caller, Timestamp::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,7 +1,8 @@
 //! The users route group: registration, sign-in, and a user's own account.
 
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{Caller, JsonBody, PathParams, account_gone, at, present};
+use super::extract::{Caller, JsonBody, PathParams};
+use super::fields::{Fields, Member};
 use super::openapi::{BodyFailures, CallerFailures, NotFound, ServerFailures};
 use super::{Health, UsersState};
 use crate::auth::passwords;
@@ -87,17 +88,51 @@ pub struct PublicProfile {
     "birth_date": "1990-12-10"
 }))]
 pub(crate) struct Registration {
-    #[schema(format = Email, min_length = 3, max_length = 254)]
-    email: String,
-    #[schema(format = Password, min_length = 8, max_length = 128)]
-    password: String,
-    #[schema(min_length = 1, max_length = 100)]
-    first_name: String,
-    #[schema(min_length = 1, max_length = 100)]
-    last_name: String,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, format = Email, min_length = 3, max_length = 254)]
+    email: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, format = Password, min_length = 8, max_length = 128)]
+    password: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    first_name: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    last_name: Member<String>,
     /// A date in the past, not before 1900-01-01.
-    #[schema(format = Date)]
-    birth_date: String,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, format = Date)]
+    birth_date: Member<String>,
+}
+
+/// A valid registration: the account to create and its password.
+struct NewAccount {
+    password: Password,
+    email: Email,
+    first_name: PersonName,
+    last_name: PersonName,
+    birth_date: BirthDate,
+}
+
+impl Registration {
+    fn parse(self) -> ApiResult<NewAccount> {
+        let mut fields = Fields::new();
+        let email = fields.required("email", self.email, |raw| Email::parse(&raw));
+        let password = fields.required("password", self.password, Password::parse);
+        let first_name = fields.required("first_name", self.first_name, |raw| PersonName::parse(&raw));
+        let last_name = fields.required("last_name", self.last_name, |raw| PersonName::parse(&raw));
+        let birth_date = fields.required("birth_date", self.birth_date, |raw| BirthDate::parse(&raw));
+        fields.finish(|| {
+            Some(NewAccount {
+                email: email?,
+                password: password?,
+                first_name: first_name?,
+                last_name: last_name?,
+                birth_date: birth_date?,
+            })
+        })
+    }
 }
 
 #[utoipa::path(
@@ -115,24 +150,10 @@ pub(crate) async fn register<S: Store>(
     State(state): State<UsersState<S>>,
     JsonBody(body): JsonBody<Registration>,
 ) -> ApiResult<Response> {
-    let fields = (
-        Email::parse(&body.email).map_err(at("email")),
-        Password::parse(body.password).map_err(at("password")),
-        PersonName::parse(&body.first_name).map_err(at("first_name")),
-        PersonName::parse(&body.last_name).map_err(at("last_name")),
-        BirthDate::parse(&body.birth_date).map_err(at("birth_date")),
-    );
-    let (email, password, first_name, last_name, birth_date) = match fields {
-        (Ok(a), Ok(b), Ok(c), Ok(d), Ok(e)) => (a, b, c, d, e),
-        (a, b, c, d, e) => {
-            let errors = [a.err(), b.err(), c.err(), d.err(), e.err()];
-            return Err(ApiError::Validation(errors.into_iter().flatten().collect()));
-        }
-    };
-    let password_hash = passwords::hash(password).await.map_err(ApiError::Internal)?;
-    let now = Timestamp::now();
+    let account = body.parse()?;
+    let password_hash = passwords::hash(account.password).await.map_err(ApiError::Internal)?;
     let user =
-        User { id: UserId::generate(), email, first_name, last_name, birth_date, created_at: now, updated_at: now };
+        User::register(account.email, account.first_name, account.last_name, account.birth_date, Timestamp::now());
     state.app.store.create_user(&user, &password_hash).await?;
     let location = HeaderValue::from_str(&format!("/users/{}", user.id)).expect("an id is a valid header");
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(UserView::from(user))).into_response())
@@ -143,10 +164,12 @@ pub(crate) async fn register<S: Store>(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery"}))]
 pub(crate) struct SignIn {
-    #[schema(format = Email)]
-    email: String,
-    #[schema(format = Password)]
-    password: String,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, format = Email)]
+    email: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, format = Password)]
+    password: Member<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -173,12 +196,16 @@ pub(crate) async fn issue_token<S: Store>(
     State(state): State<UsersState<S>>,
     JsonBody(body): JsonBody<SignIn>,
 ) -> ApiResult<Response> {
+    let mut fields = Fields::new();
+    let email = fields.required("email", body.email, Ok);
+    let password = fields.required("password", body.password, Ok);
+    let (email, password) = fields.finish(|| Some((email?, password?)))?;
     let refused = || ApiError::Unauthorized("The email or password is incorrect.".into());
     // A malformed password cannot belong to anyone: refuse it like a wrong one.
-    let Ok(password) = Password::parse(body.password) else {
+    let Ok(password) = Password::parse(password) else {
         return Err(refused());
     };
-    let credentials = match Email::parse(&body.email) {
+    let credentials = match Email::parse(&email) {
         Ok(email) => state.app.store.find_credentials(&email).await?,
         Err(_) => None,
     };
@@ -202,9 +229,8 @@ pub(crate) async fn show_profile<S: Store>(
     State(state): State<UsersState<S>>,
     params: PathParams,
 ) -> ApiResult<Json<PublicProfile>> {
-    let id = params.id("id", UserId::parse, "user")?;
-    let user =
-        state.app.store.get_user(id).await?.ok_or_else(|| ApiError::NotFound("No user exists with this id.".into()))?;
+    let id = params.user_id()?;
+    let user = state.app.store.get_user(id).await?.ok_or(StoreError::UserNotFound)?;
     Ok(Json(PublicProfile {
         id: user.id,
         first_name: user.first_name.into(),
@@ -221,7 +247,7 @@ pub(crate) async fn show_me<S: Store>(
     State(state): State<UsersState<S>>,
     Caller(me): Caller,
 ) -> ApiResult<Json<UserView>> {
-    let user = state.app.store.get_user(me).await?.ok_or_else(account_gone)?;
+    let user = state.app.store.get_user(me).await?.ok_or(StoreError::AccountGone)?;
     Ok(Json(user.into()))
 }
 
@@ -230,15 +256,26 @@ pub(crate) async fn show_me<S: Store>(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"last_name": "King"}))]
 pub(crate) struct ProfilePatch {
-    #[serde(default, deserialize_with = "present")]
-    #[schema(min_length = 1, max_length = 100, nullable = false)]
-    first_name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(min_length = 1, max_length = 100, nullable = false)]
-    last_name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(format = Date, nullable = false)]
-    birth_date: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, nullable = false)]
+    first_name: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, nullable = false)]
+    last_name: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date, nullable = false)]
+    birth_date: Member<String>,
+}
+
+impl ProfilePatch {
+    fn parse(self) -> ApiResult<ProfileChanges> {
+        let mut fields = Fields::new();
+        let first_name = fields.optional("first_name", self.first_name, |raw| PersonName::parse(&raw));
+        let last_name = fields.optional("last_name", self.last_name, |raw| PersonName::parse(&raw));
+        let birth_date = fields.optional("birth_date", self.birth_date, |raw| BirthDate::parse(&raw));
+        fields
+            .finish(|| Some(ProfileChanges { first_name: first_name?, last_name: last_name?, birth_date: birth_date? }))
+    }
 }
 
 #[utoipa::path(
@@ -252,31 +289,21 @@ pub(crate) async fn update_me<S: Store>(
     Caller(me): Caller,
     JsonBody(body): JsonBody<ProfilePatch>,
 ) -> ApiResult<Json<UserView>> {
-    let fields = (
-        body.first_name.map(|name| PersonName::parse(&name)).transpose().map_err(at("first_name")),
-        body.last_name.map(|name| PersonName::parse(&name)).transpose().map_err(at("last_name")),
-        body.birth_date.map(|date| BirthDate::parse(&date)).transpose().map_err(at("birth_date")),
-    );
-    let (first_name, last_name, birth_date) = match fields {
-        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-        (a, b, c) => return Err(ApiError::Validation([a.err(), b.err(), c.err()].into_iter().flatten().collect())),
-    };
-    let changes = ProfileChanges { first_name, last_name, birth_date };
-    match state.app.store.update_profile(me, &changes, Timestamp::now()).await {
-        Ok(user) => Ok(Json(user.into())),
-        Err(StoreError::NotFound) => Err(account_gone()),
-        Err(other) => Err(other.into()),
-    }
+    let changes = body.parse()?;
+    let user = state.app.store.update_profile(me, &changes, Timestamp::now()).await?;
+    Ok(Json(user.into()))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"current_password": "correct horse battery", "new_password": "another long secret"}))]
 pub(crate) struct PasswordChange {
-    #[schema(format = Password)]
-    current_password: String,
-    #[schema(format = Password, min_length = 8, max_length = 128)]
-    new_password: String,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, format = Password)]
+    current_password: Member<String>,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, format = Password, min_length = 8, max_length = 128)]
+    new_password: Member<String>,
 }
 
 #[utoipa::path(
@@ -296,25 +323,21 @@ pub(crate) async fn change_password<S: Store>(
     Caller(me): Caller,
     JsonBody(body): JsonBody<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    let new_password =
-        Password::parse(body.new_password).map_err(|invalid| ApiError::invalid("new_password", invalid.0))?;
+    let mut fields = Fields::new();
+    let current_password = fields.required("current_password", body.current_password, Ok);
+    let new_password = fields.required("new_password", body.new_password, Password::parse);
+    let (current_password, new_password) = fields.finish(|| Some((current_password?, new_password?)))?;
     let wrong_password = || ApiError::Forbidden("The current password is incorrect.".into());
-    let Ok(current_password) = Password::parse(body.current_password) else {
+    let Ok(current_password) = Password::parse(current_password) else {
         return Err(wrong_password());
     };
-    let current_hash = state.app.store.get_password_hash(me).await?.ok_or_else(account_gone)?;
+    let current_hash = state.app.store.get_password_hash(me).await?.ok_or(StoreError::AccountGone)?;
     if !passwords::verify(current_password, Some(current_hash.clone())).await.map_err(ApiError::Internal)? {
         return Err(wrong_password());
     }
     let new_hash = passwords::hash(new_password).await.map_err(ApiError::Internal)?;
-    match state.app.store.replace_password_hash(me, &current_hash, &new_hash, Timestamp::now()).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound) => Err(account_gone()),
-        Err(StoreError::Stale) => {
-            Err(ApiError::Conflict("The password was changed by another request; sign in again.".into()))
-        }
-        Err(other) => Err(other.into()),
-    }
+    state.app.store.replace_password_hash(me, &current_hash, &new_hash, Timestamp::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(
@@ -326,9 +349,6 @@ pub(crate) async fn delete_me<S: Store>(
     State(state): State<UsersState<S>>,
     Caller(me): Caller,
 ) -> ApiResult<StatusCode> {
-    match state.app.store.delete_user(me).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound) => Err(account_gone()),
-        Err(other) => Err(other.into()),
-    }
+    state.app.store.delete_user(me).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -16,19 +16,30 @@ pub use dynamodb::DynamoStore;
 pub use memory::MemoryStore;
 
 /// Why a store operation did not happen. Every variant but the last two is
-/// an answer about the data, decided atomically by the store itself.
+/// an answer about the data, decided atomically by the store itself, and
+/// as precise as the store knows it: callers never re-read to tell cases
+/// apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {
-    /// The item the operation targets does not exist.
-    NotFound,
-    /// The item exists but belongs to someone other than the caller.
+    /// No user has this id (a read by id).
+    UserNotFound,
+    /// The account the operation acts for no longer exists: its owner
+    /// was deleted while holding a valid token.
+    AccountGone,
+    /// No property has this id.
+    PropertyNotFound,
+    /// The property exists, but has no room with this id.
+    RoomNotFound,
+    /// The property belongs to someone other than the caller.
     NotOwner,
-    /// The property already has the most rooms it may have.
+    /// The property changed since the version the caller named.
+    VersionMismatch,
+    /// The property already has `MAX_ROOMS` rooms.
     RoomLimitReached,
     /// Another account already uses this email address (in any letter case).
     EmailTaken,
-    /// The item changed since the caller read it; nothing was written.
-    Stale,
+    /// The password changed between the caller's check and the write.
+    PasswordChanged,
     /// The store is overloaded or unreachable; the client may retry.
     Unavailable(String),
     /// Anything else: a bug or a misconfiguration, never the client's fault.
@@ -38,11 +49,15 @@ pub enum StoreError {
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::NotFound => f.write_str("item not found"),
-            Self::NotOwner => f.write_str("caller does not own the item"),
+            Self::UserNotFound => f.write_str("user not found"),
+            Self::AccountGone => f.write_str("the acting account no longer exists"),
+            Self::PropertyNotFound => f.write_str("property not found"),
+            Self::RoomNotFound => f.write_str("room not found"),
+            Self::NotOwner => f.write_str("caller does not own the property"),
+            Self::VersionMismatch => f.write_str("property changed since the expected version"),
             Self::RoomLimitReached => f.write_str("room limit reached"),
             Self::EmailTaken => f.write_str("email already registered"),
-            Self::Stale => f.write_str("item changed since it was read"),
+            Self::PasswordChanged => f.write_str("password changed meanwhile"),
             Self::Unavailable(why) => write!(f, "store unavailable: {why}"),
             Self::Internal(why) => write!(f, "store failure: {why}"),
         }
@@ -72,7 +87,7 @@ pub trait UserStore: Send + Sync {
 
     fn get_password_hash(&self, id: UserId) -> impl Future<Output = StoreResult<Option<PasswordHash>>> + Send;
 
-    /// Applies the changes and returns the user as stored; `NotFound` if gone.
+    /// Applies the changes and returns the user as stored; `AccountGone` if gone.
     fn update_profile(
         &self,
         id: UserId,
@@ -80,8 +95,9 @@ pub trait UserStore: Send + Sync {
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<User>> + Send;
 
-    /// Replaces the hash only if it is still `current` (else `Stale`), so
-    /// that two concurrent password changes cannot both succeed.
+    /// Replaces the hash only if it is still `current` (else
+    /// `PasswordChanged`), so that two concurrent password changes cannot
+    /// both succeed; `AccountGone` if the user is gone.
     fn replace_password_hash(
         &self,
         id: UserId,
@@ -91,7 +107,7 @@ pub trait UserStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Removes the user with everything they own (properties and rooms) and
-    /// releases their email; `NotFound` if already gone.
+    /// releases their email; `AccountGone` if already gone.
     fn delete_user(&self, id: UserId) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
@@ -137,10 +153,10 @@ impl Page {
 
 /// Persistence of properties and their rooms. Every write by a caller is
 /// conditioned on the caller owning the property, inside the write itself:
-/// `NotFound` if the property (or room) is missing, `NotOwner` otherwise.
+/// `PropertyNotFound`, `RoomNotFound` or `NotOwner` say which condition failed.
 pub trait PropertyStore: Send + Sync {
     /// Stores a property with its first rooms, provided its owner still
-    /// exists (else `NotFound`): a deleted user's token creates nothing.
+    /// exists (else `AccountGone`): a deleted user's token creates nothing.
     fn create_property(&self, property: &Property, rooms: &[Room]) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// The property and its rooms, oldest room first.
@@ -149,7 +165,8 @@ pub trait PropertyStore: Send + Sync {
     fn list_properties(&self, listing: &Listing, page: PageRequest) -> impl Future<Output = StoreResult<Page>> + Send;
 
     /// Applies the changes, bumps the version, and returns the property.
-    /// With `expected_version`, fails with `Stale` unless it still matches.
+    /// With `expected_version`, fails with `VersionMismatch` unless it
+    /// still matches.
     fn update_property(
         &self,
         id: PropertyId,
@@ -168,6 +185,7 @@ pub trait PropertyStore: Send + Sync {
 
     fn get_room(&self, property: PropertyId, room: RoomId) -> impl Future<Output = StoreResult<Option<Room>>> + Send;
 
+    /// Applies the changes and returns the room as stored.
     fn update_room(
         &self,
         property: PropertyId,
@@ -175,7 +193,7 @@ pub trait PropertyStore: Send + Sync {
         caller: UserId,
         changes: &RoomChanges,
         now: Timestamp,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
+    ) -> impl Future<Output = StoreResult<Room>> + Send;
 
     fn delete_room(
         &self,

@@ -7,7 +7,11 @@ use axum::http::Request;
 use axum::routing::get;
 use estate::http::extract::MAX_BODY_BYTES;
 
-api_cases!(malformed_bodies_get_precise_statuses, unknown_routes_and_methods_are_problems);
+api_cases!(
+    malformed_bodies_get_precise_statuses,
+    every_missing_null_or_invalid_member_is_named_at_once,
+    unknown_routes_and_methods_are_problems
+);
 
 async fn malformed_bodies_get_precise_statuses(app: TestApp) {
     let post = |content_type: &str, body: String| {
@@ -24,6 +28,32 @@ async fn malformed_bodies_get_precise_statuses(app: TestApp) {
     reply.problem(413);
     let reply = app.send(post("application/json", "[]".into())).await;
     assert_eq!(reply.invalid_fields(), ["body"]);
+}
+
+async fn every_missing_null_or_invalid_member_is_named_at_once(app: TestApp) {
+    let reply = app.call("POST", "/users", None, Some(serde_json::json!({}))).await;
+    assert_eq!(reply.invalid_fields(), ["email", "password", "first_name", "last_name", "birth_date"]);
+    let body = serde_json::json!({"email": null, "password": 8, "first_name": "", "last_name": "L"});
+    let reply = app.call("POST", "/users", None, Some(body)).await;
+    assert_eq!(reply.invalid_fields(), ["email", "password", "first_name", "birth_date"]);
+
+    let (_, token) = app.register("many@example.com").await;
+    let body = serde_json::json!({
+        "name": null,
+        "type": "castle",
+        "rooms": [{"name": "", "kind": "bedroom", "area_m2": 10}, {"kind": "hall", "area_m2": 0, "colour": "red"}],
+    });
+    let reply = app.call("POST", "/properties", Some(&token), Some(body)).await;
+    let fields = reply.invalid_fields();
+    assert_eq!(
+        fields,
+        ["name", "type", "city", "rooms[0].name", "rooms[1].colour"],
+        "an unknown member of a room is named before that room's other members are read"
+    );
+    let body =
+        serde_json::json!({"name": "N", "type": "loft", "city": "Lyon", "rooms": [{"kind": "hall", "area_m2": 0}]});
+    let reply = app.call("POST", "/properties", Some(&token), Some(body)).await;
+    assert_eq!(reply.invalid_fields(), ["rooms[0].name", "rooms[0].kind", "rooms[0].area_m2"]);
 }
 
 async fn unknown_routes_and_methods_are_problems(app: TestApp) {

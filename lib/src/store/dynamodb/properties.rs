@@ -9,8 +9,9 @@ use super::transaction::{delete_action, key, number, put_action, update_action};
 use super::users::user_pk;
 use super::{DynamoStore, Item, from_item, sdk_error, string, to_item};
 use crate::domain::{
-    Area, City, Features, Floor, MAX_ROOMS, Property, PropertyChanges, PropertyDescription, PropertyId, PropertyName,
-    PropertyType, Room, RoomChanges, RoomDescription, RoomId, RoomKind, RoomName, Timestamp, UserId,
+    Area, City, Features, Floor, MAX_ROOMS, Property, PropertyChanges, PropertyDescription, PropertyDetails,
+    PropertyId, PropertyName, PropertyType, Room, RoomChanges, RoomDescription, RoomId, RoomKind, RoomName, Timestamp,
+    UserId,
 };
 use crate::store::{Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -84,7 +85,7 @@ impl PropertyItem {
             room_areas: rooms.iter().map(|room| (room.id.to_string(), room.area.hundredths())).collect(),
             created_at: property.created_at,
             updated_at: property.updated_at,
-            version: property.version,
+            version: property.version(),
             gsi1pk: city_partition(property.city.key()),
             gsi2pk: owner_partition(property.owner_id),
             gsi3pk: FEED.into(),
@@ -95,19 +96,14 @@ impl PropertyItem {
 
     fn into_property(self) -> StoreResult<Property> {
         let bad = |why: crate::domain::Invalid| corrupt("property", self.id, why);
-        Ok(Property {
-            id: self.id,
-            owner_id: self.owner_id,
+        let details = PropertyDetails {
             name: PropertyName::parse(&self.name).map_err(bad)?,
             description: PropertyDescription::parse(&self.description).map_err(bad)?,
             property_type: self.property_type,
             city: City::parse(&self.city).map_err(bad)?,
-            room_count: self.room_areas.len(),
-            total_area: self.room_areas.values().map(|hundredths| Area::from_hundredths(*hundredths)).sum(),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            version: self.version,
-        })
+        };
+        let areas = self.room_areas.values().map(|hundredths| Area::from_hundredths(*hundredths));
+        Ok(Property::restore(self.id, self.owner_id, details, (self.created_at, self.updated_at), self.version, areas))
     }
 }
 
@@ -173,7 +169,7 @@ impl DynamoStore {
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(failure) if failure.condition_failed_at(0) || failure.condition_failed_at(1) => {
-                Err(self.refusal(property, caller).await?.unwrap_or(StoreError::NotFound))
+                Err(self.refusal(property, caller).await?.unwrap_or(StoreError::RoomNotFound))
             }
             Err(failure) => Err(failure.into_error()),
         }
@@ -195,7 +191,7 @@ impl DynamoStore {
             .map_err(sdk_error)?;
         let owner = output.item.as_ref().and_then(|item| item.get("owner_id")).and_then(|value| value.as_s().ok());
         Ok(match owner {
-            None => Some(StoreError::NotFound),
+            None => Some(StoreError::PropertyNotFound),
             Some(owner) if *owner != caller.to_string() => Some(StoreError::NotOwner),
             Some(_) => None,
         })
@@ -245,7 +241,7 @@ impl DynamoStore {
                 let id = item.get("id").and_then(|value| value.as_s().ok()).and_then(|id| PropertyId::parse(id));
                 let id = id.ok_or_else(|| StoreError::Internal("owner index item without an id".into()))?;
                 match self.delete_property(id, owner).await {
-                    Ok(()) | Err(StoreError::NotFound) => {}
+                    Ok(()) | Err(StoreError::PropertyNotFound) => {}
                     Err(other) => return Err(other),
                 }
             }
@@ -287,7 +283,7 @@ impl PropertyStore for DynamoStore {
         }
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(failure) if failure.condition_failed_at(0) => Err(StoreError::NotFound),
+            Err(failure) if failure.condition_failed_at(0) => Err(StoreError::AccountGone),
             Err(failure) => Err(failure.into_error()),
         }
     }
@@ -412,9 +408,9 @@ impl PropertyStore for DynamoStore {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
                     let owner = failed.item().and_then(|old| old.get("owner_id")).and_then(|value| value.as_s().ok());
                     Err(match owner {
-                        None => StoreError::NotFound,
+                        None => StoreError::PropertyNotFound,
                         Some(owner) if *owner != caller.to_string() => StoreError::NotOwner,
-                        Some(_) => StoreError::Stale,
+                        Some(_) => StoreError::VersionMismatch,
                     })
                 }
                 _ => Err(sdk_error(error)),
@@ -431,7 +427,7 @@ impl PropertyStore for DynamoStore {
                 .iter()
                 .find(|item| item.get("sk").and_then(|sk| sk.as_s().ok()).is_some_and(|sk| sk == PROPERTY_SK))
             else {
-                return Err(StoreError::NotFound);
+                return Err(StoreError::PropertyNotFound);
             };
             let property: PropertyItem = from_item(property.clone())?;
             if property.owner_id != caller {
@@ -511,7 +507,7 @@ impl PropertyStore for DynamoStore {
         caller: UserId,
         changes: &RoomChanges,
         now: Timestamp,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Room> {
         let mut room_expression = Expression::default();
         let mut room_update = Update::default();
         if let Some(name) = &changes.name {
@@ -567,7 +563,9 @@ impl PropertyStore for DynamoStore {
                 &expression,
             ),
         ];
-        self.write_room(items, property, caller).await
+        self.write_room(items, property, caller).await?;
+        // The transaction returns nothing: read the room as it now is.
+        self.get_room(property, room).await?.ok_or(StoreError::RoomNotFound)
     }
 
     async fn delete_room(&self, property: PropertyId, room: RoomId, caller: UserId, now: Timestamp) -> StoreResult<()> {

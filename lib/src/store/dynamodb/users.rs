@@ -167,7 +167,7 @@ impl UserStore for DynamoStore {
         let output =
             request.update_expression(format!("SET {}", assignments.join(", "))).send().await.map_err(|error| {
                 match failed_condition(&error) {
-                    Some(_) => StoreError::NotFound,
+                    Some(_) => StoreError::AccountGone,
                     None => sdk_error(error),
                 }
             })?;
@@ -196,8 +196,8 @@ impl UserStore for DynamoStore {
             .send()
             .await
             .map_err(|error| match failed_condition(&error) {
-                Some(Some(_)) => StoreError::Stale,
-                Some(None) => StoreError::NotFound,
+                Some(Some(_)) => StoreError::PasswordChanged,
+                Some(None) => StoreError::AccountGone,
                 None => sdk_error(error),
             })?;
         Ok(())
@@ -206,7 +206,7 @@ impl UserStore for DynamoStore {
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {
         // The email is needed to release its claim; it never changes, so
         // reading it first cannot race with anything.
-        let user = self.get_user_item(id).await?.ok_or(StoreError::NotFound)?;
+        let user = self.get_user_item(id).await?.ok_or(StoreError::AccountGone)?;
         // Properties first: if this fails half-way the account still
         // exists and the client can retry.
         self.delete_properties_of(id).await?;
@@ -217,7 +217,7 @@ impl UserStore for DynamoStore {
         ];
         match self.transact(items).await {
             Ok(()) => {}
-            Err(TransactFailure::Cancelled(_)) => return Err(StoreError::NotFound),
+            Err(TransactFailure::Cancelled(_)) => return Err(StoreError::AccountGone),
             Err(failure) => return Err(failure.into_error()),
         }
         // A property created while the first purge ran (its transaction

@@ -34,10 +34,9 @@ struct StoredProperty {
 }
 
 impl StoredProperty {
-    /// The property with its derived fields computed from its rooms.
-    fn current(&self) -> Property {
-        let rooms: Vec<Room> = self.rooms.values().cloned().collect();
-        self.property.clone().with_rooms(&rooms)
+    /// Keeps the property's derived fields in step with its rooms.
+    fn recount(&mut self) {
+        self.property.count_rooms(self.rooms.values().map(|room| room.area));
     }
 }
 

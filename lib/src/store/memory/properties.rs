@@ -1,24 +1,16 @@
 use super::{MemoryStore, State, StoredProperty};
-use crate::domain::{MAX_ROOMS, Property, PropertyChanges, PropertyId, Room, RoomChanges, RoomId, Timestamp, UserId};
+use crate::domain::{Property, PropertyChanges, PropertyId, Room, RoomChanges, RoomId, Timestamp, UserId};
 use crate::store::{Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
 use std::collections::BTreeMap;
 
 impl State {
     /// The caller's own property, or why they cannot write to it.
     fn owned_property(&mut self, id: PropertyId, caller: UserId) -> StoreResult<&mut StoredProperty> {
-        let stored = self.properties.get_mut(&id).ok_or(StoreError::NotFound)?;
+        let stored = self.properties.get_mut(&id).ok_or(StoreError::PropertyNotFound)?;
         if stored.property.owner_id != caller {
             return Err(StoreError::NotOwner);
         }
         Ok(stored)
-    }
-}
-
-impl StoredProperty {
-    /// Every change to a property or one of its rooms is a new version.
-    fn touch(&mut self, now: Timestamp) {
-        self.property.version += 1;
-        self.property.updated_at = now;
     }
 }
 
@@ -45,7 +37,7 @@ impl PropertyStore for MemoryStore {
     async fn create_property(&self, property: &Property, rooms: &[Room]) -> StoreResult<()> {
         let mut state = self.lock();
         if !state.users.contains_key(&property.owner_id) {
-            return Err(StoreError::NotFound);
+            return Err(StoreError::AccountGone);
         }
         if state.properties.contains_key(&property.id) {
             return Err(StoreError::Internal(format!("property id {} reused", property.id)));
@@ -57,7 +49,7 @@ impl PropertyStore for MemoryStore {
 
     async fn get_property(&self, id: PropertyId) -> StoreResult<Option<(Property, Vec<Room>)>> {
         let state = self.lock();
-        Ok(state.properties.get(&id).map(|stored| (stored.current(), stored.rooms.values().cloned().collect())))
+        Ok(state.properties.get(&id).map(|stored| (stored.property.clone(), stored.rooms.values().cloned().collect())))
     }
 
     async fn list_properties(&self, listing: &Listing, page: PageRequest) -> StoreResult<Page> {
@@ -71,7 +63,7 @@ impl PropertyStore for MemoryStore {
             .filter(|stored| page.after.is_none_or(|after| stored.property.id < after))
             .filter(|stored| in_partition(listing, &stored.property))
             .take(page.limit + 1)
-            .map(StoredProperty::current)
+            .map(|stored| stored.property.clone())
             .collect();
         let last_read = (evaluated.len() > page.limit).then(|| evaluated[page.limit].id);
         let matches = evaluated.into_iter().filter(|property| passes_filter(listing, property)).collect();
@@ -88,12 +80,11 @@ impl PropertyStore for MemoryStore {
     ) -> StoreResult<Property> {
         let mut state = self.lock();
         let stored = state.owned_property(id, caller)?;
-        if expected_version.is_some_and(|version| version != stored.property.version) {
-            return Err(StoreError::Stale);
+        if expected_version.is_some_and(|version| version != stored.property.version()) {
+            return Err(StoreError::VersionMismatch);
         }
-        changes.apply_to(&mut stored.property);
-        stored.touch(now);
-        Ok(stored.current())
+        changes.apply_to(&mut stored.property, now);
+        Ok(stored.property.clone())
     }
 
     async fn delete_property(&self, id: PropertyId, caller: UserId) -> StoreResult<()> {
@@ -106,11 +97,12 @@ impl PropertyStore for MemoryStore {
     async fn add_room(&self, caller: UserId, room: &Room, now: Timestamp) -> StoreResult<()> {
         let mut state = self.lock();
         let stored = state.owned_property(room.property_id, caller)?;
-        if stored.rooms.len() >= MAX_ROOMS {
+        if !stored.property.has_room_for_another() {
             return Err(StoreError::RoomLimitReached);
         }
         stored.rooms.insert(room.id, room.clone());
-        stored.touch(now);
+        stored.recount();
+        stored.property.touch(now);
         Ok(())
     }
 
@@ -126,20 +118,23 @@ impl PropertyStore for MemoryStore {
         caller: UserId,
         changes: &RoomChanges,
         now: Timestamp,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Room> {
         let mut state = self.lock();
         let stored = state.owned_property(property, caller)?;
-        let room = stored.rooms.get_mut(&room).ok_or(StoreError::NotFound)?;
+        let room = stored.rooms.get_mut(&room).ok_or(StoreError::RoomNotFound)?;
         changes.apply_to(room, now);
-        stored.touch(now);
-        Ok(())
+        let room = room.clone();
+        stored.recount();
+        stored.property.touch(now);
+        Ok(room)
     }
 
     async fn delete_room(&self, property: PropertyId, room: RoomId, caller: UserId, now: Timestamp) -> StoreResult<()> {
         let mut state = self.lock();
         let stored = state.owned_property(property, caller)?;
-        stored.rooms.remove(&room).ok_or(StoreError::NotFound)?;
-        stored.touch(now);
+        stored.rooms.remove(&room).ok_or(StoreError::RoomNotFound)?;
+        stored.recount();
+        stored.property.touch(now);
         Ok(())
     }
 }

@@ -38,7 +38,7 @@ impl UserStore for MemoryStore {
 
     async fn update_profile(&self, id: UserId, changes: &ProfileChanges, now: Timestamp) -> StoreResult<User> {
         let mut state = self.lock();
-        let stored = state.users.get_mut(&id).ok_or(StoreError::NotFound)?;
+        let stored = state.users.get_mut(&id).ok_or(StoreError::AccountGone)?;
         changes.apply_to(&mut stored.user, now);
         Ok(stored.user.clone())
     }
@@ -51,9 +51,9 @@ impl UserStore for MemoryStore {
         now: Timestamp,
     ) -> StoreResult<()> {
         let mut state = self.lock();
-        let stored = state.users.get_mut(&id).ok_or(StoreError::NotFound)?;
+        let stored = state.users.get_mut(&id).ok_or(StoreError::AccountGone)?;
         if &stored.password_hash != current {
-            return Err(StoreError::Stale);
+            return Err(StoreError::PasswordChanged);
         }
         stored.password_hash = new.clone();
         stored.user.updated_at = now;
@@ -62,7 +62,7 @@ impl UserStore for MemoryStore {
 
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {
         let mut state = self.lock();
-        let stored = state.users.remove(&id).ok_or(StoreError::NotFound)?;
+        let stored = state.users.remove(&id).ok_or(StoreError::AccountGone)?;
         state.email_claims.remove(&stored.user.email.normalized());
         state.properties.retain(|_, stored| stored.property.owner_id != id);
         Ok(())
