@@ -3,10 +3,11 @@
 #   1. formatting, lints and all the tests, the DynamoDB ones against a local
 #      DynamoDB-API server (moto) started on a free loopback port and stopped
 #      again however the run ends;
-#   2. the offline infrastructure checks (scripts/check-infra.sh);
+#   2. the README's "Try it" walkthrough, run as written (scripts/try-it.sh);
 #   3. the API against its contract: /docs in headless Chromium and
 #      schemathesis fuzzing (scripts/contract-checks.sh);
-#   4. the four arm64 Lambda packages within their size budget
+#   4. the offline infrastructure checks (scripts/check-infra.sh);
+#   5. the four arm64 Lambda packages within their size budget
 #      (scripts/build.sh), and `sam build` of template.yaml.
 # The Python tools come pinned, each set in its own .venv/NAME.
 set -euo pipefail
@@ -32,6 +33,9 @@ echo "==> cargo test"
 cargo test --workspace --locked 2>&1 | tee target/cargo-test.log
 # The server is needed no longer.
 kill "$moto_pid" 2>/dev/null || true
+
+echo "==> the README walkthrough"
+bash scripts/try-it.sh
 
 echo "==> the API against its contract"
 bash scripts/contract-checks.sh

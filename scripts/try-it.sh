@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs the README's "Try it" walkthrough as written, twice, on a fresh local
+# server with the demo data set, so the walkthrough cannot drift from the API:
+#   - the block is the first ```sh block after "## Try it" in README.md, taken
+#     from the file itself; only its `API=http://127.0.0.1:3000` line is
+#     pointed at the server's port (a free loopback one);
+#   - it runs under `bash -euo pipefail` with curl wrapped to add
+#     --fail-with-body, so any 4xx or 5xx, or a value it cannot capture,
+#     fails the run;
+#   - running it twice shows it leaves nothing behind (it deletes the account
+#     it registers); afterwards every demo user still signs in with the
+#     README's password and the twelve demo properties are all there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+cargo build -q -p local
+mkdir -p target
+
+# The block, and the README line it starts on (for error messages).
+start=$(awk '/^## Try it$/ { section = 1; next }
+             section && /^## / { exit }
+             section && /^```sh$/ { print NR + 1; exit }' README.md)
+[ -n "$start" ] || { echo "try-it: no \`\`\`sh block in the \"## Try it\" section of README.md" >&2; exit 1; }
+block=$(awk -v start="$start" 'NR >= start { if (/^```$/) exit; print }' README.md)
+grep -qx 'API=http://127.0.0.1:3000' <<<"$block" \
+    || { echo "try-it: the walkthrough no longer sets API=http://127.0.0.1:3000" >&2; exit 1; }
+
+port=$(free_port)
+api="http://127.0.0.1:$port"
+STORE=memory HOST=127.0.0.1 PORT=$port RUST_LOG=warn target/debug/local --seed >target/try-it-server.log 2>&1 &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
+# Seeding hashes the demo passwords before the server listens.
+wait_for_port "$port" target/try-it-server.log "the local server" 30
+
+# The walkthrough as a script: a prelude of exactly `prelude_lines` lines,
+# then the block with its API line pointed at this server.
+prelude_lines=3
+script=target/try-it-walkthrough.sh
+{
+    echo 'curl() { command curl --fail-with-body --show-error "$@" || return; }'
+    echo "trap 'rc=\$?; echo \"try-it: failed (exit \$rc) near README.md line \$((LINENO - $prelude_lines + $start - 1)): \$(sed -n \"\${LINENO}p\" \"\$0\")\" >&2' ERR"
+    echo '# --- the README block from here on ---'
+    sed "s|^API=http://127.0.0.1:3000\$|API=$api|" <<<"$block"
+} >"$script"
+
+for run in 1 2; do
+    echo "==> the README walkthrough, run $run, on $api"
+    if ! bash -euo pipefail "$script" >"target/try-it-run$run.log" 2>&1; then
+        cat "target/try-it-run$run.log" >&2
+        echo >&2
+        echo "try-it: FAIL: run $run of the README walkthrough (output above, server log in target/try-it-server.log)" >&2
+        exit 1
+    fi
+done
+
+# The demo data set is as the README describes it.
+for email in camille@example.com jonas@example.com ines@example.com oskar@example.com; do
+    curl -s --fail-with-body "$api/auth/token" -H 'content-type: application/json' \
+        -d "{\"email\": \"$email\", \"password\": \"demo password 1\"}" >/dev/null \
+        || { echo "try-it: FAIL: $email no longer signs in with \"demo password 1\"" >&2; exit 1; }
+done
+count=$(curl -s --fail-with-body "$api/properties?limit=100" \
+    | python3 -c 'import json,sys; page = json.load(sys.stdin); print(len(page["items"]) if page["next_cursor"] is None else "more")')
+[ "$count" = 12 ] || { echo "try-it: FAIL: the listing holds $count properties, not the twelve demo ones" >&2; exit 1; }
+
+echo "try-it: the README walkthrough ran twice"
