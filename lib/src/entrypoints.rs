@@ -52,48 +52,16 @@ pub fn api<S: Store>(store: S, issuer: Arc<TokenIssuer>, verifier: Arc<TokenVeri
     http::finish(users.merge(properties).merge(rooms))
 }
 
-/// What the local server was asked to do besides serving.
+/// What the local server is asked to do besides serving (its command
+/// line, which `functions/local` reads).
 #[derive(Debug, Default)]
-struct LocalOptions {
+pub struct LocalOptions {
     /// Load the demo data set into the store first.
-    seed: bool,
+    pub seed: bool,
     /// Create the DynamoDB table first, if it does not exist.
-    create_table: bool,
+    pub create_table: bool,
     /// Stop after the steps above instead of serving.
-    no_serve: bool,
-}
-
-impl LocalOptions {
-    fn from_args() -> Result<Self, BoxError> {
-        let mut options = Self::default();
-        for arg in std::env::args().skip(1) {
-            match arg.as_str() {
-                "--seed" => options.seed = true,
-                "--create-table" => options.create_table = true,
-                "--no-serve" => options.no_serve = true,
-                // How `openapi.json` is regenerated.
-                "--openapi" => {
-                    print!("{}", http::openapi::json());
-                    std::process::exit(0);
-                }
-                "-h" | "--help" => {
-                    println!(
-                        "local [--seed] [--create-table] [--no-serve] | --openapi\n\n\
-                         Serves the whole API on http://127.0.0.1:3000 (PORT, HOST) from the embedded\n\
-                         store, or from DynamoDB with STORE=dynamodb and TABLE_NAME.\n\
-                         --seed          load the demo data set (password: {})\n\
-                         --create-table  create TABLE_NAME if missing (STORE=dynamodb)\n\
-                         --no-serve      exit after the steps above\n\
-                         --openapi       print the OpenAPI contract and exit",
-                        crate::seed::DEMO_PASSWORD
-                    );
-                    std::process::exit(0);
-                }
-                other => return Err(format!("unknown argument {other:?}; try --help").into()),
-            }
-        }
-        Ok(options)
-    }
+    pub no_serve: bool,
 }
 
 /// Seeds the store if asked, then serves the whole API (and `extra`, the
@@ -137,8 +105,7 @@ async fn serve(app: Router) -> Result<(), BoxError> {
 /// The local server: the whole API on one port, on the embedded store
 /// unless `STORE=dynamodb` (with `TABLE_NAME` and the usual AWS variables),
 /// plus `extra`, the routes only a developer's machine serves.
-pub async fn serve_local(extra: Router) -> Result<(), BoxError> {
-    let options = LocalOptions::from_args()?;
+pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), BoxError> {
     let (issuer, verifier) = if config::signing_key_configured() {
         (config::token_issuer().await?, config::token_verifier()?)
     } else {
