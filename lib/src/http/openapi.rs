@@ -5,6 +5,7 @@
 
 use super::error::Problem;
 use super::{properties, rooms, users};
+use crate::store::MemoryStore;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Components, OpenApi as Document, RefOr};
@@ -90,31 +91,7 @@ pub enum QueryFailures {
                        need `Authorization: Bearer <access token>` from `POST /auth/token`.",
         license(name = "MIT", identifier = "MIT"),
     ),
-    paths(
-        users::health,
-        serve,
-        users::register,
-        users::issue_token,
-        users::show_profile,
-        users::show_me,
-        users::update_me,
-        users::change_password,
-        users::delete_me,
-        properties::property_types,
-        properties::list_properties,
-        properties::create_property,
-        properties::show_property,
-        properties::update_property,
-        properties::delete_property,
-        properties::list_my_properties,
-        rooms::list_rooms,
-        rooms::show_room,
-        rooms::add_room,
-        rooms::update_room,
-        rooms::delete_room,
-    ),
     components(schemas(Problem)),
-    modifiers(&BearerToken, &Links),
     tags(
         (name = "users", description = "Accounts and sign-in"),
         (name = "properties", description = "Publishing and browsing properties"),
@@ -192,9 +169,16 @@ impl Modify for Links {
     }
 }
 
-/// The contract, as served and committed.
+/// The contract, as served and committed: the operations come from the
+/// routers themselves, which register each handler with its annotation.
 pub fn document() -> Document {
-    ApiDoc::openapi()
+    let mut document = ApiDoc::openapi();
+    document.merge(users::routes::<MemoryStore>().into_openapi());
+    document.merge(properties::routes::<MemoryStore>().into_openapi());
+    document.merge(rooms::routes::<MemoryStore>().into_openapi());
+    BearerToken.modify(&mut document);
+    Links.modify(&mut document);
+    document
 }
 
 /// The contract as pretty JSON with a final newline, the committed form.

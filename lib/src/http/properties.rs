@@ -16,17 +16,21 @@ use crate::store::{Listing, Store, StoreError};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The group's routes, each registered with its contract.
+pub fn routes<S: Store>() -> OpenApiRouter<AppState<S>> {
+    OpenApiRouter::new()
+        .routes(routes!(property_types))
+        .routes(routes!(list_properties, create_property))
+        .routes(routes!(show_property, update_property, delete_property))
+        .routes(routes!(list_my_properties))
+}
 
 pub fn router<S: Store>(state: AppState<S>) -> Router {
-    Router::new()
-        .route("/property-types", get(property_types))
-        .route("/properties", get(list_properties::<S>).post(create_property::<S>))
-        .route("/properties/{id}", get(show_property::<S>).patch(update_property::<S>).delete(delete_property::<S>))
-        .route("/users/me/properties", get(list_my_properties::<S>))
-        .with_state(state)
+    routes().with_state(state).into()
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

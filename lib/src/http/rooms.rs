@@ -14,15 +14,17 @@ use crate::store::{Store, StoreError};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The group's routes, each registered with its contract.
+pub fn routes<S: Store>() -> OpenApiRouter<AppState<S>> {
+    OpenApiRouter::new().routes(routes!(list_rooms, add_room)).routes(routes!(show_room, update_room, delete_room))
+}
 
 pub fn router<S: Store>(state: AppState<S>) -> Router {
-    Router::new()
-        .route("/properties/{id}/rooms", get(list_rooms::<S>).post(add_room::<S>))
-        .route("/properties/{id}/rooms/{room_id}", get(show_room::<S>).patch(update_room::<S>).delete(delete_room::<S>))
-        .with_state(state)
+    routes().with_state(state).into()
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -11,9 +11,9 @@ use crate::store::{Store, StoreError};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 #[utoipa::path(
     get, path = "/health", tag = "users", operation_id = "health",
@@ -23,16 +23,20 @@ pub(crate) async fn health() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
+/// The group's routes, each registered with its contract.
+pub fn routes<S: Store>() -> OpenApiRouter<UsersState<S>> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(super::openapi::serve))
+        .routes(routes!(register))
+        .routes(routes!(issue_token))
+        .routes(routes!(show_me, update_me, delete_me))
+        .routes(routes!(change_password))
+        .routes(routes!(show_profile))
+}
+
 pub fn router<S: Store>(state: UsersState<S>) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .route("/openapi.json", get(super::openapi::serve))
-        .route("/users", post(register::<S>))
-        .route("/auth/token", post(issue_token::<S>))
-        .route("/users/me", get(show_me::<S>).patch(update_me::<S>).delete(delete_me::<S>))
-        .route("/users/me/password", put(change_password::<S>))
-        .route("/users/{id}", get(show_profile::<S>))
-        .with_state(state)
+    routes().with_state(state).into()
 }
 
 /// A user as they see themselves.
