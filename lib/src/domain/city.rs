@@ -11,8 +11,10 @@ pub struct City {
 }
 
 impl City {
+    pub const MAX_LENGTH: usize = 100;
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let name = bounded_text(raw, 1, 100)?;
+        let name = bounded_text(raw, 1, Self::MAX_LENGTH)?;
         let key = city_key(&name);
         if key.is_empty() {
             return Err(Invalid::new("must contain at least one letter or digit"));

@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 pub struct PersonName(String);
 
 impl PersonName {
+    pub const MAX_LENGTH: usize = 100;
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text(raw, 1, 100).map(Self)
+        bounded_text(raw, 1, Self::MAX_LENGTH).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

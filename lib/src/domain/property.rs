@@ -8,8 +8,10 @@ pub const MAX_ROOMS: usize = 50;
 pub struct PropertyName(String);
 
 impl PropertyName {
+    pub const MAX_LENGTH: usize = 120;
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text(raw, 1, 120).map(Self)
+        bounded_text(raw, 1, Self::MAX_LENGTH).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -23,6 +25,8 @@ impl PropertyName {
 pub struct Description<const MAX: usize>(String);
 
 impl<const MAX: usize> Description<MAX> {
+    pub const MAX_LENGTH: usize = MAX;
+
     pub fn empty() -> Self {
         Self(String::new())
     }

@@ -5,8 +5,10 @@ use super::{Area, Description, Invalid, PropertyId, RoomId, Timestamp, bounded_t
 pub struct RoomName(String);
 
 impl RoomName {
+    pub const MAX_LENGTH: usize = 100;
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text(raw, 1, 100).map(Self)
+        bounded_text(raw, 1, Self::MAX_LENGTH).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -42,11 +44,13 @@ super::closed_list!(
 pub struct Floor(i16);
 
 impl Floor {
+    pub const LOWEST: i16 = -5;
+    pub const HIGHEST: i16 = 200;
+
     pub fn parse(level: i64) -> Result<Self, Invalid> {
-        if (-5..=200).contains(&level) {
-            Ok(Self(level as i16))
-        } else {
-            Err(Invalid::new("must be a whole number from -5 to 200"))
+        match i16::try_from(level) {
+            Ok(level) if (Self::LOWEST..=Self::HIGHEST).contains(&level) => Ok(Self(level)),
+            _ => Err(Invalid(format!("must be a whole number from {} to {}", Self::LOWEST, Self::HIGHEST))),
         }
     }
 
@@ -62,6 +66,7 @@ pub struct Features(Vec<String>);
 
 impl Features {
     pub const MAX: usize = 20;
+    pub const MAX_TAG_LENGTH: usize = 50;
 
     pub fn parse(raw: &[String]) -> Result<Self, Invalid> {
         if raw.len() > Self::MAX {
@@ -69,7 +74,8 @@ impl Features {
         }
         let mut tags: Vec<String> = Vec::with_capacity(raw.len());
         for (index, tag) in raw.iter().enumerate() {
-            let tag = bounded_text(tag, 1, 50).map_err(|invalid| Invalid(format!("item {index} {invalid}")))?;
+            let tag = bounded_text(tag, 1, Self::MAX_TAG_LENGTH)
+                .map_err(|invalid| Invalid(format!("item {index} {invalid}")))?;
             if tags.iter().any(|seen| seen.to_lowercase() == tag.to_lowercase()) {
                 return Err(Invalid(format!("must not repeat a feature: {tag:?} appears twice")));
             }

@@ -11,6 +11,7 @@ mod paging;
 pub mod properties;
 pub mod rooms;
 pub mod routes;
+mod schemas;
 pub mod users;
 
 use crate::auth::{TokenIssuer, TokenVerifier};

@@ -92,7 +92,17 @@ pub enum QueryFailures {
         license(name = "MIT", identifier = "MIT"),
     ),
     components(schemas(Problem)),
+    servers(
+        (url = "/", description = "The server that serves this document"),
+        (url = "http://127.0.0.1:3000", description = "The local server (`cargo run -p local`)"),
+        (url = "https://{api_id}.execute-api.{region}.amazonaws.com", description = "A deployment on AWS (the stack's ApiUrl output)",
+            variables(
+                ("api_id" = (default = "abc123defg", description = "The HTTP API's id")),
+                ("region" = (default = "us-east-1", description = "The AWS region")),
+            )),
+    ),
     tags(
+        (name = "service", description = "The service itself: liveness and this contract"),
         (name = "users", description = "Accounts and sign-in"),
         (name = "properties", description = "Publishing and browsing properties"),
         (name = "rooms", description = "A property's rooms"),
@@ -215,7 +225,8 @@ fn camel_case_links(document: &mut serde_json::Value) {
 
 /// `GET /openapi.json`.
 #[utoipa::path(
-    get, path = "/openapi.json", tag = "users", operation_id = "openapi",
+    get, path = "/openapi.json", tag = "service", operation_id = "openapi", summary = "The contract",
+    description = "This OpenAPI 3.1 document, as committed in the repository.",
     responses((status = 200, description = "This contract (OpenAPI 3.1)", body = Object, content_type = "application/json"))
 )]
 pub async fn serve() -> impl axum::response::IntoResponse {

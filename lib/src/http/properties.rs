@@ -126,7 +126,8 @@ pub struct PropertyTypes {
 }
 
 #[utoipa::path(
-    get, path = "/property-types", tag = "properties", operation_id = "property_types",
+    get, path = "/property-types", tag = "properties", operation_id = "property_types", summary = "Property types",
+    description = "Every property type with a label for people.",
     responses((status = 200, description = "Every property type with its label", body = PropertyTypes))
 )]
 pub(crate) async fn property_types() -> Json<PropertyTypes> {
@@ -139,6 +140,7 @@ pub(crate) async fn property_types() -> Json<PropertyTypes> {
 pub struct PropertyPage {
     items: Vec<PropertyView>,
     /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
     next_cursor: Option<String>,
 }
 
@@ -154,7 +156,8 @@ async fn page<S: Store>(
 }
 
 #[utoipa::path(
-    get, path = "/properties", tag = "properties", operation_id = "list_properties",
+    get, path = "/properties", tag = "properties", operation_id = "list_properties", summary = "Browse properties",
+    description = "Newest first, across the platform, in one city, of one type, or both; one page at a time.",
     params(
         ("city" = Option<String>, Query, description = "Only this city; letter case, accents, spaces, hyphens and apostrophes are ignored"),
         ("type" = Option<PropertyType>, Query, description = "Only this type"),
@@ -173,7 +176,8 @@ pub(crate) async fn list_properties<S: Store>(
 }
 
 #[utoipa::path(
-    get, path = "/users/me/properties", tag = "properties", operation_id = "list_my_properties",
+    get, path = "/users/me/properties", tag = "properties", operation_id = "list_my_properties", summary = "Your properties",
+    description = "The caller's own properties, newest first; one page at a time.",
     security(("bearer" = [])),
     params(
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
@@ -203,19 +207,19 @@ pub(crate) async fn list_my_properties<S: Store>(
 }))]
 pub(crate) struct NewProperty {
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 120)]
+    #[schema(inline, value_type = PropertyName, required = true)]
     name: Member<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 5000, nullable = false)]
+    #[schema(inline, value_type = PropertyDescription)]
     description: Member<String>,
     #[serde(rename = "type", default)]
     #[schema(rename = "type", value_type = PropertyType, required = true)]
     property_type: Member<String>,
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[schema(inline, value_type = City, required = true)]
     city: Member<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<NewRoom>>, max_items = 50, nullable = false)]
+    #[schema(inline, value_type = super::schemas::NewRooms)]
     rooms: Member<Vec<serde_json::Value>>,
 }
 
@@ -236,7 +240,8 @@ impl NewProperty {
 }
 
 #[utoipa::path(
-    post, path = "/properties", tag = "properties", operation_id = "create_property", security(("bearer" = [])),
+    post, path = "/properties", tag = "properties", operation_id = "create_property", summary = "Publish a property",
+    description = "Publishes a property with its first rooms; the caller becomes its owner.", security(("bearer" = [])),
     request_body = NewProperty,
     responses(
         (status = 201, description = "The published property with its rooms", body = PropertyView,
@@ -258,7 +263,8 @@ pub(crate) async fn create_property<S: Store>(
 }
 
 #[utoipa::path(
-    get, path = "/properties/{id}", tag = "properties", operation_id = "show_property",
+    get, path = "/properties/{id}", tag = "properties", operation_id = "show_property", summary = "A property",
+    description = "The property with its rooms, oldest room first, and its version as the ETag.",
     params(("id" = uuid::Uuid, Path, description = "The property's id")),
     responses(
         (status = 200, description = "The property with its rooms", body = PropertyView,
@@ -282,16 +288,16 @@ pub(crate) async fn show_property<S: Store>(
 #[schema(example = json!({"name": "Renovated loft", "city": "Villeurbanne"}))]
 pub(crate) struct PropertyPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 120, nullable = false)]
+    #[schema(inline, value_type = PropertyName)]
     name: Member<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 5000, nullable = false)]
+    #[schema(inline, value_type = PropertyDescription)]
     description: Member<String>,
     #[serde(rename = "type", default)]
-    #[schema(rename = "type", value_type = Option<PropertyType>, nullable = false)]
+    #[schema(rename = "type", value_type = PropertyType)]
     property_type: Member<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, nullable = false)]
+    #[schema(inline, value_type = City)]
     city: Member<String>,
 }
 
@@ -308,13 +314,13 @@ impl PropertyPatch {
     }
 }
 
-/// Answers the property as listings show it (rooms are unchanged here and
-/// read with `GET`), with its new `ETag`.
 #[utoipa::path(
-    patch, path = "/properties/{id}", tag = "properties", operation_id = "update_property", security(("bearer" = [])),
+    patch, path = "/properties/{id}", tag = "properties", operation_id = "update_property", summary = "Change a property",
+    description = "Owner only. Changes the members present in the body; with If-Match, only if the property is still at that version. Answers the property as listings show it; read the rooms with GET.", security(("bearer" = [])),
     params(
         ("id" = uuid::Uuid, Path, description = "The property's id"),
-        ("If-Match" = Option<String>, Header, description = "An ETag of the property: the change applies only to that version"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*")$"#,
+            description = "An ETag of the property as sent in `ETag`, quotes included (`\"3\"`), or `*`: the change applies only to that version"),
     ),
     request_body = PropertyPatch,
     responses(
@@ -341,7 +347,8 @@ pub(crate) async fn update_property<S: Store>(
 }
 
 #[utoipa::path(
-    delete, path = "/properties/{id}", tag = "properties", operation_id = "delete_property", security(("bearer" = [])),
+    delete, path = "/properties/{id}", tag = "properties", operation_id = "delete_property", summary = "Delete a property",
+    description = "Owner only. Deletes the property and its rooms.", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The property's id")),
     responses((status = 204, description = "The property and its rooms are gone"),
         CallerFailures, OwnerFailures, NotFound, ServerFailures)

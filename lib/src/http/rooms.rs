@@ -6,6 +6,7 @@ use super::error::{ApiResult, Problem};
 use super::extract::{Caller, JsonBody, PathParams};
 use super::fields::{Fields, Member};
 use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, ServerFailures};
+use super::schemas::RoomArea;
 use crate::domain::{
     Area, Features, Floor, PropertyId, Room, RoomChanges, RoomDescription, RoomDraft, RoomId, RoomKind, RoomName,
     Timestamp,
@@ -35,11 +36,13 @@ pub struct RoomView {
     pub property_id: PropertyId,
     pub name: String,
     pub kind: RoomKind,
-    #[schema(value_type = f64, exclusive_minimum = 0, maximum = 10000)]
+    #[schema(inline, value_type = RoomArea)]
     pub area_m2: serde_json::Value,
-    #[schema(minimum = -5, maximum = 200)]
+    #[schema(inline, value_type = Option<Floor>, required = true)]
     pub floor: Option<i16>,
+    #[schema(inline, value_type = Option<RoomDescription>, required = true)]
     pub description: Option<String>,
+    #[schema(inline, value_type = Features)]
     pub features: Vec<String>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
@@ -70,24 +73,22 @@ impl From<Room> for RoomView {
 #[schema(example = json!({"name": "Office", "kind": "office", "area_m2": 9.5, "floor": 1, "features": ["fibre"]}))]
 pub struct NewRoom {
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[schema(inline, value_type = RoomName, required = true)]
     name: Member<String>,
     #[serde(default)]
     #[schema(value_type = RoomKind, required = true)]
     kind: Member<String>,
-    /// Square metres: more than 0, at most 10000, at most two decimals.
     #[serde(default)]
-    #[schema(value_type = f64, required = true, exclusive_minimum = 0, maximum = 10000, multiple_of = 0.01)]
+    #[schema(inline, value_type = RoomArea, required = true)]
     area_m2: Member<serde_json::Number>,
     #[serde(default)]
-    #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
+    #[schema(inline, value_type = Option<Floor>)]
     floor: Member<i64>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 2000)]
+    #[schema(inline, value_type = Option<RoomDescription>)]
     description: Member<String>,
-    /// Up to 20 distinct tags, such as "fireplace".
     #[serde(default)]
-    #[schema(value_type = Vec<String>, max_items = 20)]
+    #[schema(inline, value_type = Features)]
     features: Member<Vec<String>>,
 }
 
@@ -119,7 +120,8 @@ pub struct RoomList {
 }
 
 #[utoipa::path(
-    get, path = "/properties/{id}/rooms", tag = "rooms", operation_id = "list_rooms",
+    get, path = "/properties/{id}/rooms", tag = "rooms", operation_id = "list_rooms", summary = "A property's rooms",
+    description = "Oldest first.",
     params(("id" = uuid::Uuid, Path, description = "The property's id")),
     responses((status = 200, description = "The property's rooms", body = RoomList), NotFound, ServerFailures)
 )]
@@ -133,7 +135,8 @@ pub(crate) async fn list_rooms<S: Store>(
 }
 
 #[utoipa::path(
-    get, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "show_room",
+    get, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "show_room", summary = "A room",
+    description = "One room of a property.",
     params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id")),
     responses((status = 200, description = "The room", body = RoomView), NotFound, ServerFailures)
 )]
@@ -147,7 +150,8 @@ pub(crate) async fn show_room<S: Store>(
 }
 
 #[utoipa::path(
-    post, path = "/properties/{id}/rooms", tag = "rooms", operation_id = "add_room", security(("bearer" = [])),
+    post, path = "/properties/{id}/rooms", tag = "rooms", operation_id = "add_room", summary = "Add a room",
+    description = "Owner only. A property has at most 50 rooms.", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The property's id")),
     request_body = NewRoom,
     responses(
@@ -183,22 +187,22 @@ pub(crate) async fn add_room<S: Store>(
 #[schema(example = json!({"area_m2": 10.25, "floor": null}))]
 pub(crate) struct RoomPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, nullable = false)]
+    #[schema(inline, value_type = RoomName)]
     name: Member<String>,
     #[serde(default)]
-    #[schema(value_type = Option<RoomKind>, nullable = false)]
+    #[schema(value_type = RoomKind)]
     kind: Member<String>,
     #[serde(default)]
-    #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 10000, multiple_of = 0.01, nullable = false)]
+    #[schema(inline, value_type = RoomArea)]
     area_m2: Member<serde_json::Number>,
     #[serde(default)]
-    #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
+    #[schema(inline, value_type = Option<Floor>)]
     floor: Member<i64>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 2000)]
+    #[schema(inline, value_type = Option<RoomDescription>)]
     description: Member<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>, max_items = 20, nullable = false)]
+    #[schema(inline, value_type = Features)]
     features: Member<Vec<String>>,
 }
 
@@ -225,7 +229,8 @@ impl RoomPatch {
 }
 
 #[utoipa::path(
-    patch, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "update_room",
+    patch, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "update_room", summary = "Change a room",
+    description = "Owner only. Changes the members present in the body; null clears floor or description. Answers the room as stored.",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id")),
     request_body = RoomPatch,
@@ -245,7 +250,8 @@ pub(crate) async fn update_room<S: Store>(
 }
 
 #[utoipa::path(
-    delete, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "delete_room",
+    delete, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "delete_room", summary = "Delete a room",
+    description = "Owner only.",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id")),
     responses((status = 204, description = "The room is gone"), CallerFailures, OwnerFailures, NotFound, ServerFailures)

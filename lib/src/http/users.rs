@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 #[utoipa::path(
-    get, path = "/health", tag = "users", operation_id = "health",
+    get, path = "/health", tag = "service", operation_id = "health", summary = "Liveness",
+    description = "Answers 200 while the process serves requests; touches no dependency.",
     responses((status = 200, description = "The process is up and serving", body = Health))
 )]
 pub(crate) async fn health() -> Json<Health> {
@@ -93,20 +94,19 @@ pub struct PublicProfile {
 }))]
 pub(crate) struct Registration {
     #[serde(default)]
-    #[schema(value_type = String, required = true, format = Email, min_length = 3, max_length = 254)]
+    #[schema(inline, value_type = Email, required = true)]
     email: Member<String>,
     #[serde(default)]
-    #[schema(value_type = String, required = true, format = Password, min_length = 8, max_length = 128)]
+    #[schema(inline, value_type = Password, required = true)]
     password: Member<String>,
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[schema(inline, value_type = PersonName, required = true)]
     first_name: Member<String>,
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[schema(inline, value_type = PersonName, required = true)]
     last_name: Member<String>,
-    /// A date in the past, not before 1900-01-01.
     #[serde(default)]
-    #[schema(value_type = String, required = true, format = Date)]
+    #[schema(inline, value_type = BirthDate, required = true)]
     birth_date: Member<String>,
 }
 
@@ -140,7 +140,8 @@ impl Registration {
 }
 
 #[utoipa::path(
-    post, path = "/users", tag = "users", operation_id = "register",
+    post, path = "/users", tag = "users", operation_id = "register", summary = "Register",
+    description = "Creates an account. The email is unique regardless of letter case; the password is stored only as an argon2id hash.",
     request_body = Registration,
     responses(
         (status = 201, description = "The new user", body = UserView,
@@ -187,7 +188,8 @@ pub struct TokenResponse {
 }
 
 #[utoipa::path(
-    post, path = "/auth/token", tag = "users", operation_id = "issue_token",
+    post, path = "/auth/token", tag = "users", operation_id = "issue_token", summary = "Sign in",
+    description = "Exchanges an email and password for a short-lived access token. An unknown email and a wrong password get the same answer.",
     request_body = SignIn,
     responses(
         (status = 200, description = "An access token", body = TokenResponse),
@@ -225,7 +227,8 @@ pub(crate) async fn issue_token<S: Store>(
 }
 
 #[utoipa::path(
-    get, path = "/users/{id}", tag = "users", operation_id = "show_profile",
+    get, path = "/users/{id}", tag = "users", operation_id = "show_profile", summary = "A user's public profile",
+    description = "Anyone may read a user's name and the date they registered, for instance a property's owner.",
     params(("id" = uuid::Uuid, Path, description = "The user's id")),
     responses((status = 200, description = "The public profile", body = PublicProfile), NotFound, ServerFailures)
 )]
@@ -244,7 +247,8 @@ pub(crate) async fn show_profile<S: Store>(
 }
 
 #[utoipa::path(
-    get, path = "/users/me", tag = "users", operation_id = "show_me", security(("bearer" = [])),
+    get, path = "/users/me", tag = "users", operation_id = "show_me", summary = "Your account",
+    description = "The caller's own account, with their email and birth date.", security(("bearer" = [])),
     responses((status = 200, description = "The caller's account", body = UserView), CallerFailures, ServerFailures)
 )]
 pub(crate) async fn show_me<S: Store>(
@@ -261,13 +265,13 @@ pub(crate) async fn show_me<S: Store>(
 #[schema(example = json!({"last_name": "King"}))]
 pub(crate) struct ProfilePatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, nullable = false)]
+    #[schema(inline, value_type = PersonName)]
     first_name: Member<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, nullable = false)]
+    #[schema(inline, value_type = PersonName)]
     last_name: Member<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date, nullable = false)]
+    #[schema(inline, value_type = BirthDate)]
     birth_date: Member<String>,
 }
 
@@ -283,7 +287,8 @@ impl ProfilePatch {
 }
 
 #[utoipa::path(
-    patch, path = "/users/me", tag = "users", operation_id = "update_me", security(("bearer" = [])),
+    patch, path = "/users/me", tag = "users", operation_id = "update_me", summary = "Change your personal details",
+    description = "Changes the members present in the body; absent members are left as they are.", security(("bearer" = [])),
     request_body = ProfilePatch,
     responses((status = 200, description = "The updated account", body = UserView),
         BodyFailures, CallerFailures, ServerFailures)
@@ -306,12 +311,13 @@ pub(crate) struct PasswordChange {
     #[schema(value_type = String, required = true, format = Password)]
     current_password: Member<String>,
     #[serde(default)]
-    #[schema(value_type = String, required = true, format = Password, min_length = 8, max_length = 128)]
+    #[schema(inline, value_type = Password, required = true)]
     new_password: Member<String>,
 }
 
 #[utoipa::path(
-    put, path = "/users/me/password", tag = "users", operation_id = "change_password", security(("bearer" = [])),
+    put, path = "/users/me/password", tag = "users", operation_id = "change_password", summary = "Change your password",
+    description = "Needs the current password. Fails with 409 when another request changed the password meanwhile.", security(("bearer" = [])),
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed"),
@@ -345,7 +351,8 @@ pub(crate) async fn change_password<S: Store>(
 }
 
 #[utoipa::path(
-    delete, path = "/users/me", tag = "users", operation_id = "delete_me", security(("bearer" = [])),
+    delete, path = "/users/me", tag = "users", operation_id = "delete_me", summary = "Delete your account",
+    description = "Deletes the account, every property it published and their rooms, and frees the email.", security(("bearer" = [])),
     responses((status = 204, description = "The account, its properties and their rooms are gone"),
         CallerFailures, ServerFailures)
 )]
