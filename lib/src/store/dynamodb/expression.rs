@@ -1,7 +1,10 @@
-//! Placeholders for expression attribute names and values. Every attribute
-//! goes through `#n…` names, so no reserved word (`name`, `size`, …) can ever
-//! break an expression, and only the placeholders used are sent.
+//! The one way to write an expression (update, condition, key condition,
+//! filter, projection). Every attribute goes through `#n…` names, so no
+//! reserved word (`name`, `size`, …) can ever break an expression and no
+//! attribute name is spelled inside one, and only the placeholders used are
+//! sent.
 
+use super::schema::PARTITION_KEY;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
@@ -36,9 +39,34 @@ impl Expression {
         placeholder
     }
 
-    /// `path = :value`, for SET clauses and equality conditions.
+    /// `path = :value`, for SET clauses, equality conditions and key conditions.
     pub fn equals(&mut self, path: &str, value: AttributeValue) -> String {
         format!("{} = {}", self.name(path), self.value(value))
+    }
+
+    /// `path :value`, for ADD clauses.
+    pub fn increment(&mut self, path: &str, by: AttributeValue) -> String {
+        format!("{} {}", self.name(path), self.value(by))
+    }
+
+    /// The condition that the attribute (or map entry) at `path` exists.
+    pub fn exists(&mut self, path: &str) -> String {
+        format!("attribute_exists({})", self.name(path))
+    }
+
+    /// The condition that the map or list at `path` has fewer than `bound` entries.
+    pub fn size_below(&mut self, path: &str, bound: AttributeValue) -> String {
+        format!("size({}) < {}", self.name(path), self.value(bound))
+    }
+
+    /// The condition that the item written exists: every item has a partition key.
+    pub fn item_exists(&mut self) -> String {
+        self.exists(PARTITION_KEY)
+    }
+
+    /// The condition that no item has the key written yet.
+    pub fn item_absent(&mut self) -> String {
+        format!("attribute_not_exists({})", self.name(PARTITION_KEY))
     }
 
     pub fn names(&self) -> Option<HashMap<String, String>> {
@@ -48,6 +76,11 @@ impl Expression {
     pub fn values(&self) -> Option<HashMap<String, AttributeValue>> {
         (!self.values.is_empty()).then(|| self.values.clone())
     }
+}
+
+/// Conditions that must all hold.
+pub(super) fn all(conditions: impl IntoIterator<Item = String>) -> String {
+    conditions.into_iter().collect::<Vec<_>>().join(" AND ")
 }
 
 /// An update expression assembled clause by clause.

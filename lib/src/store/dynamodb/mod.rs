@@ -1,7 +1,14 @@
 //! The DynamoDB adapter: one table, generic key attributes, every write
 //! guarded by its own condition. See the README's "Data model" section.
+//!
+//! Each rule has one home: `schema` names every key attribute and spells
+//! every key value, `item` maps each aggregate to and from its items,
+//! `expression` writes every expression and `transaction` runs every
+//! multi-item write; `users` and `properties` implement the store traits
+//! with them.
 
 mod expression;
+mod item;
 mod properties;
 mod schema;
 mod transaction;
@@ -49,12 +56,8 @@ fn string(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn to_item<T: serde::Serialize>(value: &T) -> Result<Item, StoreError> {
-    serde_dynamo::to_item(value).map_err(|e| StoreError::Internal(format!("encoding an item: {e}")))
-}
-
-fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
-    serde_dynamo::from_item(item).map_err(|e| StoreError::Internal(format!("decoding an item: {e}")))
+fn number(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
 }
 
 /// Maps an SDK failure to a store error: throttling and transport trouble

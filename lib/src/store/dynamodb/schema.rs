@@ -1,8 +1,13 @@
 //! The table's key schema: the one place that names key attributes and
-//! indexes. `template.yaml` and `terraform/` declare exactly these (a test
-//! checks it), and the tests and `local --create-table` create tables with it.
+//! indexes, and that spells key values (the `keys` section below). The rest
+//! of the adapter builds every key, index partition and key condition from
+//! here. `template.yaml` and `terraform/` declare exactly these attributes
+//! and indexes (a test checks it), and the tests and `local --create-table`
+//! create tables with them.
 
-use super::StoreError;
+use super::{Item, StoreError, string};
+use crate::domain::{Email, PropertyId, PropertyType, UserId};
+use crate::store::Listing;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
@@ -86,4 +91,111 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
         .await
         .map_err(|e| StoreError::Unavailable(format!("waiting for table {table}: {e}")))?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------- keys
+//
+// Every key value, as the README's "Data model" table lists them:
+//
+// | Item        | partition key            | sort key         |
+// | ----------- | ------------------------ | ---------------- |
+// | User        | `USER#<user id>`         | `PROFILE`        |
+// | Email claim | `EMAIL#<lower-cased>`    | `EMAIL`          |
+// | Property    | `PROPERTY#<id>`          | `PROPERTY`       |
+// | Room        | `PROPERTY#<property id>` | `ROOM#<room id>` |
+//
+// A property item is also in every index: `CITY#<city key>`, `OWNER#<owner
+// id>`, `PROPERTIES` (the feed) and `TYPE#<type code>`, sorted on its id.
+
+const USER_SORT: &str = "PROFILE";
+const EMAIL_SORT: &str = "EMAIL";
+const PROPERTY_SORT: &str = "PROPERTY";
+const FEED_PARTITION: &str = "PROPERTIES";
+
+fn key(partition: String, sort: String) -> Item {
+    Item::from([(PARTITION_KEY.to_owned(), string(partition)), (SORT_KEY.to_owned(), string(sort))])
+}
+
+/// The key of a user item.
+pub(super) fn user_key(id: UserId) -> Item {
+    key(format!("USER#{id}"), USER_SORT.into())
+}
+
+/// The key of the item that claims an email address: one per address in
+/// any letter case.
+pub(super) fn email_claim_key(email: &Email) -> Item {
+    key(format!("EMAIL#{}", email.normalized()), EMAIL_SORT.into())
+}
+
+/// The partition of a property's item collection: the property and its rooms.
+pub(super) fn property_partition(id: PropertyId) -> String {
+    format!("PROPERTY#{id}")
+}
+
+/// The key of a property item.
+pub(super) fn property_key(id: PropertyId) -> Item {
+    key(property_partition(id), PROPERTY_SORT.into())
+}
+
+/// The key of a room item, in its property's collection. The room is any
+/// spelling of its id: a `RoomId`, or a key of the property's `room_areas`.
+pub(super) fn room_key(property: PropertyId, room: impl std::fmt::Display) -> Item {
+    key(property_partition(property), format!("ROOM#{room}"))
+}
+
+/// Whether an item of a property's collection is the property itself
+/// (the others are its rooms).
+pub(super) fn is_property_item(item: &Item) -> bool {
+    item.get(SORT_KEY).and_then(|sort| sort.as_s().ok()).is_some_and(|sort| sort == PROPERTY_SORT)
+}
+
+/// The partition of the city index that lists a city, by its city key.
+pub(super) fn city_partition(city_key: &str) -> String {
+    format!("CITY#{city_key}")
+}
+
+/// The partition of the owner index that lists a user's properties.
+pub(super) fn owner_partition(owner: UserId) -> String {
+    format!("OWNER#{owner}")
+}
+
+/// The partition of the type index that lists one property type.
+pub(super) fn type_partition(kind: PropertyType) -> String {
+    format!("TYPE#{}", kind.code())
+}
+
+/// The index attributes of a property item: one partition in each index,
+/// sorted on the property id.
+pub(super) fn property_index_keys(id: PropertyId, owner: UserId, city_key: &str, kind: PropertyType) -> Item {
+    Item::from([
+        (Index::City.partition_key().to_owned(), string(city_partition(city_key))),
+        (Index::Owner.partition_key().to_owned(), string(owner_partition(owner))),
+        (Index::Feed.partition_key().to_owned(), string(FEED_PARTITION)),
+        (Index::Type.partition_key().to_owned(), string(type_partition(kind))),
+        (GSI_SORT_KEY.to_owned(), string(id.to_string())),
+    ])
+}
+
+/// The index, and the partition in it, that a listing reads.
+pub(super) fn listing_partition(listing: &Listing) -> (Index, String) {
+    match listing {
+        Listing::All => (Index::Feed, FEED_PARTITION.to_owned()),
+        Listing::City(key) | Listing::CityAndType(key, _) => (Index::City, city_partition(key)),
+        Listing::Type(kind) => (Index::Type, type_partition(*kind)),
+        Listing::Owner(owner) => (Index::Owner, owner_partition(*owner)),
+    }
+}
+
+/// The exclusive start key of a listing page that follows the property
+/// `after`: rebuilt from the cursor, never taken from the client.
+pub(super) fn listing_start_key(index: Index, partition: &str, after: PropertyId) -> Item {
+    let mut start = property_key(after);
+    start.insert(index.partition_key().to_owned(), string(partition));
+    start.insert(GSI_SORT_KEY.to_owned(), string(after.to_string()));
+    start
+}
+
+/// The property at which a listing read stopped, from its last evaluated key.
+pub(super) fn listing_position(last_key: &Item) -> Option<PropertyId> {
+    last_key.get(GSI_SORT_KEY).and_then(|value| value.as_s().ok()).and_then(|id| PropertyId::parse(id))
 }

@@ -2,18 +2,9 @@
 //! retry of cancellations that are only a race or throttling.
 
 use super::expression::{Expression, Update};
-use super::{DynamoStore, Item, sdk_error, string};
+use super::{DynamoStore, Item, sdk_error};
 use crate::store::StoreError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update as UpdateAction};
-use std::collections::HashMap;
-
-pub(super) fn number(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-pub(super) fn key(pk: String, sk: String) -> Item {
-    HashMap::from([("pk".to_owned(), string(pk)), ("sk".to_owned(), string(sk))])
-}
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update as UpdateAction};
 
 /// Why a transaction did not commit.
 pub(super) enum TransactFailure {
@@ -75,9 +66,28 @@ fn transient(code: &str) -> bool {
     !matches!(code, "None" | "ConditionalCheckFailed" | "ValidationError" | "ItemCollectionSizeLimitExceeded")
 }
 
-pub(super) fn put_action(table: &str, item: Item, condition: &str) -> TransactWriteItem {
-    let put = Put::builder().table_name(table).set_item(Some(item)).condition_expression(condition).build();
+/// Puts a new item: the put fails its condition if an item has that key.
+pub(super) fn put_new_action(table: &str, item: Item) -> TransactWriteItem {
+    let mut expression = Expression::default();
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(expression.item_absent())
+        .set_expression_attribute_names(expression.names())
+        .build();
     TransactWriteItem::builder().put(put.expect("complete put")).build()
+}
+
+/// Writes nothing, but fails its condition unless the item with that key exists.
+pub(super) fn exists_check_action(table: &str, key: Item) -> TransactWriteItem {
+    let mut expression = Expression::default();
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .condition_expression(expression.item_exists())
+        .set_expression_attribute_names(expression.names())
+        .build();
+    TransactWriteItem::builder().condition_check(check.expect("complete condition check")).build()
 }
 
 pub(super) fn update_action(

@@ -1,0 +1,92 @@
+//! The items of a user: the user item itself, and the email claim that
+//! makes the address unique (it exists while the address is taken).
+
+use super::{corrupt, decode, encode};
+use crate::domain::{BirthDate, Email, PasswordHash, PersonName, Timestamp, User, UserId};
+use crate::store::StoreResult;
+use crate::store::dynamodb::{Item, schema};
+use serde::{Deserialize, Serialize};
+
+/// A user and their password hash; keyed by `schema::user_key`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UserItem {
+    id: UserId,
+    email: String,
+    first_name: String,
+    last_name: String,
+    birth_date: String,
+    password_hash: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl UserItem {
+    pub const FIRST_NAME: &str = "first_name";
+    pub const LAST_NAME: &str = "last_name";
+    pub const BIRTH_DATE: &str = "birth_date";
+    pub const PASSWORD_HASH: &str = "password_hash";
+    pub const UPDATED_AT: &str = "updated_at";
+
+    pub fn from_domain(user: &User, password_hash: &PasswordHash) -> Self {
+        Self {
+            id: user.id,
+            email: user.email.as_str().into(),
+            first_name: user.first_name.as_str().into(),
+            last_name: user.last_name.as_str().into(),
+            birth_date: user.birth_date.to_string(),
+            password_hash: password_hash.as_phc().into(),
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+        }
+    }
+
+    /// The user and their password hash.
+    pub fn into_domain(self) -> StoreResult<(User, PasswordHash)> {
+        let bad = |why: crate::domain::Invalid| corrupt("user", self.id, why);
+        let user = User {
+            id: self.id,
+            email: Email::parse(&self.email).map_err(bad)?,
+            first_name: PersonName::parse(&self.first_name).map_err(bad)?,
+            last_name: PersonName::parse(&self.last_name).map_err(bad)?,
+            birth_date: BirthDate::parse(&self.birth_date).map_err(bad)?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        };
+        Ok((user, PasswordHash::from_phc(self.password_hash)))
+    }
+
+    pub fn to_item(&self) -> StoreResult<Item> {
+        encode(schema::user_key(self.id), self)
+    }
+
+    pub fn from_item(item: Item) -> StoreResult<Self> {
+        decode(item)
+    }
+}
+
+/// The claim on an email address, holding the id of the user who has it;
+/// keyed by `schema::email_claim_key`, that is by the address itself.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmailClaimItem {
+    user_id: UserId,
+}
+
+impl EmailClaimItem {
+    pub fn from_domain(user_id: UserId) -> Self {
+        Self { user_id }
+    }
+
+    /// The user who has the address.
+    pub fn into_domain(self) -> UserId {
+        self.user_id
+    }
+
+    /// The claim on `email`.
+    pub fn to_item(&self, email: &Email) -> StoreResult<Item> {
+        encode(schema::email_claim_key(email), self)
+    }
+
+    pub fn from_item(item: Item) -> StoreResult<Self> {
+        decode(item)
+    }
+}
