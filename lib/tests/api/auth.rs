@@ -1,16 +1,12 @@
 //! Every protected route refuses a missing, forged, expired or misaddressed token.
 
-use crate::api_cases;
-use crate::support::{TestApp, test_policy};
-use estate::auth::{Claims, ephemeral_keys};
+use crate::on_both_stores;
+use crate::support::{TestApp, concrete, test_keys, test_policy};
+use estate::auth::Claims;
 use estate::http::routes::ROUTES;
 use serde_json::json;
 
-api_cases!(protected_routes_refuse_bad_tokens, identity_comes_only_from_a_verified_token);
-
-fn concrete(path: &str, id: &str) -> String {
-    path.split('/').map(|segment| if segment.starts_with('{') { id } else { segment }).collect::<Vec<_>>().join("/")
-}
+on_both_stores!(app: protected_routes_refuse_bad_tokens, identity_comes_only_from_a_verified_token);
 
 async fn protected_routes_refuse_bad_tokens(app: TestApp) {
     let (id, _) = app.register("victim@example.com").await;
@@ -22,7 +18,7 @@ async fn protected_routes_refuse_bad_tokens(app: TestApp) {
         iss: test_policy().issuer,
         aud: aud.into(),
     };
-    let (forger, _) = ephemeral_keys(test_policy(), 3600);
+    let (forger, _) = test_keys();
     let bad_tokens = [
         ("forged", forger.sign(&claims(now + 600, &test_policy().audience)).unwrap()),
         ("expired", app.issuer.sign(&claims(now - 60, &test_policy().audience)).unwrap()),
@@ -32,7 +28,7 @@ async fn protected_routes_refuse_bad_tokens(app: TestApp) {
     let protected: Vec<_> = ROUTES.iter().filter(|route| route.needs_caller).collect();
     assert!(!protected.is_empty());
     for route in protected {
-        let path = concrete(route.path, &uuid::Uuid::now_v7().to_string());
+        let path = concrete(route.path);
         let body = (route.method != "GET" && route.method != "DELETE").then(|| json!({}));
         let missing = app.call(route.method, &path, None, body.clone()).await;
         missing.problem(401);

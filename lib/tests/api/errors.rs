@@ -1,13 +1,14 @@
 //! The error model: every failure is RFC 9457 problem+json with the right status.
 
-use crate::api_cases;
+use crate::on_both_stores;
 use crate::support::{TestApp, registration, unreachable_dynamo_store};
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
 use estate::http::extract::MAX_BODY_BYTES;
 
-api_cases!(
+on_both_stores!(
+    app:
     malformed_bodies_get_precise_statuses,
     every_missing_null_or_invalid_member_is_named_at_once,
     unknown_routes_and_methods_are_problems

@@ -1,31 +1,24 @@
-//! Black-box tests of the HTTP API: requests in, responses out, through the
-//! same router the local server serves, on both stores.
+//! The integration tests: one binary, a module per feature.
 
-#[path = "../support/mod.rs"]
 mod support;
 
+// The HTTP API as a black box, on both stores: requests in, responses out,
+// through the router the local server serves.
 mod auth;
+mod concurrency;
 mod errors;
 mod properties;
 mod rooms;
 mod users;
 
-/// Runs each named `async fn(TestApp)` case against both stores.
-#[macro_export]
-macro_rules! api_cases {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            #[tokio::test]
-            async fn memory() {
-                super::$case($crate::support::TestApp::memory()).await;
-            }
+// The stores: one conformance suite for both adapters, and the DynamoDB
+// calls each route makes.
+mod call_counts;
+mod store_conformance;
 
-            #[tokio::test]
-            async fn dynamodb() {
-                if let Some(store) = $crate::support::dynamo_store().await {
-                    super::$case($crate::support::TestApp::new(store)).await;
-                }
-            }
-        }
-    )*};
-}
+// What the code and the files around it must agree on: the sample events,
+// the OpenAPI contract, the route table, and the infrastructure templates.
+mod events;
+mod infrastructure;
+mod openapi;
+mod route_table;

@@ -1,8 +1,9 @@
-use crate::api_cases;
+use crate::on_both_stores;
 use crate::support::{TestApp, new_property, new_room};
 use serde_json::{Value, json};
 
-api_cases!(
+on_both_stores!(
+    app:
     publishing_returns_the_property_with_its_rooms,
     publishing_reports_every_invalid_field,
     property_types_are_a_closed_list,
@@ -217,7 +218,7 @@ async fn only_the_owner_changes_a_property(app: TestApp) {
     let (_, owner) = app.register("rightful@example.com").await;
     let (_, intruder) = app.register("intruder@example.com").await;
     let id = app.publish(&owner, new_property("Mine", "Paris", "house", 1)).await;
-    let before = app.get(&format!("/properties/{id}"), None).await.body;
+    let before = app.property(&id).await;
     let path = format!("/properties/{id}");
     let room = before["rooms"][0]["id"].as_str().unwrap();
     let room_path = format!("{path}/rooms/{room}");
@@ -252,22 +253,15 @@ async fn patch_changes_only_given_fields_and_honours_if_match(app: TestApp) {
     assert_eq!(reply.body["room_count"], 2);
     assert_eq!(reply.body["version"], 2);
 
-    let with_tag = |tag: &'static str, body: Value| {
-        axum::http::Request::patch(path.as_str())
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "application/json")
-            .header("if-match", tag)
-            .body(axum::body::Body::from(body.to_string()))
-            .unwrap()
-    };
-    app.send(with_tag("\"1\"", json!({"name": "Stale"}))).await.problem(412);
-    app.send(with_tag("W/\"2\"", json!({"name": "Weak"}))).await.problem(412);
-    app.send(with_tag("2", json!({"name": "Unquoted"}))).await.problem(400);
-    let reply = app.send(with_tag("\"2\"", json!({"description": ""}))).await;
+    let with_tag = |tag, body| app.patch_if_match(&path, &token, tag, body);
+    with_tag("\"1\"", json!({"name": "Stale"})).await.problem(412);
+    with_tag("W/\"2\"", json!({"name": "Weak"})).await.problem(412);
+    with_tag("2", json!({"name": "Unquoted"})).await.problem(400);
+    let reply = with_tag("\"2\"", json!({"description": ""})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["description"], "");
     assert_eq!(reply.body["name"], "New name");
-    let reply = app.send(with_tag("*", json!({"type": "villa"}))).await;
+    let reply = with_tag("*", json!({"type": "villa"})).await;
     assert_eq!(reply.header("etag"), "\"4\"");
     assert_eq!(app.get(&path, None).await.body["type"], "villa");
 }
@@ -304,7 +298,7 @@ async fn changing_the_city_moves_the_property_between_listings(app: TestApp) {
 async fn deleting_a_property_removes_its_rooms(app: TestApp) {
     let (_, token) = app.register("seller@example.com").await;
     let id = app.publish(&token, new_property("Sold", "Paris", "house", 3)).await;
-    let room = app.get(&format!("/properties/{id}"), None).await.body["rooms"][0]["id"].as_str().unwrap().to_owned();
+    let room = app.property(&id).await["rooms"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(app.call("DELETE", &format!("/properties/{id}"), Some(&token), None).await.status, 204);
     app.get(&format!("/properties/{id}"), None).await.problem(404);
     app.get(&format!("/properties/{id}/rooms"), None).await.problem(404);

@@ -1,8 +1,9 @@
-use crate::api_cases;
+use crate::on_both_stores;
 use crate::support::{TestApp, new_property, new_room};
 use serde_json::{Value, json};
 
-api_cases!(
+on_both_stores!(
+    app:
     rooms_are_added_read_and_listed_oldest_first,
     room_changes_keep_the_totals_exact,
     room_patch_changes_only_given_fields_and_can_clear,
@@ -10,10 +11,6 @@ api_cases!(
     a_property_holds_at_most_fifty_rooms,
     unknown_rooms_and_properties_are_404,
 );
-
-async fn property(app: &TestApp, id: &str) -> Value {
-    app.get(&format!("/properties/{id}"), None).await.body
-}
 
 async fn rooms_are_added_read_and_listed_oldest_first(app: TestApp) {
     let (_, token) = app.register("rooms@example.com").await;
@@ -37,7 +34,7 @@ async fn rooms_are_added_read_and_listed_oldest_first(app: TestApp) {
     let names: Vec<&str> = list.body["items"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Room 0", "Study"]);
 
-    let after = property(&app, &id).await;
+    let after = app.property(&id).await;
     assert_eq!(after["room_count"], 2);
     assert_eq!(after["total_area_m2"].to_string(), "20.0");
     assert_eq!(after["version"], 2, "adding a room is a new version of the property");
@@ -54,7 +51,7 @@ async fn room_changes_keep_the_totals_exact(app: TestApp) {
         assert_eq!(reply.status, 201, "{}", reply.body);
         rooms.push(reply.body["id"].as_str().unwrap().to_owned());
     }
-    let totals = property(&app, &id).await;
+    let totals = app.property(&id).await;
     assert_eq!(totals["total_area_m2"].to_string(), "100.59");
     assert_eq!(totals["room_count"], 6);
 
@@ -63,10 +60,10 @@ async fn room_changes_keep_the_totals_exact(app: TestApp) {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["area_m2"].to_string(), "10.01");
-    assert_eq!(property(&app, &id).await["total_area_m2"].to_string(), "110.5");
+    assert_eq!(app.property(&id).await["total_area_m2"].to_string(), "110.5");
     let reply = app.call("DELETE", &format!("/properties/{id}/rooms/{}", rooms[1]), Some(&token), None).await;
     assert_eq!(reply.status, 204);
-    let totals = property(&app, &id).await;
+    let totals = app.property(&id).await;
     assert_eq!(totals["total_area_m2"].to_string(), "110.3");
     assert_eq!(totals["room_count"], 5);
     assert_eq!(totals["version"], 9);
@@ -151,7 +148,7 @@ async fn a_property_holds_at_most_fifty_rooms(app: TestApp) {
         .call("POST", &format!("/properties/{id}/rooms"), Some(&token), Some(new_room("One more", "storage", "1")))
         .await;
     reply.problem(409);
-    let full = property(&app, &id).await;
+    let full = app.property(&id).await;
     assert_eq!(full["room_count"], 50);
     assert_eq!(full["version"], 1);
 }
@@ -170,5 +167,5 @@ async fn unknown_rooms_and_properties_are_404(app: TestApp) {
         .await
         .problem(404);
     app.get(&format!("/properties/{ghost}/rooms"), None).await.problem(404);
-    assert_eq!(property(&app, &id).await["version"], 1);
+    assert_eq!(app.property(&id).await["version"], 1);
 }

@@ -1,8 +1,9 @@
-use crate::api_cases;
+use crate::on_both_stores;
 use crate::support::{PASSWORD, TestApp, registration};
 use serde_json::json;
 
-api_cases!(
+on_both_stores!(
+    app:
     registration_returns_the_user_and_its_location,
     registration_refuses_a_taken_email_in_any_case,
     registration_reports_every_invalid_field,

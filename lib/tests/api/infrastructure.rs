@@ -3,6 +3,7 @@
 //! DynamoDB adapter. Both files are written one route (and one key) per line,
 //! which is what these readers rely on.
 
+use crate::support::read_repo_file;
 use estate::http::routes::ROUTES;
 use estate::store::dynamodb::{GSI_SORT_KEY, Index, PARTITION_KEY, SORT_KEY};
 use std::collections::BTreeSet;
@@ -10,10 +11,6 @@ use std::collections::BTreeSet;
 type Routes = BTreeSet<(String, String, String, bool)>;
 /// Attribute names, base key (hash, range), and each index's (name, hash, range).
 type Keys = (BTreeSet<String>, (String, String), BTreeSet<(String, String, String)>);
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
 
 /// The value after `key`: up to the closing quote if quoted, else up to the
 /// next `,` or ` }`.
@@ -49,7 +46,7 @@ fn expected_keys() -> Keys {
 fn sam_routes() -> Routes {
     let mut routes = Routes::new();
     let mut function = String::new();
-    for line in read("template.yaml").lines() {
+    for line in read_repo_file("template.yaml").lines() {
         if let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix("Function:")) {
             function = name.to_lowercase();
         }
@@ -64,7 +61,7 @@ fn sam_routes() -> Routes {
 }
 
 fn terraform_routes() -> Routes {
-    read("terraform/main.tf")
+    read_repo_file("terraform/main.tf")
         .lines()
         .filter(|line| line.trim_start().starts_with("{ method = "))
         .filter(|line| !line.contains("$default"))
@@ -76,7 +73,7 @@ fn terraform_routes() -> Routes {
 }
 
 fn sam_keys() -> Keys {
-    let template = read("template.yaml");
+    let template = read_repo_file("template.yaml");
     let table = template.split("\n  Table:\n").nth(1).unwrap().split("\n\n").next().unwrap();
     let mut attributes = BTreeSet::new();
     let mut base = (String::new(), String::new());
@@ -107,7 +104,7 @@ fn sam_keys() -> Keys {
 }
 
 fn terraform_keys() -> Keys {
-    let source = read("terraform/dynamodb.tf");
+    let source = read_repo_file("terraform/dynamodb.tf");
     let mut attributes = BTreeSet::new();
     let mut base = (String::new(), String::new());
     let mut indexes = BTreeSet::new();
@@ -152,8 +149,8 @@ fn terraform_routes_exactly_the_route_table() {
 
 #[test]
 fn both_send_unknown_routes_to_the_application() {
-    assert!(read("template.yaml").contains("CatchAll:"), "template.yaml has no $default route");
-    assert!(read("terraform/main.tf").contains("path = \"$default\""), "terraform has no $default route");
+    assert!(read_repo_file("template.yaml").contains("CatchAll:"), "template.yaml has no $default route");
+    assert!(read_repo_file("terraform/main.tf").contains("path = \"$default\""), "terraform has no $default route");
 }
 
 #[test]

@@ -1,29 +1,15 @@
 //! One suite, two adapters: the embedded store must behave like DynamoDB.
 
-mod support;
-
+use crate::on_both_stores;
+use crate::support::fixtures::{hash, property, publish, room, user};
 use estate::domain::{
-    Area, BirthDate, City, Email, Features, MAX_ROOMS, NewRooms, PasswordHash, PersonName, ProfileChanges, Property,
-    PropertyChanges, PropertyDescription, PropertyDetails, PropertyId, PropertyName, PropertyType, Room, RoomChanges,
-    RoomDraft, RoomId, RoomKind, RoomName, Timestamp, User, UserId,
+    Area, Email, MAX_ROOMS, PersonName, ProfileChanges, PropertyChanges, PropertyId, PropertyName, PropertyType,
+    RoomChanges, RoomId, Timestamp, UserId,
 };
 use estate::store::{Listing, PageRequest, Store, StoreError};
 
-fn user(email: &str) -> User {
-    User::register(
-        Email::parse(email).unwrap(),
-        PersonName::parse("Grace").unwrap(),
-        PersonName::parse("Hopper").unwrap(),
-        BirthDate::parse("1976-12-09").unwrap(),
-        Timestamp::now(),
-    )
-}
-
-fn hash(text: &str) -> PasswordHash {
-    PasswordHash::from_phc(format!("$argon2id$v=19$m=19456,t=2,p=1${text}"))
-}
-
 on_both_stores!(
+    store:
     creates_and_reads_users,
     email_is_unique_in_any_letter_case,
     concurrent_registrations_of_one_email_admit_exactly_one,
@@ -123,38 +109,6 @@ async fn owner(store: &impl Store, email: &str) -> UserId {
     let owner = user(email);
     store.create_user(&owner, &hash("x")).await.unwrap();
     owner.id
-}
-
-/// A property of `owner` published with rooms of these areas (in hundredths).
-fn publish(owner: UserId, city: &str, kind: PropertyType, areas: &[u64]) -> (Property, Vec<Room>) {
-    let details = PropertyDetails {
-        name: PropertyName::parse("Home").unwrap(),
-        description: PropertyDescription::parse("").unwrap(),
-        property_type: kind,
-        city: City::parse(city).unwrap(),
-    };
-    let rooms = NewRooms::parse(areas.iter().map(|area| draft(*area)).collect()).unwrap();
-    Property::publish(owner, details, rooms, Timestamp::now())
-}
-
-fn property(owner: UserId, city: &str, kind: PropertyType) -> Property {
-    publish(owner, city, kind, &[]).0
-}
-
-fn draft(hundredths: u64) -> RoomDraft {
-    RoomDraft {
-        name: RoomName::parse("Room").unwrap(),
-        kind: RoomKind::Bedroom,
-        area: Area::from_hundredths(hundredths),
-        floor: None,
-        description: None,
-        features: Features::default(),
-    }
-}
-
-/// A room to add to `property`.
-fn room(property: PropertyId, hundredths: u64) -> Room {
-    Room::create(property, draft(hundredths), Timestamp::now())
 }
 
 async fn a_property_needs_an_existing_owner(store: impl Store) {

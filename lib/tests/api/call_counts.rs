@@ -1,10 +1,8 @@
 //! The DynamoDB calls each route makes, counted at the SDK: the budgets
 //! of the README's access-pattern table, held by a test.
 
-mod support;
-
+use crate::support::{TestApp, counted_dynamo_store, new_property, new_room, registration};
 use serde_json::json;
-use support::{TestApp, counted_dynamo_store, new_property, new_room};
 
 #[tokio::test]
 async fn each_route_makes_the_calls_the_data_model_promises() {
@@ -14,13 +12,13 @@ async fn each_route_makes_the_calls_the_data_model_promises() {
     let app = TestApp::new(store);
     let (user, token) = app.register("counted@example.com").await;
     let id = app.publish(&token, new_property("Counted", "Paris", "house", 2)).await;
-    let room = app.get(&format!("/properties/{id}"), None).await.body["rooms"][0]["id"].as_str().unwrap().to_owned();
+    let room = app.property(&id).await["rooms"][0]["id"].as_str().unwrap().to_owned();
     calls.take();
 
     let property = format!("/properties/{id}");
     let room_path = format!("{property}/rooms/{room}");
     let budget: Vec<(&str, String, Option<serde_json::Value>, &[&str])> = vec![
-        ("POST", "/users".into(), Some(support::registration("second@example.com")), &["TransactWriteItems"]),
+        ("POST", "/users".into(), Some(registration("second@example.com")), &["TransactWriteItems"]),
         ("GET", format!("/users/{user}"), None, &["GetItem"]),
         ("GET", "/users/me".into(), None, &["GetItem"]),
         ("PATCH", "/users/me".into(), Some(json!({"first_name": "Bo"})), &["UpdateItem"]),

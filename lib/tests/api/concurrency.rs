@@ -1,30 +1,12 @@
 //! Races, on both stores: concurrent writers never lose an update nor get
 //! past a condition that only one of them may pass.
 
-mod support;
-
+use crate::on_both_stores;
+use crate::support::{TestApp, new_property, new_room};
 use serde_json::json;
-use support::{TestApp, new_property, new_room};
 
-macro_rules! race_cases {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn memory() {
-                super::$case(crate::support::TestApp::memory()).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn dynamodb() {
-                if let Some(store) = crate::support::dynamo_store().await {
-                    super::$case(crate::support::TestApp::new(store)).await;
-                }
-            }
-        }
-    )*};
-}
-
-race_cases!(
+on_both_stores!(
+    app, multi_thread:
     fifty_concurrent_room_additions_all_land,
     concurrent_patches_with_one_etag_admit_exactly_one,
     concurrent_patches_of_different_fields_both_land,
@@ -44,7 +26,7 @@ async fn fifty_concurrent_room_additions_all_land(app: TestApp) {
     for addition in additions.collect::<Vec<_>>() {
         assert_eq!(addition.await.unwrap(), 201);
     }
-    let property = app.get(&format!("/properties/{id}"), None).await.body;
+    let property = app.property(&id).await;
     assert_eq!(property["rooms"].as_array().unwrap().len(), 50);
     assert_eq!(property["room_count"], 50);
     assert_eq!(property["total_area_m2"].to_string(), "12.75");
@@ -60,13 +42,8 @@ async fn concurrent_patches_with_one_etag_admit_exactly_one(app: TestApp) {
     let patches = (0..10).map(|i| {
         let (app, token, path) = (app.clone(), token.clone(), format!("/properties/{id}"));
         tokio::spawn(async move {
-            let request = axum::http::Request::patch(path)
-                .header("authorization", format!("Bearer {token}"))
-                .header("content-type", "application/json")
-                .header("if-match", "\"1\"")
-                .body(axum::body::Body::from(json!({ "name": format!("Name {i}") }).to_string()))
-                .unwrap();
-            app.send(request).await.status.as_u16()
+            let body = json!({ "name": format!("Name {i}") });
+            app.patch_if_match(&path, &token, "\"1\"", body).await.status.as_u16()
         })
     });
     let mut statuses = Vec::new();
@@ -75,7 +52,7 @@ async fn concurrent_patches_with_one_etag_admit_exactly_one(app: TestApp) {
     }
     assert_eq!(statuses.iter().filter(|status| **status == 200).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|status| **status == 412).count(), 9, "{statuses:?}");
-    assert_eq!(app.get(&format!("/properties/{id}"), None).await.body["version"], 2);
+    assert_eq!(app.property(&id).await["version"], 2);
 }
 
 async fn concurrent_patches_of_different_fields_both_land(app: TestApp) {
@@ -92,7 +69,7 @@ async fn concurrent_patches_of_different_fields_both_land(app: TestApp) {
         for status in [name.await.unwrap(), city.await.unwrap(), kind.await.unwrap()] {
             assert_eq!(status, 200);
         }
-        let property = app.get(&format!("/properties/{id}"), None).await.body;
+        let property = app.property(&id).await;
         assert_eq!(property["name"], format!("After {round}"));
         assert_eq!(property["city"], "Nantes");
         assert_eq!(property["type"], "villa");

@@ -2,11 +2,9 @@
 //! code generates, the API serves it, and it covers every route with the
 //! right security and an example for every request body.
 
-mod support;
-
+use crate::support::{TestApp, repo_path};
 use estate::http::routes::ROUTES;
 use serde_json::Value;
-use support::TestApp;
 
 const REGENERATE: &str = "cargo run -q -p local -- --openapi > openapi.json";
 
@@ -16,7 +14,7 @@ fn generated() -> Value {
 
 #[test]
 fn the_committed_contract_is_the_generated_one() {
-    let committed = std::fs::read_to_string(format!("{}/../openapi.json", env!("CARGO_MANIFEST_DIR")))
+    let committed = std::fs::read_to_string(repo_path("openapi.json"))
         .unwrap_or_else(|_| panic!("openapi.json is missing at the repository root: run `{REGENERATE}`"));
     assert!(
         committed == estate::http::openapi::json(),

@@ -2,24 +2,21 @@
 //! so the files that `cargo lambda invoke --data-file` and
 //! `sam local invoke -e` use cannot rot.
 
-mod support;
-
-use estate::auth::{ephemeral_keys, passwords};
+use crate::support::fixtures::{details, room, user};
+use crate::support::{read_repo_file, repo_path, test_keys};
+use estate::auth::passwords;
 use estate::authorizer::{AuthorizerRequest, authorize};
-use estate::domain::{
-    Area, BirthDate, City, Email, Features, Password, PersonName, Property, PropertyDescription, PropertyDetails,
-    PropertyId, PropertyName, PropertyType, Room, RoomId, RoomKind, RoomName, Timestamp, User, UserId,
-};
+use estate::domain::{Password, Property, PropertyId, PropertyType, Room, RoomId, Timestamp, User, UserId};
 use estate::http::routes::{Function, ROUTES};
 use estate::http::{AppState, UsersState, finish};
+use estate::seed::DEMO_PASSWORD;
 use estate::store::{MemoryStore, PropertyStore, UserStore};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower::ServiceExt;
 
-/// The user whose id the events' authorizer context carries.
+/// The user whose id the events' authorizer context carries; the events sign
+/// in with the demo data's password.
 const DEMO_USER: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
-const DEMO_PASSWORD: &str = "demo password 1";
 /// The demo user's property, with one room, that the events address.
 const DEMO_PROPERTY: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60";
 const DEMO_ROOM: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a61";
@@ -51,12 +48,8 @@ const EXPECTED: &[(&str, u16)] = &[
 
 const FUNCTIONS: [Function; 3] = [Function::Users, Function::Properties, Function::Rooms];
 
-fn events_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
-}
-
 fn event_files(function: &str) -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(events_dir().join(function))
+    let mut files: Vec<String> = std::fs::read_dir(repo_path(&format!("events/{function}")))
         .unwrap_or_else(|e| panic!("events/{function}: {e}"))
         .map(|entry| format!("{function}/{}", entry.unwrap().file_name().to_string_lossy()))
         .collect();
@@ -66,37 +59,13 @@ fn event_files(function: &str) -> Vec<String> {
 
 async fn seeded_store() -> MemoryStore {
     let store = MemoryStore::new();
-    let now = Timestamp::now();
-    let demo = User {
-        id: UserId::parse(DEMO_USER).unwrap(),
-        email: Email::parse("demo@example.com").unwrap(),
-        first_name: PersonName::parse("Marie").unwrap(),
-        last_name: PersonName::parse("Curie").unwrap(),
-        birth_date: BirthDate::parse("1967-11-07").unwrap(),
-        created_at: now,
-        updated_at: now,
-    };
+    let demo = User { id: UserId::parse(DEMO_USER).unwrap(), ..user("demo@example.com") };
     let hash = passwords::hash(Password::parse(DEMO_PASSWORD.into()).unwrap()).await.unwrap();
     store.create_user(&demo, &hash).await.unwrap();
-    let details = PropertyDetails {
-        name: PropertyName::parse("Family house").unwrap(),
-        description: PropertyDescription::parse("Garden, garage, quiet street.").unwrap(),
-        property_type: PropertyType::House,
-        city: City::parse("Lyon").unwrap(),
-    };
-    let room = Room {
-        id: RoomId::parse(DEMO_ROOM).unwrap(),
-        property_id: PropertyId::parse(DEMO_PROPERTY).unwrap(),
-        name: RoomName::parse("Kitchen").unwrap(),
-        kind: RoomKind::Kitchen,
-        area: Area::from_hundredths(1250),
-        floor: Some(estate::domain::Floor::parse(0).unwrap()),
-        description: None,
-        features: Features::default(),
-        created_at: now,
-        updated_at: now,
-    };
+    let room = Room { id: RoomId::parse(DEMO_ROOM).unwrap(), ..room(PropertyId::parse(DEMO_PROPERTY).unwrap(), 1250) };
     // A fixture with the fixed ids the events address, as a store would hold it.
+    let now = Timestamp::now();
+    let details = details("Lyon", PropertyType::House);
     let property = Property::restore(room.property_id, demo.id, details, (now, now), 1, [room.area]);
     store.create_property(&property, &[room]).await.unwrap();
     store
@@ -119,13 +88,13 @@ async fn every_http_event_replays_with_its_expected_status() {
     assert_eq!(files, listed, "every event file needs an expected status here, and vice versa");
 
     for (file, expected) in EXPECTED {
-        let text = std::fs::read_to_string(events_dir().join(file)).unwrap();
+        let text = read_repo_file(&format!("events/{file}"));
         let event: serde_json::Value = serde_json::from_str(&text).unwrap();
         let route = route_of(&event);
         assert_eq!(Some(route.function.name()), file.split('/').next(), "{file} is filed under the wrong function");
 
         let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let (issuer, verifier) = ephemeral_keys(support::test_policy(), 3600);
+        let (issuer, verifier) = test_keys();
         let app = AppState { store: seeded_store().await, verifier: Arc::new(verifier) };
         let router = match route.function {
             Function::Users => finish(estate::http::users::router(UsersState { app, issuer: Arc::new(issuer) })),
@@ -142,8 +111,7 @@ async fn every_route_of_a_function_has_an_event() {
     for route in ROUTES {
         let key = format!("{} {}", route.method, route.path);
         let covered = event_files(route.function.name()).iter().any(|file| {
-            let event: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(events_dir().join(file)).unwrap()).unwrap();
+            let event: serde_json::Value = serde_json::from_str(&read_repo_file(&format!("events/{file}"))).unwrap();
             event["routeKey"] == key.as_str()
         });
         assert!(covered, "no sample event for {key}");
@@ -152,8 +120,8 @@ async fn every_route_of_a_function_has_an_event() {
 
 #[tokio::test]
 async fn the_authorizer_event_is_denied_as_is_and_allowed_with_a_real_token() {
-    let text = std::fs::read_to_string(events_dir().join("authorizer/request.json")).unwrap();
-    let (issuer, verifier) = ephemeral_keys(support::test_policy(), 3600);
+    let text = read_repo_file("events/authorizer/request.json");
+    let (issuer, verifier) = test_keys();
     let event: AuthorizerRequest = serde_json::from_str(&text).unwrap();
     assert!(!authorize(&verifier, &event).is_authorized);
 

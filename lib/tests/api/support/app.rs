@@ -1,0 +1,182 @@
+//! The whole API as the local server serves it, called in process, and the
+//! request bodies and tokens the tests send it.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use estate::auth::{TokenIssuer, TokenPolicy, TokenVerifier, ephemeral_keys};
+use estate::config::{DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+use estate::store::{MemoryStore, Store};
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub fn test_policy() -> TokenPolicy {
+    TokenPolicy { issuer: DEFAULT_ISSUER.into(), audience: DEFAULT_AUDIENCE.into() }
+}
+
+/// A fresh key pair under the test policy; its tokens last an hour.
+pub fn test_keys() -> (TokenIssuer, TokenVerifier) {
+    ephemeral_keys(test_policy(), 3600)
+}
+
+/// A route's path with a fresh id in each of its `{parameters}`.
+pub fn concrete(path: &str) -> String {
+    let id = uuid::Uuid::now_v7().to_string();
+    path.split('/')
+        .map(|segment| if segment.starts_with('{') { id.as_str() } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The whole API as the local server serves it, called in process.
+#[derive(Clone)]
+pub struct TestApp {
+    router: Router,
+    pub issuer: Arc<TokenIssuer>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default()
+    }
+
+    /// Asserts an RFC 9457 problem with this status, and returns it.
+    pub fn problem(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status, body: {}", self.body);
+        assert_eq!(self.header("content-type"), "application/problem+json");
+        assert_eq!(self.body["status"], status);
+        for member in ["type", "title", "detail"] {
+            assert!(self.body[member].is_string(), "problem without {member}: {}", self.body);
+        }
+        &self.body
+    }
+
+    /// The fields named by a 422 problem.
+    pub fn invalid_fields(&self) -> Vec<String> {
+        self.problem(422)["errors"]
+            .as_array()
+            .expect("a 422 lists its errors")
+            .iter()
+            .map(|error| error["field"].as_str().expect("each error names its field").to_owned())
+            .collect()
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl TestApp {
+    pub fn new<S: Store>(store: S) -> Self {
+        // Warnings and errors (a 500's cause) show with a failing test's output.
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
+        let (issuer, verifier) = test_keys();
+        let issuer = Arc::new(issuer);
+        Self { router: estate::entrypoints::api(store, issuer.clone(), Arc::new(verifier)), issuer }
+    }
+
+    pub fn memory() -> Self {
+        Self::new(MemoryStore::new())
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.expect("the router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("a readable body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply { status, headers, body }
+    }
+
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        self.send(request(method, path, token, body, None)).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call("GET", path, token, None).await
+    }
+
+    /// A PATCH as the owner of `token`, on the condition `If-Match: <tag>`.
+    pub async fn patch_if_match(&self, path: &str, token: &str, tag: &str, body: Value) -> Reply {
+        self.send(request("PATCH", path, Some(token), Some(body), Some(tag))).await
+    }
+
+    /// Registers a user with `email` and returns their id and a token.
+    pub async fn register(&self, email: &str) -> (String, String) {
+        let reply = self.call("POST", "/users", None, Some(registration(email))).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        let id = reply.body["id"].as_str().unwrap().to_owned();
+        (id, self.sign_in(email, PASSWORD).await)
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let body = serde_json::json!({ "email": email, "password": password });
+        let reply = self.call("POST", "/auth/token", None, Some(body)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// The property `id` with its rooms, as anyone reads it.
+    pub async fn property(&self, id: &str) -> Value {
+        self.get(&format!("/properties/{id}"), None).await.body
+    }
+
+    /// Publishes a property as the owner of `token`; returns its id.
+    pub async fn publish(&self, token: &str, body: Value) -> String {
+        let reply = self.call("POST", "/properties", Some(token), Some(body)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+}
+
+fn request(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    if_match: Option<&str>,
+) -> Request<Body> {
+    let mut request = Request::builder().method(Method::from_bytes(method.as_bytes()).unwrap()).uri(path);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    if let Some(tag) = if_match {
+        request = request.header(header::IF_MATCH, tag);
+    }
+    let request = match body {
+        Some(body) => request.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())),
+        None => request.body(Body::empty()),
+    };
+    request.unwrap()
+}
+
+pub fn registration(email: &str) -> Value {
+    serde_json::json!({
+        "email": email,
+        "password": PASSWORD,
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "birth_date": "1990-12-10",
+    })
+}
+
+/// A property body with `rooms` rooms of 10.5 m² each.
+pub fn new_property(name: &str, city: &str, kind: &str, rooms: usize) -> Value {
+    let rooms: Vec<Value> = (0..rooms).map(|i| new_room(&format!("Room {i}"), "bedroom", "10.5")).collect();
+    serde_json::json!({ "name": name, "description": "Bright and quiet.", "type": kind, "city": city, "rooms": rooms })
+}
+
+/// A room body; `area` is the JSON number text, so tests control decimals exactly.
+pub fn new_room(name: &str, kind: &str, area: &str) -> Value {
+    let area: serde_json::Number = serde_json::from_str(area).unwrap();
+    serde_json::json!({ "name": name, "kind": kind, "area_m2": area })
+}

@@ -1,0 +1,83 @@
+//! DynamoDB stores for the tests: each on a fresh table of the DynamoDB-API
+//! server that `make test` starts, optionally with its calls recorded.
+
+use estate::store::{DynamoStore, dynamodb::create_table};
+use std::sync::Arc;
+
+/// The DynamoDB-API server that `make test` starts, or `None` when there
+/// is none. Under CI a missing server is a failure: a DynamoDB test never
+/// skips there.
+fn test_endpoint() -> Option<String> {
+    let endpoint = std::env::var("DYNAMODB_TEST_ENDPOINT").ok();
+    if endpoint.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "DYNAMODB_TEST_ENDPOINT is not set under CI: run the tests with `make test`"
+        );
+        eprintln!("skipped: DYNAMODB_TEST_ENDPOINT is not set (`make test` starts a DynamoDB-API server)");
+    }
+    endpoint
+}
+
+/// A store on a fresh table of that server, or `None` as above.
+pub async fn dynamo_store() -> Option<DynamoStore> {
+    Some(new_table(&test_endpoint()?, CallLog::default()).await)
+}
+
+/// A store on a fresh table whose every call is recorded, or `None` as above.
+pub async fn counted_dynamo_store() -> Option<(DynamoStore, CallLog)> {
+    let calls = CallLog::default();
+    Some((new_table(&test_endpoint()?, calls.clone()).await, calls))
+}
+
+/// A store whose every call fails to connect: nothing listens on port 1.
+pub fn unreachable_dynamo_store() -> DynamoStore {
+    let client = aws_sdk_dynamodb::Client::from_conf(client_config("http://127.0.0.1:1").build());
+    DynamoStore::new(client, "unreachable")
+}
+
+/// The names of the DynamoDB operations sent, in order.
+#[derive(Debug, Clone, Default)]
+pub struct CallLog(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl CallLog {
+    /// The calls recorded since the last `take`.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for CallLog {
+    fn name(&self) -> &'static str {
+        "CallLog"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let target = context.request().headers().get("x-amz-target").unwrap_or("unknown");
+        let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
+        self.0.lock().unwrap().push(operation);
+        Ok(())
+    }
+}
+
+fn client_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+}
+
+/// A store on a table of its own, its calls recorded in `calls`.
+async fn new_table(endpoint: &str, calls: CallLog) -> DynamoStore {
+    let client = aws_sdk_dynamodb::Client::from_conf(client_config(endpoint).interceptor(calls).build());
+    let table = format!("test-{}", uuid::Uuid::now_v7());
+    create_table(&client, &table).await.expect("creating a test table");
+    DynamoStore::new(client, table)
+}
