@@ -151,9 +151,9 @@ impl Page {
     }
 }
 
-/// Persistence of properties and their rooms. Every write by a caller is
-/// conditioned on the caller owning the property, inside the write itself:
-/// `PropertyNotFound`, `RoomNotFound` or `NotOwner` say which condition failed.
+/// Persistence of properties. Every write by a caller is conditioned on
+/// the caller owning the property, inside the write itself:
+/// `PropertyNotFound` or `NotOwner` say which condition failed.
 pub trait PropertyStore: Send + Sync {
     /// Stores a property with its first rooms, provided its owner still
     /// exists (else `AccountGone`): a deleted user's token creates nothing.
@@ -178,7 +178,13 @@ pub trait PropertyStore: Send + Sync {
 
     /// Removes the property and all its rooms.
     fn delete_property(&self, id: PropertyId, caller: UserId) -> impl Future<Output = StoreResult<()>> + Send;
+}
 
+/// Persistence of a property's rooms. Every write is one atomic change of
+/// the room and of its property (derived totals, version), conditioned on
+/// the caller owning the property: `PropertyNotFound`, `RoomNotFound` or
+/// `NotOwner` say which condition failed.
+pub trait RoomStore: Send + Sync {
     /// Adds `room` to its property, keeping the derived totals and the
     /// version in step; `RoomLimitReached` past `MAX_ROOMS`.
     fn add_room(&self, caller: UserId, room: &Room, now: Timestamp) -> impl Future<Output = StoreResult<()>> + Send;
@@ -206,6 +212,6 @@ pub trait PropertyStore: Send + Sync {
 
 /// Everything the routers need from a store. Handlers are generic over it,
 /// so each adapter is compiled in only where it is used.
-pub trait Store: UserStore + PropertyStore + Clone + Send + Sync + 'static {}
+pub trait Store: UserStore + PropertyStore + RoomStore + Clone + Send + Sync + 'static {}
 
-impl<T: UserStore + PropertyStore + Clone + Send + Sync + 'static> Store for T {}
+impl<T: UserStore + PropertyStore + RoomStore + Clone + Send + Sync + 'static> Store for T {}

@@ -10,6 +10,7 @@
 mod expression;
 mod item;
 mod properties;
+mod rooms;
 mod schema;
 mod transaction;
 mod users;

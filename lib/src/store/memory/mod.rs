@@ -3,6 +3,7 @@
 //! lock acquisition, which gives it DynamoDB's transactional semantics.
 
 mod properties;
+mod rooms;
 mod users;
 
 use crate::domain::{PasswordHash, Property, PropertyId, Room, RoomId, User, UserId};

@@ -1,11 +1,11 @@
 use super::{MemoryStore, State, StoredProperty};
-use crate::domain::{Property, PropertyChanges, PropertyId, Room, RoomChanges, RoomId, Timestamp, UserId};
+use crate::domain::{Property, PropertyChanges, PropertyId, Room, RoomId, Timestamp, UserId};
 use crate::store::{Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
 use std::collections::BTreeMap;
 
 impl State {
     /// The caller's own property, or why they cannot write to it.
-    fn owned_property(&mut self, id: PropertyId, caller: UserId) -> StoreResult<&mut StoredProperty> {
+    pub(super) fn owned_property(&mut self, id: PropertyId, caller: UserId) -> StoreResult<&mut StoredProperty> {
         let stored = self.properties.get_mut(&id).ok_or(StoreError::PropertyNotFound)?;
         if stored.property.owner_id != caller {
             return Err(StoreError::NotOwner);
@@ -91,50 +91,6 @@ impl PropertyStore for MemoryStore {
         let mut state = self.lock();
         state.owned_property(id, caller)?;
         state.properties.remove(&id);
-        Ok(())
-    }
-
-    async fn add_room(&self, caller: UserId, room: &Room, now: Timestamp) -> StoreResult<()> {
-        let mut state = self.lock();
-        let stored = state.owned_property(room.property_id, caller)?;
-        if !stored.property.has_room_for_another() {
-            return Err(StoreError::RoomLimitReached);
-        }
-        stored.rooms.insert(room.id, room.clone());
-        stored.recount();
-        stored.property.touch(now);
-        Ok(())
-    }
-
-    async fn get_room(&self, property: PropertyId, room: RoomId) -> StoreResult<Option<Room>> {
-        let state = self.lock();
-        Ok(state.properties.get(&property).and_then(|stored| stored.rooms.get(&room).cloned()))
-    }
-
-    async fn update_room(
-        &self,
-        property: PropertyId,
-        room: RoomId,
-        caller: UserId,
-        changes: &RoomChanges,
-        now: Timestamp,
-    ) -> StoreResult<Room> {
-        let mut state = self.lock();
-        let stored = state.owned_property(property, caller)?;
-        let room = stored.rooms.get_mut(&room).ok_or(StoreError::RoomNotFound)?;
-        changes.apply_to(room, now);
-        let room = room.clone();
-        stored.recount();
-        stored.property.touch(now);
-        Ok(room)
-    }
-
-    async fn delete_room(&self, property: PropertyId, room: RoomId, caller: UserId, now: Timestamp) -> StoreResult<()> {
-        let mut state = self.lock();
-        let stored = state.owned_property(property, caller)?;
-        stored.rooms.remove(&room).ok_or(StoreError::RoomNotFound)?;
-        stored.recount();
-        stored.property.touch(now);
         Ok(())
     }
 }

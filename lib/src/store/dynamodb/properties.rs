@@ -1,0 +1,260 @@
+//! Properties. A property and its rooms share a partition (an item
+//! collection), so one Query reads them all. The property item keeps a map
+//! of its rooms' areas, from which `room_count` and `total_area_m2` are
+//! derived; `rooms.rs` changes it with every room write.
+//!
+//! Reads: a property with its rooms (one Query of its collection) and a
+//! page of a listing (one Query of an index, newest first). Writes: each
+//! is one write whose condition checks ownership (and the version) itself.
+
+use super::expression::{Expression, Update, all};
+use super::item::{PropertyItem, RoomItem, attribute};
+use super::schema::{self, Index, PARTITION_KEY};
+use super::transaction::{delete_action, exists_check_action, put_new_action};
+use super::{DynamoStore, Item, number, sdk_error, string};
+use crate::domain::{Property, PropertyChanges, PropertyId, PropertyType, Room, Timestamp, UserId};
+use crate::store::{Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+
+/// The property item's part of every write by its owner: a new version
+/// and time of change.
+pub(super) fn touch_property(update: &mut Update, expression: &mut Expression, now: Timestamp) -> StoreResult<()> {
+    update.set.push(expression.equals(PropertyItem::UPDATED_AT, attribute(&now)?));
+    update.add.push(expression.increment(PropertyItem::VERSION, number(1)));
+    Ok(())
+}
+
+/// The condition that the caller owns the property.
+pub(super) fn owned_by(expression: &mut Expression, caller: UserId) -> String {
+    expression.equals(PropertyItem::OWNER_ID, string(caller.to_string()))
+}
+
+/// The filter that keeps properties of one type.
+fn of_type(expression: &mut Expression, kind: PropertyType) -> String {
+    expression.equals(PropertyItem::PROPERTY_TYPE, string(kind.code()))
+}
+
+impl PropertyStore for DynamoStore {
+    async fn create_property(&self, property: &Property, rooms: &[Room]) -> StoreResult<()> {
+        let mut items = vec![
+            // The owner must still exist: a deleted user's token creates nothing.
+            exists_check_action(&self.table, schema::user_key(property.owner_id)),
+            put_new_action(&self.table, PropertyItem::from_domain(property, rooms).to_item()?),
+        ];
+        for room in rooms {
+            items.push(put_new_action(&self.table, RoomItem::from_domain(room).to_item()?));
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(failure) if failure.condition_failed_at(0) => Err(StoreError::AccountGone),
+            Err(failure) => Err(failure.into_error()),
+        }
+    }
+
+    async fn get_property(&self, id: PropertyId) -> StoreResult<Option<(Property, Vec<Room>)>> {
+        let mut property = None;
+        let mut rooms = Vec::new();
+        for item in self.collection(id).await? {
+            if schema::is_property_item(&item) {
+                property = Some(PropertyItem::from_item(item)?.into_domain()?);
+            } else {
+                rooms.push(RoomItem::from_item(item)?.into_domain()?);
+            }
+        }
+        // Room ids are time-ordered, and so is the sort key: oldest first.
+        Ok(property.map(|property| (property, rooms)))
+    }
+
+    async fn list_properties(&self, listing: &Listing, page: PageRequest) -> StoreResult<Page> {
+        let (index, partition) = schema::listing_partition(listing);
+        let mut expression = Expression::default();
+        let key_condition = expression.equals(index.partition_key(), string(&partition));
+        let filter = match listing {
+            Listing::CityAndType(_, kind) => Some(of_type(&mut expression, *kind)),
+            _ => None,
+        };
+        let start = page.after.map(|after| schema::listing_start_key(index, &partition, after));
+        // One item more than asked tells whether another page follows.
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index.name())
+            .key_condition_expression(key_condition)
+            .set_filter_expression(filter)
+            .set_expression_attribute_names(expression.names())
+            .set_expression_attribute_values(expression.values())
+            .scan_index_forward(false)
+            .limit(i32::try_from(page.limit + 1).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let last_read = output.last_evaluated_key().and_then(schema::listing_position);
+        let matches = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| PropertyItem::from_item(item)?.into_domain())
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::assemble(matches, page.limit, last_read))
+    }
+
+    async fn update_property(
+        &self,
+        id: PropertyId,
+        caller: UserId,
+        changes: &PropertyChanges,
+        expected_version: Option<u64>,
+        now: Timestamp,
+    ) -> StoreResult<Property> {
+        let mut expression = Expression::default();
+        let mut update = Update::default();
+        if let Some(name) = &changes.name {
+            update.set.push(expression.equals(PropertyItem::NAME, string(name.as_str())));
+        }
+        if let Some(description) = &changes.description {
+            update.set.push(expression.equals(PropertyItem::DESCRIPTION, string(description.as_str())));
+        }
+        if let Some(kind) = changes.property_type {
+            update.set.push(expression.equals(PropertyItem::PROPERTY_TYPE, string(kind.code())));
+            update.set.push(expression.equals(Index::Type.partition_key(), string(schema::type_partition(kind))));
+        }
+        if let Some(city) = &changes.city {
+            // The city and its index key change together: the property
+            // moves to the new city's listing in the same write.
+            update.set.push(expression.equals(PropertyItem::CITY, string(city.name())));
+            update.set.push(expression.equals(Index::City.partition_key(), string(schema::city_partition(city.key()))));
+        }
+        touch_property(&mut update, &mut expression, now)?;
+        let mut conditions = vec![expression.item_exists(), owned_by(&mut expression, caller)];
+        if let Some(version) = expected_version {
+            conditions.push(expression.equals(PropertyItem::VERSION, number(version)));
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(schema::property_key(id)))
+            .update_expression(update.render())
+            .condition_expression(all(conditions))
+            .set_expression_attribute_names(expression.names())
+            .set_expression_attribute_values(expression.values())
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let item = output.attributes.ok_or_else(|| StoreError::Internal("update returned no item".into()))?;
+                PropertyItem::from_item(item)?.into_domain()
+            }
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    Err(match failed.item().and_then(PropertyItem::owner_of) {
+                        None => StoreError::PropertyNotFound,
+                        Some(owner) if *owner != caller.to_string() => StoreError::NotOwner,
+                        Some(_) => StoreError::VersionMismatch,
+                    })
+                }
+                _ => Err(sdk_error(error)),
+            },
+        }
+    }
+
+    async fn delete_property(&self, id: PropertyId, caller: UserId) -> StoreResult<()> {
+        // The rooms must be listed to be deleted; the version condition
+        // makes sure none was added or removed in between (else: retry).
+        for _ in 0..5 {
+            let items = self.collection(id).await?;
+            let Some(property) = items.into_iter().find(schema::is_property_item) else {
+                return Err(StoreError::PropertyNotFound);
+            };
+            let property = PropertyItem::from_item(property)?;
+            if property.owner_id() != caller {
+                return Err(StoreError::NotOwner);
+            }
+            let mut expression = Expression::default();
+            let condition = all([
+                owned_by(&mut expression, caller),
+                expression.equals(PropertyItem::VERSION, number(property.version())),
+            ]);
+            let mut actions =
+                vec![delete_action(&self.table, schema::property_key(id), Some((&condition, &expression)))];
+            for room in property.room_ids() {
+                actions.push(delete_action(&self.table, schema::room_key(id, room), None));
+            }
+            match self.transact(actions).await {
+                Ok(()) => return Ok(()),
+                Err(failure) if failure.condition_failed_at(0) => continue,
+                Err(failure) => return Err(failure.into_error()),
+            }
+        }
+        Err(StoreError::Unavailable(format!("property {id} kept changing while being deleted")))
+    }
+}
+
+impl DynamoStore {
+    /// Every item of a property's collection, property first.
+    pub(super) async fn collection(&self, id: PropertyId) -> StoreResult<Vec<Item>> {
+        let mut expression = Expression::default();
+        let key_condition = expression.equals(PARTITION_KEY, string(schema::property_partition(id)));
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(&key_condition)
+                .set_expression_attribute_names(expression.names())
+                .set_expression_attribute_values(expression.values())
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// Deletes every property of `owner`: part of deleting the account.
+    pub(super) async fn delete_properties_of(&self, owner: UserId) -> StoreResult<()> {
+        let index = Index::Owner;
+        let mut expression = Expression::default();
+        let key_condition = expression.equals(index.partition_key(), string(schema::owner_partition(owner)));
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index.name())
+                .key_condition_expression(&key_condition)
+                .set_expression_attribute_names(expression.names())
+                .set_expression_attribute_values(expression.values())
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in output.items.unwrap_or_default() {
+                let id = item.get(PropertyItem::ID).and_then(|value| value.as_s().ok());
+                let id = id.and_then(|id| PropertyId::parse(id));
+                let id = id.ok_or_else(|| StoreError::Internal("owner index item without an id".into()))?;
+                match self.delete_property(id, owner).await {
+                    Ok(()) | Err(StoreError::PropertyNotFound) => {}
+                    Err(other) => return Err(other),
+                }
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(());
+            }
+        }
+    }
+}
