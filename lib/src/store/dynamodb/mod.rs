@@ -3,9 +3,9 @@
 //!
 //! Each rule has one home: `schema` names every key attribute and spells
 //! every key value, `item` maps each aggregate to and from its items,
-//! `expression` writes every expression and `transaction` runs every
-//! multi-item write; `users` and `properties` implement the store traits
-//! with them.
+//! `expression` writes every expression, `transaction` runs every
+//! multi-item write and `update_item` every single-item one; `users`,
+//! `properties` and `rooms` implement the store traits with them.
 
 mod expression;
 mod item;
@@ -42,6 +42,29 @@ impl DynamoStore {
     pub async fn from_env(table: impl Into<String>) -> Self {
         let config = aws_config::load_from_env().await;
         Self::new(Client::new(&config), table)
+    }
+
+    /// The conditional UpdateItem of the item at `key`. It answers the item
+    /// as updated and, when the condition fails, the item as it was, so a
+    /// refusal can say which part of the condition failed without a read.
+    fn update_item(
+        &self,
+        key: Item,
+        update: &expression::Update,
+        condition: String,
+        expression: &expression::Expression,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(update.render())
+            .condition_expression(condition)
+            .set_expression_attribute_names(expression.names())
+            .set_expression_attribute_values(expression.values())
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
     }
 
     pub fn client(&self) -> &Client {

@@ -15,7 +15,6 @@ use super::{DynamoStore, Item, number, sdk_error, string};
 use crate::domain::{Property, PropertyChanges, PropertyId, PropertyType, Room, Timestamp, UserId};
 use crate::store::{Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 /// The property item's part of every write by its owner: a new version
 /// and time of change.
@@ -132,19 +131,7 @@ impl PropertyStore for DynamoStore {
         if let Some(version) = expected_version {
             conditions.push(expression.equals(PropertyItem::VERSION, number(version)));
         }
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::property_key(id)))
-            .update_expression(update.render())
-            .condition_expression(all(conditions))
-            .set_expression_attribute_names(expression.names())
-            .set_expression_attribute_values(expression.values())
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
+        let result = self.update_item(schema::property_key(id), &update, all(conditions), &expression).send().await;
         match result {
             Ok(output) => {
                 let item = output.attributes.ok_or_else(|| StoreError::Internal("update returned no item".into()))?;

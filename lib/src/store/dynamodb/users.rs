@@ -9,7 +9,6 @@ use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId
 use crate::store::{Credentials, StoreError, StoreResult, UserStore};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 impl DynamoStore {
     /// The user and their password hash, read consistently.
@@ -88,21 +87,12 @@ impl UserStore for DynamoStore {
             update.set.push(expression.equals(UserItem::BIRTH_DATE, string(date.to_string())));
         }
         let condition = expression.item_exists();
-        let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::user_key(id)))
-            .update_expression(update.render())
-            .condition_expression(condition)
-            .set_expression_attribute_names(expression.names())
-            .set_expression_attribute_values(expression.values())
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(|error| match failed_condition(&error) {
-                Some(_) => StoreError::AccountGone,
-                None => sdk_error(error),
+        let output =
+            self.update_item(schema::user_key(id), &update, condition, &expression).send().await.map_err(|error| {
+                match failed_condition(&error) {
+                    Some(_) => StoreError::AccountGone,
+                    None => sdk_error(error),
+                }
             })?;
         let item = output.attributes.ok_or_else(|| StoreError::Internal("update returned no item".into()))?;
         Ok(UserItem::from_item(item)?.into_domain()?.0)
@@ -121,22 +111,13 @@ impl UserStore for DynamoStore {
         update.set.push(expression.equals(UserItem::UPDATED_AT, attribute(&now)?));
         // No item fails this condition too: its attribute is missing.
         let condition = expression.equals(UserItem::PASSWORD_HASH, string(current.as_phc()));
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::user_key(id)))
-            .update_expression(update.render())
-            .condition_expression(condition)
-            .set_expression_attribute_names(expression.names())
-            .set_expression_attribute_values(expression.values())
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await
-            .map_err(|error| match failed_condition(&error) {
+        self.update_item(schema::user_key(id), &update, condition, &expression).send().await.map_err(|error| {
+            match failed_condition(&error) {
                 Some(Some(_)) => StoreError::PasswordChanged,
                 Some(None) => StoreError::AccountGone,
                 None => sdk_error(error),
-            })?;
+            }
+        })?;
         Ok(())
     }
 
