@@ -28,11 +28,11 @@ impl Area {
         if hundredths <= 0 {
             return Err(Invalid::new("must be greater than 0"));
         }
-        let area = Self { hundredths: hundredths as u64 };
-        if area > Self::MAX_ROOM {
-            return Err(Invalid::new("must be at most 10000"));
+        // Compared while still wide: a cast first would wrap 2^64 to 0.
+        match u64::try_from(hundredths) {
+            Ok(hundredths) if hundredths <= Self::MAX_ROOM.hundredths => Ok(Self { hundredths }),
+            _ => Err(Invalid(format!("must be at most {}", Self::MAX_ROOM.hundredths / 100))),
         }
-        Ok(area)
     }
 
     /// The value as a JSON number: the shortest float text of a two-decimal
@@ -107,7 +107,21 @@ mod tests {
 
     #[test]
     fn refuses_out_of_range_or_too_precise_values() {
-        for bad in ["0", "-1", "0.001", "12.345", "10000.01", "1e300", "0.29999999"] {
+        for bad in [
+            "0",
+            "-1",
+            "-0.0",
+            "0.001",
+            "12.345",
+            "10000.01",
+            "1e300",
+            "0.29999999",
+            "18446744073709551616",
+            "1.8446744073709552e17",
+            "36893488147419103232.5",
+            "1e-300",
+            "5e-324",
+        ] {
             assert!(area(bad).is_err(), "{bad} was accepted");
         }
     }

@@ -50,8 +50,18 @@ impl Floor {
     pub fn parse(level: i64) -> Result<Self, Invalid> {
         match i16::try_from(level) {
             Ok(level) if (Self::LOWEST..=Self::HIGHEST).contains(&level) => Ok(Self(level)),
-            _ => Err(Invalid(format!("must be a whole number from {} to {}", Self::LOWEST, Self::HIGHEST))),
+            _ => Err(Self::out_of_range()),
         }
+    }
+
+    /// From a JSON number, which must be written as a whole number: `2.0`,
+    /// `-0` and `1e2` are floats to JSON parsers, and refused.
+    pub fn parse_json(number: &serde_json::Number) -> Result<Self, Invalid> {
+        number.as_i64().ok_or_else(Self::out_of_range).and_then(Self::parse)
+    }
+
+    fn out_of_range() -> Invalid {
+        Invalid(format!("must be a whole number from {} to {}", Self::LOWEST, Self::HIGHEST))
     }
 
     pub fn level(self) -> i16 {

@@ -82,9 +82,10 @@ fn decode_cursor(listing: &Listing, raw: &str) -> Option<PropertyId> {
 pub fn page_request(pairs: &[(String, String)], listing: &Listing) -> ApiResult<PageRequest> {
     let limit = match param(pairs, "limit") {
         None => DEFAULT_LIMIT,
-        Some(raw) => raw
-            .parse::<usize>()
-            .ok()
+        // Digits only: `parse` would also take "+5".
+        Some(raw) => Some(raw)
+            .filter(|raw| !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|raw| raw.parse::<usize>().ok())
             .filter(|limit| (1..=MAX_LIMIT).contains(limit))
             .ok_or_else(|| ApiError::invalid("limit", format!("must be a whole number from 1 to {MAX_LIMIT}")))?,
     };
@@ -125,7 +126,7 @@ mod tests {
         let limit = |raw: &str| page_request(&[("limit".to_owned(), raw.to_owned())], &Listing::All);
         assert_eq!(limit("1").unwrap().limit, 1);
         assert_eq!(limit("100").unwrap().limit, 100);
-        for bad in ["0", "101", "-1", "ten", "2.5"] {
+        for bad in ["0", "101", "-1", "ten", "2.5", "+5", "", " 5", "1e2", "18446744073709551616"] {
             assert!(limit(bad).is_err(), "{bad}");
         }
         assert_eq!(page_request(&[], &Listing::All).unwrap().limit, DEFAULT_LIMIT);

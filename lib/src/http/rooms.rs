@@ -83,7 +83,7 @@ pub struct NewRoom {
     area_m2: Member<serde_json::Number>,
     #[serde(default)]
     #[schema(inline, value_type = Option<Floor>)]
-    floor: Member<i64>,
+    floor: Member<serde_json::Number>,
     #[serde(default)]
     #[schema(inline, value_type = Option<RoomDescription>)]
     description: Member<String>,
@@ -99,7 +99,7 @@ impl NewRoom {
         let name = fields.required("name", self.name, |raw| RoomName::parse(&raw));
         let kind = fields.required("kind", self.kind, |raw| RoomKind::parse(&raw));
         let area = fields.required("area_m2", self.area_m2, |raw| Area::parse_room_area(&raw));
-        let floor = fields.clearable("floor", self.floor, Floor::parse);
+        let floor = fields.clearable("floor", self.floor, |raw| Floor::parse_json(&raw));
         let description = fields.clearable("description", self.description, |raw| RoomDescription::parse(&raw));
         let features = fields.optional("features", self.features, |raw| Features::parse(&raw));
         Some(RoomDraft {
@@ -197,7 +197,7 @@ pub(crate) struct RoomPatch {
     area_m2: Member<serde_json::Number>,
     #[serde(default)]
     #[schema(inline, value_type = Option<Floor>)]
-    floor: Member<i64>,
+    floor: Member<serde_json::Number>,
     #[serde(default)]
     #[schema(inline, value_type = Option<RoomDescription>)]
     description: Member<String>,
@@ -212,7 +212,7 @@ impl RoomPatch {
         let name = fields.optional("name", self.name, |raw| RoomName::parse(&raw));
         let kind = fields.optional("kind", self.kind, |raw| RoomKind::parse(&raw));
         let area = fields.optional("area_m2", self.area_m2, |raw| Area::parse_room_area(&raw));
-        let floor = fields.clearable("floor", self.floor, Floor::parse);
+        let floor = fields.clearable("floor", self.floor, |raw| Floor::parse_json(&raw));
         let description = fields.clearable("description", self.description, |raw| RoomDescription::parse(&raw));
         let features = fields.optional("features", self.features, |raw| Features::parse(&raw));
         fields.finish(|| {

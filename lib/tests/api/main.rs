@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod concurrency;
 mod errors;
+mod numbers;
 mod properties;
 mod rooms;
 mod users;
