@@ -3,7 +3,7 @@
 //! query is refused with a 400 instead of quietly paging something else.
 
 use super::error::{ApiError, ApiResult, FieldError};
-use crate::domain::{PropertyId, PropertyType, city_key};
+use crate::domain::{City, PropertyId, PropertyType};
 use crate::store::{Listing, PageRequest};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,8 +15,12 @@ pub const MAX_LIMIT: usize = 100;
 /// The parameters of a query string, refusing names not in `allowed` and
 /// names given twice.
 pub fn query_params(raw: Option<&str>, allowed: &[&str]) -> ApiResult<Vec<(String, String)>> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
-        .map_err(|e| ApiError::BadRequest(format!("The query string cannot be read: {e}.")))?;
+    let pairs = decode_query(raw.unwrap_or_default()).ok_or_else(|| {
+        ApiError::BadRequest(
+            "The query string cannot be read: it must be percent-encoded UTF-8 (`%` followed by two hex digits)."
+                .into(),
+        )
+    })?;
     let mut errors = Vec::new();
     for (index, (name, _)) in pairs.iter().enumerate() {
         if !allowed.contains(&name.as_str()) {
@@ -28,16 +32,44 @@ pub fn query_params(raw: Option<&str>, allowed: &[&str]) -> ApiResult<Vec<(Strin
     if errors.is_empty() { Ok(pairs) } else { Err(ApiError::Validation(errors)) }
 }
 
+/// Splits and decodes `name=value&...` (`+` is a space), or `None` when a
+/// `%` escape is malformed or the decoded bytes are not UTF-8: such input
+/// is refused, never repaired into something the client did not send.
+fn decode_query(query: &str) -> Option<Vec<(String, String)>> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Some((decode_component(name)?, decode_component(value)?))
+        })
+        .collect()
+}
+
+fn decode_component(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.bytes();
+    while let Some(byte) = rest.next() {
+        bytes.push(match byte {
+            b'+' => b' ',
+            b'%' => {
+                let hex = [rest.next()?, rest.next()?];
+                u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?
+            }
+            other => other,
+        });
+    }
+    String::from_utf8(bytes).ok()
+}
+
 fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
 }
 
 /// `GET /properties`: which listing the `city` and `type` parameters select.
 pub fn public_listing(pairs: &[(String, String)]) -> ApiResult<Listing> {
-    let city = param(pairs, "city").map(city_key);
-    if city.as_deref() == Some("") {
-        return Err(ApiError::invalid("city", "must contain at least one letter or digit"));
-    }
+    let city = param(pairs, "city").map(City::parse).transpose().map_err(|e| ApiError::invalid("city", e.0))?;
+    let city = city.map(|city| city.key().to_owned());
     let kind = param(pairs, "type").map(PropertyType::parse).transpose().map_err(|e| ApiError::invalid("type", e.0))?;
     Ok(match (city, kind) {
         (None, None) => Listing::All,
@@ -138,5 +170,15 @@ mod tests {
         assert_eq!(listing("Saint-Étienne"), listing("SAINT ETIENNE"));
         assert!(query_params(Some("city=a&city=b"), &["city"]).is_err());
         assert!(query_params(Some("town=a"), &["city"]).is_err());
+        assert!(public_listing(&[("city".to_owned(), "x".repeat(City::MAX_LENGTH + 1))]).is_err());
+    }
+
+    #[test]
+    fn query_strings_decode_strictly() {
+        let pairs = query_params(Some("city=Saint%20%C3%89tienne&type=loft+x"), &["city", "type"]).unwrap();
+        assert_eq!(pairs, [("city".into(), "Saint Étienne".into()), ("type".into(), "loft x".into())]);
+        for bad in ["city=%FF%FE", "city=%E9", "city=%zz", "city=%4", "city=abc%", "%FF=1"] {
+            assert!(matches!(query_params(Some(bad), &["city"]), Err(ApiError::BadRequest(_))), "{bad}");
+        }
     }
 }

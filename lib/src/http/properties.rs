@@ -159,7 +159,8 @@ async fn page<S: Store>(
     get, path = "/properties", tag = "properties", operation_id = "list_properties", summary = "Browse properties",
     description = "Newest first, across the platform, in one city, of one type, or both; one page at a time.",
     params(
-        ("city" = Option<String>, Query, description = "Only this city; letter case, accents, spaces, hyphens and apostrophes are ignored"),
+        ("city" = Option<String>, Query, min_length = 1, max_length = 100,
+            description = "Only this city; letter case, accents, spaces, hyphens and apostrophes are ignored"),
         ("type" = Option<PropertyType>, Query, description = "Only this type"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page of the same query"),

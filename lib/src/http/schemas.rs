@@ -224,5 +224,8 @@ mod tests {
             let limit = parameters.iter().find(|parameter| parameter["name"] == "limit").unwrap();
             assert_eq!(limit["schema"]["maximum"], super::super::paging::MAX_LIMIT, "{path}");
         }
+        let parameters = document["paths"]["/properties"]["get"]["parameters"].as_array().unwrap();
+        let city = parameters.iter().find(|parameter| parameter["name"] == "city").unwrap();
+        holds(&city["schema"], City::parse);
     }
 }
