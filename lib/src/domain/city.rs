@@ -1,4 +1,5 @@
-use super::{Invalid, bounded_text};
+use super::Invalid;
+use super::text;
 
 /// A city as its publisher wrote it, plus the key under which it is
 /// browsed: letter case, accents and the separators space, hyphen and
@@ -14,7 +15,7 @@ impl City {
     pub const MAX_LENGTH: usize = 100;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let name = bounded_text(raw, 1, Self::MAX_LENGTH)?;
+        let name = text::single_line(raw, 1, Self::MAX_LENGTH)?;
         let key = city_key(&name);
         if key.is_empty() {
             return Err(Invalid::new("must contain at least one letter or digit"));

@@ -11,13 +11,7 @@ impl Email {
     pub const MAX_LENGTH: usize = 254;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let email = raw.trim();
-        if email.is_empty() {
-            return Err(Invalid::new("must not be empty"));
-        }
-        if email.chars().count() > Self::MAX_LENGTH {
-            return Err(Invalid(format!("must be at most {} characters long", Self::MAX_LENGTH)));
-        }
+        let email = super::text::single_line(raw, 1, Self::MAX_LENGTH)?;
         let Some((local, domain)) = email.split_once('@') else {
             return Err(Invalid::new("must be an email address such as name@example.com"));
         };
@@ -32,7 +26,7 @@ impl Email {
         if !well_formed {
             return Err(Invalid::new("must be an email address such as name@example.com"));
         }
-        Ok(Self(email.to_owned()))
+        Ok(Self(email))
     }
 
     pub fn as_str(&self) -> &str {

@@ -12,6 +12,7 @@ mod password;
 mod person_name;
 mod property;
 mod room;
+mod text;
 mod timestamp;
 mod user;
 
@@ -44,27 +45,6 @@ impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// Trims `raw` and checks it holds between `min` and `max` characters and no
-/// control character: the rule shared by every free-text field.
-pub(crate) fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, Invalid> {
-    let text = raw.trim();
-    let length = text.chars().count();
-    if length < min {
-        return Err(if min == 1 {
-            Invalid::new("must not be empty")
-        } else {
-            Invalid(format!("must be at least {min} characters long"))
-        });
-    }
-    if length > max {
-        return Err(Invalid(format!("must be at most {max} characters long")));
-    }
-    if text.chars().any(char::is_control) {
-        return Err(Invalid::new("must not contain control characters"));
-    }
-    Ok(text.to_owned())
 }
 
 /// Declares a closed list: the enum, its members in order (`ALL`), and

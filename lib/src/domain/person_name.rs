@@ -1,4 +1,5 @@
-use super::{Invalid, bounded_text};
+use super::Invalid;
+use super::text;
 use serde::{Deserialize, Serialize};
 
 /// A first or last name: 1 to 100 characters once trimmed, no control characters.
@@ -10,7 +11,7 @@ impl PersonName {
     pub const MAX_LENGTH: usize = 100;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text(raw, 1, Self::MAX_LENGTH).map(Self)
+        text::single_line(raw, 1, Self::MAX_LENGTH).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,4 +1,5 @@
-use super::{Area, City, Invalid, PropertyId, Room, RoomDraft, Timestamp, UserId, bounded_text};
+use super::text;
+use super::{Area, City, Invalid, PropertyId, Room, RoomDraft, Timestamp, UserId};
 
 /// The most rooms one property may have.
 pub const MAX_ROOMS: usize = 50;
@@ -11,7 +12,7 @@ impl PropertyName {
     pub const MAX_LENGTH: usize = 120;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text(raw, 1, Self::MAX_LENGTH).map(Self)
+        text::single_line(raw, 1, Self::MAX_LENGTH).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -32,14 +33,7 @@ impl<const MAX: usize> Description<MAX> {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let text = raw.trim();
-        if text.chars().count() > MAX {
-            return Err(Invalid(format!("must be at most {MAX} characters long")));
-        }
-        if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-            return Err(Invalid::new("must not contain control characters other than line breaks and tabs"));
-        }
-        Ok(Self(text.to_owned()))
+        text::multi_line(raw, MAX).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,4 +1,5 @@
-use super::{Area, Description, Invalid, PropertyId, RoomId, Timestamp, bounded_text};
+use super::text;
+use super::{Area, Description, Invalid, PropertyId, RoomId, Timestamp};
 
 /// A room's name: 1 to 100 characters once trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -8,7 +9,7 @@ impl RoomName {
     pub const MAX_LENGTH: usize = 100;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text(raw, 1, Self::MAX_LENGTH).map(Self)
+        text::single_line(raw, 1, Self::MAX_LENGTH).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -84,7 +85,7 @@ impl Features {
         }
         let mut tags: Vec<String> = Vec::with_capacity(raw.len());
         for (index, tag) in raw.iter().enumerate() {
-            let tag = bounded_text(tag, 1, Self::MAX_TAG_LENGTH)
+            let tag = text::single_line(tag, 1, Self::MAX_TAG_LENGTH)
                 .map_err(|invalid| Invalid(format!("item {index} {invalid}")))?;
             if tags.iter().any(|seen| seen.to_lowercase() == tag.to_lowercase()) {
                 return Err(Invalid(format!("must not repeat a feature: {tag:?} appears twice")));

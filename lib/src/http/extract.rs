@@ -46,12 +46,73 @@ fn is_json(content_type: Option<&header::HeaderValue>) -> bool {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    // First a pass that refuses repeated members, which JSON parsers
+    // disagree on (most keep the last): the body must mean one thing.
+    serde_json::from_slice::<NoRepeatedMembers>(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("The request body is not valid JSON: {e}.")))?;
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("The request body is not valid JSON: {e}.")))?;
     if !value.is_object() {
         return Err(ApiError::invalid("body", "must be a JSON object"));
     }
     deserialize_value(value).map_err(ApiError::Validation)
+}
+
+/// A JSON document in which no object repeats a member name.
+struct NoRepeatedMembers;
+
+impl<'de> serde::Deserialize<'de> for NoRepeatedMembers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NoRepeatedMembers)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoRepeatedMembers {
+    type Value = NoRepeatedMembers;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<Self, A::Error> {
+        while items.next_element::<NoRepeatedMembers>()?.is_some() {}
+        Ok(self)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut members: A) -> Result<Self, A::Error> {
+        let mut names = std::collections::HashSet::new();
+        while let Some(name) = members.next_key::<String>()? {
+            if !names.insert(name.clone()) {
+                return Err(serde::de::Error::custom(format!("the member {name:?} appears twice")));
+            }
+            members.next_value::<NoRepeatedMembers>()?;
+        }
+        Ok(self)
+    }
 }
 
 /// The most unknown members one answer names: enough for any honest
@@ -229,6 +290,19 @@ mod tests {
     #[test]
     fn unparseable_json_is_a_bad_request() {
         assert!(matches!(parse_json::<Sample>(b"{\"name\":"), Err(ApiError::BadRequest(_))));
+        let repeated: &[&[u8]] = &[
+            br#"{"name":"a","name":"b"}"#,
+            br#"{"name":"a","nickname":{"x":1,"x":2}}"#,
+            br#"{"name":"a","nickname":[{"y":1,"y":1}]}"#,
+            br#"{"name":"a","n\u0061me":"b"}"#,
+        ];
+        for body in repeated {
+            assert!(
+                matches!(parse_json::<Sample>(body), Err(ApiError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod errors;
 mod numbers;
 mod properties;
 mod rooms;
+mod text;
 mod users;
 
 // The stores: one conformance suite for both adapters, and the DynamoDB
