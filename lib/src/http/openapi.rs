@@ -73,7 +73,7 @@ pub enum OwnerFailures {
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub enum QueryFailures {
-    /// An unreadable query string, or a cursor that was tampered with or
+    /// An unreadable query string, or a cursor that cannot be read or
     /// belongs to another query.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),

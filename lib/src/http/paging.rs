@@ -1,6 +1,10 @@
-//! Listing parameters and opaque cursors. A cursor names the query it
-//! belongs to, so one that was tampered with or that comes from another
-//! query is refused with a 400 instead of quietly paging something else.
+//! Listing parameters and cursors. A cursor is opaque to clients but not
+//! secret nor signed: it names the query it belongs to and the last
+//! property of the page before. One that cannot be read, or that names
+//! another query, is refused with a 400 instead of quietly paging
+//! something else; a hand-made cursor for the same query can only choose
+//! where a page of that query starts, which shows nothing the query does
+//! not (the partition read is always the query's own, never the cursor's).
 
 use super::error::{ApiError, ApiResult, FieldError};
 use crate::domain::{City, PropertyId, PropertyType};
@@ -146,6 +150,11 @@ mod tests {
         assert_eq!(page_request(&pairs, &paris).unwrap().after, Some(after));
         assert!(page_request(&pairs, &Listing::City("lyon".into())).is_err());
         assert!(page_request(&pairs, &Listing::All).is_err());
+
+        // Made by hand for the same query: it only chooses where the page starts.
+        let hand_made = URL_SAFE_NO_PAD.encode(format!(r#"{{"q":"city:paris","after":"{after}"}}"#));
+        let pairs = vec![("cursor".to_owned(), hand_made)];
+        assert_eq!(page_request(&pairs, &paris).unwrap().after, Some(after));
 
         let mut tampered = cursor.into_bytes();
         tampered[5] ^= 1;
