@@ -103,6 +103,17 @@ fn request_id(request: &Request) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
+/// An answer that carries the caller's own data (their account, their
+/// tokens, their properties): `Cache-Control: no-store`, so no browser or
+/// shared cache keeps a copy.
+pub struct Private<T>(pub T);
+
+impl<T: IntoResponse> IntoResponse for Private<T> {
+    fn into_response(self) -> Response {
+        ([(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], self.0).into_response()
+    }
+}
+
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Health {
     #[schema(example = "ok")]

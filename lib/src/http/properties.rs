@@ -1,13 +1,13 @@
 //! The properties route group: publish, browse (everywhere, by city, by
 //! type, or one's own), and owner-only changes guarded by `If-Match`.
 
-use super::AppState;
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{Caller, JsonBody, PathParams};
 use super::fields::{Fields, Member};
 use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, QueryFailures, ServerFailures};
 use super::paging::{encode_cursor, page_request, public_listing, query_params};
 use super::rooms::{NewRoom, RoomView};
+use super::{AppState, Private};
 use crate::domain::{
     City, NewRooms, Property, PropertyChanges, PropertyDescription, PropertyDetails, PropertyId, PropertyName,
     PropertyType, Room, Timestamp, UserId,
@@ -191,9 +191,9 @@ pub(crate) async fn list_my_properties<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     RawQuery(query): RawQuery,
-) -> ApiResult<Json<PropertyPage>> {
+) -> ApiResult<Private<Json<PropertyPage>>> {
     let pairs = query_params(query.as_deref(), &["limit", "cursor"])?;
-    page(&state, Listing::Owner(caller), &pairs).await
+    page(&state, Listing::Owner(caller), &pairs).await.map(Private)
 }
 
 /// A property to publish; the caller becomes its owner.

@@ -4,7 +4,7 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{Caller, JsonBody, PathParams};
 use super::fields::{Fields, Member};
 use super::openapi::{BodyFailures, CallerFailures, NotFound, ServerFailures};
-use super::{Health, UsersState};
+use super::{Health, Private, UsersState};
 use crate::auth::passwords;
 use crate::domain::{BirthDate, Email, Password, PersonName, ProfileChanges, Timestamp, User, UserId};
 use crate::store::{Store, StoreError};
@@ -223,7 +223,7 @@ pub(crate) async fn issue_token<S: Store>(
     let token = state.issuer.issue(user_id, Timestamp::now()).map_err(ApiError::Internal)?;
     let body =
         TokenResponse { access_token: token, token_type: "Bearer".into(), expires_in: state.issuer.lifetime_seconds() };
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+    Ok(Private(Json(body)).into_response())
 }
 
 #[utoipa::path(
@@ -254,9 +254,9 @@ pub(crate) async fn show_profile<S: Store>(
 pub(crate) async fn show_me<S: Store>(
     State(state): State<UsersState<S>>,
     Caller(me): Caller,
-) -> ApiResult<Json<UserView>> {
+) -> ApiResult<Private<Json<UserView>>> {
     let user = state.app.store.get_user(me).await?.ok_or(StoreError::AccountGone)?;
-    Ok(Json(user.into()))
+    Ok(Private(Json(user.into())))
 }
 
 /// The personal details to change; an absent field is left as it is.
@@ -297,10 +297,10 @@ pub(crate) async fn update_me<S: Store>(
     State(state): State<UsersState<S>>,
     Caller(me): Caller,
     JsonBody(body): JsonBody<ProfilePatch>,
-) -> ApiResult<Json<UserView>> {
+) -> ApiResult<Private<Json<UserView>>> {
     let changes = body.parse()?;
     let user = state.app.store.update_profile(me, &changes, Timestamp::now()).await?;
-    Ok(Json(user.into()))
+    Ok(Private(Json(user.into())))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -332,7 +332,7 @@ pub(crate) async fn change_password<S: Store>(
     State(state): State<UsersState<S>>,
     Caller(me): Caller,
     JsonBody(body): JsonBody<PasswordChange>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Private<StatusCode>> {
     let mut fields = Fields::new();
     let current_password = fields.required("current_password", body.current_password, Ok);
     let new_password = fields.required("new_password", body.new_password, Password::parse);
@@ -347,7 +347,7 @@ pub(crate) async fn change_password<S: Store>(
     }
     let new_hash = passwords::hash(new_password).await.map_err(ApiError::Internal)?;
     state.app.store.replace_password_hash(me, &current_hash, &new_hash, Timestamp::now()).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Private(StatusCode::NO_CONTENT))
 }
 
 #[utoipa::path(
@@ -359,7 +359,7 @@ pub(crate) async fn change_password<S: Store>(
 pub(crate) async fn delete_me<S: Store>(
     State(state): State<UsersState<S>>,
     Caller(me): Caller,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Private<StatusCode>> {
     state.app.store.delete_user(me).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Private(StatusCode::NO_CONTENT))
 }

@@ -15,6 +15,7 @@ on_both_stores!(
     profile_patch_cannot_touch_email_or_nulls,
     password_change_needs_the_current_password,
     deleting_the_account_ends_it,
+    private_answers_are_never_cached,
 );
 
 async fn registration_returns_the_user_and_its_location(app: TestApp) {
@@ -173,4 +174,26 @@ async fn deleting_the_account_ends_it(app: TestApp) {
     app.call("DELETE", "/users/me", Some(&token), None).await.problem(401);
     // The address is free again.
     app.register("bye@example.com").await;
+}
+
+async fn private_answers_are_never_cached(app: TestApp) {
+    let (id, token) = app.register("private@example.com").await;
+    let password = json!({"current_password": PASSWORD, "new_password": "another long secret"});
+    let sign_in = json!({"email": "private@example.com", "password": "another long secret"});
+    let private: [(&str, &str, Option<serde_json::Value>); 6] = [
+        ("GET", "/users/me", None),
+        ("PATCH", "/users/me", Some(json!({"first_name": "Bo"}))),
+        ("GET", "/users/me/properties", None),
+        ("PUT", "/users/me/password", Some(password)),
+        ("POST", "/auth/token", Some(sign_in)),
+        ("DELETE", "/users/me", None),
+    ];
+    for (method, path, body) in private {
+        let reply = app.call(method, path, Some(&token), body).await;
+        assert!(reply.status.is_success(), "{method} {path}: {}", reply.body);
+        assert_eq!(reply.header("cache-control"), "no-store", "{method} {path}");
+    }
+    for path in ["/properties".to_owned(), "/property-types".to_owned(), format!("/users/{id}")] {
+        assert_eq!(app.get(&path, None).await.header("cache-control"), "", "{path} is public");
+    }
 }
