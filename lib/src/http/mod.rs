@@ -8,6 +8,7 @@ pub mod extract;
 pub mod fields;
 pub mod openapi;
 mod paging;
+mod preconditions;
 pub mod properties;
 pub mod rooms;
 pub mod routes;

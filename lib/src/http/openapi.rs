@@ -69,6 +69,16 @@ pub enum OwnerFailures {
     Forbidden(Problem),
 }
 
+/// What a write guarded by `If-Match` answers when the property moved on.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Stale {
+    /// `If-Match` names a version of the property that is no longer
+    /// current; nothing was written. Read it again, then retry.
+    #[response(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Problem),
+}
+
 /// What a listing answers to parameters it cannot take.
 #[derive(IntoResponses)]
 #[allow(dead_code)]

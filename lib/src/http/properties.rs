@@ -1,18 +1,19 @@
 //! The properties route group: publish, browse (everywhere, by city, by
 //! type, or one's own), and owner-only changes guarded by `If-Match`.
 
-use super::error::{ApiError, ApiResult, Problem};
+use super::error::ApiResult;
 use super::extract::{Caller, JsonBody, PathParams};
 use super::fields::{Fields, Member};
-use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, QueryFailures, ServerFailures};
+use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, QueryFailures, ServerFailures, Stale};
 use super::paging::{encode_cursor, page_request, public_listing, query_params};
+use super::preconditions::{IfMatch, IfMatchHeader, IfNoneMatchHeader, etag, not_modified};
 use super::rooms::{NewRoom, RoomView};
 use super::{AppState, Private};
 use crate::domain::{
     City, NewRooms, Property, PropertyChanges, PropertyDescription, PropertyDetails, PropertyId, PropertyName,
     PropertyType, Room, Timestamp, UserId,
 };
-use crate::store::{Listing, Store, StoreError};
+use crate::store::{Edit, Listing, Store, StoreError};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -86,32 +87,6 @@ impl PropertyView {
     fn with_rooms(property: Property, rooms: Vec<Room>) -> Self {
         Self { rooms: Some(rooms.into_iter().map(RoomView::from).collect()), ..Self::summary(property) }
     }
-}
-
-/// The version as an entity tag: it changes with every change to the
-/// property or its rooms.
-fn etag(version: u64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{version}\"")).expect("a number is valid header text")
-}
-
-/// The version `If-Match` requires, if any. `*` asks only that the property
-/// exists, which every update requires anyway. A weak or foreign tag can
-/// never match (If-Match compares strongly), so it yields a version that
-/// never exists.
-fn expected_version(headers: &HeaderMap) -> ApiResult<Option<u64>> {
-    let Some(value) = headers.get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let text = value.to_str().unwrap_or_default().trim();
-    if text == "*" {
-        return Ok(None);
-    }
-    let quoted = text.strip_prefix("W/").unwrap_or(text);
-    let tag = quoted.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')).ok_or_else(|| {
-        ApiError::BadRequest("If-Match must be * or an entity tag as sent in ETag, such as \"3\".".into())
-    })?;
-    let strong = !text.starts_with("W/");
-    Ok(Some(tag.parse::<u64>().ok().filter(|_| strong).unwrap_or(0)))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -266,20 +241,26 @@ pub(crate) async fn create_property<S: Store>(
 #[utoipa::path(
     get, path = "/properties/{id}", tag = "properties", operation_id = "show_property", summary = "A property",
     description = "The property with its rooms, oldest room first, and its version as the ETag.",
-    params(("id" = uuid::Uuid, Path, description = "The property's id")),
+    params(("id" = uuid::Uuid, Path, description = "The property's id"), IfNoneMatchHeader),
     responses(
         (status = 200, description = "The property with its rooms", body = PropertyView,
-            headers(("ETag" = String, description = "The version, for If-Match"))),
+            headers(("ETag" = String, description = "The version, for If-Match and If-None-Match"))),
+        (status = 304, description = "If-None-Match names the current version: the client's copy is current",
+            headers(("ETag" = String, description = "The version"))),
         NotFound, ServerFailures,
     )
 )]
 pub(crate) async fn show_property<S: Store>(
     State(state): State<AppState<S>>,
     params: PathParams,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let id = params.property_id()?;
     let (property, rooms) = state.store.get_property(id).await?.ok_or(StoreError::PropertyNotFound)?;
     let tag = etag(property.version());
+    if not_modified(&headers, property.version()) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+    }
     Ok(([(header::ETAG, tag)], Json(PropertyView::with_rooms(property, rooms))).into_response())
 }
 
@@ -318,31 +299,24 @@ impl PropertyPatch {
 #[utoipa::path(
     patch, path = "/properties/{id}", tag = "properties", operation_id = "update_property", summary = "Change a property",
     description = "Owner only. Changes the members present in the body; with If-Match, only if the property is still at that version. Answers the property as listings show it; read the rooms with GET.", security(("bearer" = [])),
-    params(
-        ("id" = uuid::Uuid, Path, description = "The property's id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*")$"#,
-            description = "An ETag of the property as sent in `ETag`, quotes included (`\"3\"`), or `*`: the change applies only to that version"),
-    ),
+    params(("id" = uuid::Uuid, Path, description = "The property's id"), IfMatchHeader),
     request_body = PropertyPatch,
     responses(
         (status = 200, description = "The property as listed (rooms unchanged: read them with GET)", body = PropertyView,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 412, description = "If-Match names a version that is no longer current", body = Problem,
-            content_type = "application/problem+json"),
-        BodyFailures, CallerFailures, OwnerFailures, NotFound, ServerFailures,
+        BodyFailures, CallerFailures, OwnerFailures, NotFound, Stale, ServerFailures,
     )
 )]
 pub(crate) async fn update_property<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     params: PathParams,
-    headers: HeaderMap,
+    IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody<PropertyPatch>,
 ) -> ApiResult<Response> {
     let id = params.property_id()?;
-    let expected = expected_version(&headers)?;
     let changes = body.parse()?;
-    let property = state.store.update_property(id, caller, &changes, expected, Timestamp::now()).await?;
+    let property = state.store.update_property(id, &changes, Edit::by(caller).of_version(expected)).await?;
     let tag = etag(property.version());
     Ok(([(header::ETAG, tag)], Json(PropertyView::summary(property))).into_response())
 }
@@ -350,16 +324,17 @@ pub(crate) async fn update_property<S: Store>(
 #[utoipa::path(
     delete, path = "/properties/{id}", tag = "properties", operation_id = "delete_property", summary = "Delete a property",
     description = "Owner only. Deletes the property and its rooms.", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The property's id")),
+    params(("id" = uuid::Uuid, Path, description = "The property's id"), IfMatchHeader),
     responses((status = 204, description = "The property and its rooms are gone"),
-        CallerFailures, OwnerFailures, NotFound, ServerFailures)
+        CallerFailures, OwnerFailures, NotFound, Stale, ServerFailures)
 )]
 pub(crate) async fn delete_property<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     params: PathParams,
+    IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
     let id = params.property_id()?;
-    state.store.delete_property(id, caller).await?;
+    state.store.delete_property(id, Edit::by(caller).of_version(expected)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

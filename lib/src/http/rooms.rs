@@ -5,13 +5,14 @@ use super::AppState;
 use super::error::{ApiResult, Problem};
 use super::extract::{Caller, JsonBody, PathParams};
 use super::fields::{Fields, Member};
-use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, ServerFailures};
+use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, ServerFailures, Stale};
+use super::preconditions::{IfMatch, IfMatchHeader};
 use super::schemas::RoomArea;
 use crate::domain::{
     Area, Features, Floor, PropertyId, Room, RoomChanges, RoomDescription, RoomDraft, RoomId, RoomKind, RoomName,
     Timestamp,
 };
-use crate::store::{Store, StoreError};
+use crate::store::{Edit, Store, StoreError};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -152,29 +153,30 @@ pub(crate) async fn show_room<S: Store>(
 #[utoipa::path(
     post, path = "/properties/{id}/rooms", tag = "rooms", operation_id = "add_room", summary = "Add a room",
     description = "Owner only. A property has at most 50 rooms.", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The property's id")),
+    params(("id" = uuid::Uuid, Path, description = "The property's id"), IfMatchHeader),
     request_body = NewRoom,
     responses(
         (status = 201, description = "The new room", body = RoomView,
             headers(("Location" = String, description = "/properties/{id}/rooms/{room_id}"))),
         (status = 409, description = "The property already has 50 rooms", body = Problem,
             content_type = "application/problem+json"),
-        BodyFailures, CallerFailures, OwnerFailures, NotFound, ServerFailures,
+        BodyFailures, CallerFailures, OwnerFailures, NotFound, Stale, ServerFailures,
     )
 )]
 pub(crate) async fn add_room<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     params: PathParams,
+    IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody<NewRoom>,
 ) -> ApiResult<Response> {
     let property = params.property_id()?;
     let mut fields = Fields::new();
     let draft = body.parse(&mut fields);
     let draft = fields.finish(|| draft)?;
-    let now = Timestamp::now();
-    let room = Room::create(property, draft, now);
-    state.store.add_room(caller, &room, now).await?;
+    let edit = Edit::by(caller).of_version(expected);
+    let room = Room::create(property, draft, edit.now);
+    state.store.add_room(&room, edit).await?;
     let location = format!("/properties/{property}/rooms/{}", room.id);
     let location = HeaderValue::from_str(&location).expect("ids are valid header text");
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(RoomView::from(room))).into_response())
@@ -232,20 +234,21 @@ impl RoomPatch {
     patch, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "update_room", summary = "Change a room",
     description = "Owner only. Changes the members present in the body; null clears floor or description. Answers the room as stored.",
     security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id")),
+    params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id"), IfMatchHeader),
     request_body = RoomPatch,
     responses((status = 200, description = "The updated room", body = RoomView),
-        BodyFailures, CallerFailures, OwnerFailures, NotFound, ServerFailures)
+        BodyFailures, CallerFailures, OwnerFailures, NotFound, Stale, ServerFailures)
 )]
 pub(crate) async fn update_room<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     params: PathParams,
+    IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody<RoomPatch>,
 ) -> ApiResult<Json<RoomView>> {
     let (property, room) = (params.property_id()?, params.room_id()?);
     let changes = body.parse()?;
-    let room = state.store.update_room(property, room, caller, &changes, Timestamp::now()).await?;
+    let room = state.store.update_room(property, room, &changes, Edit::by(caller).of_version(expected)).await?;
     Ok(Json(room.into()))
 }
 
@@ -253,15 +256,16 @@ pub(crate) async fn update_room<S: Store>(
     delete, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "delete_room", summary = "Delete a room",
     description = "Owner only.",
     security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id")),
-    responses((status = 204, description = "The room is gone"), CallerFailures, OwnerFailures, NotFound, ServerFailures)
+    params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id"), IfMatchHeader),
+    responses((status = 204, description = "The room is gone"), CallerFailures, OwnerFailures, NotFound, Stale, ServerFailures)
 )]
 pub(crate) async fn delete_room<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
     params: PathParams,
+    IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
     let (property, room) = (params.property_id()?, params.room_id()?);
-    state.store.delete_room(property, room, caller, Timestamp::now()).await?;
+    state.store.delete_room(property, room, Edit::by(caller).of_version(expected)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

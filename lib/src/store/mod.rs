@@ -111,6 +111,34 @@ pub trait UserStore: Send + Sync {
     fn delete_user(&self, id: UserId) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
+/// A write by a property's owner: who makes it, when, and which version
+/// of the property they expect to change (from `If-Match`; `None` for any).
+/// Every write to a property or one of its rooms checks both in its own
+/// condition: `NotOwner`, `VersionMismatch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edit {
+    pub caller: UserId,
+    pub expected_version: Option<u64>,
+    pub now: Timestamp,
+}
+
+impl Edit {
+    /// An edit by `caller`, now, of whatever version is current.
+    pub fn by(caller: UserId) -> Self {
+        Self { caller, expected_version: None, now: Timestamp::now() }
+    }
+
+    /// The same edit, applied only to `version` (when there is one).
+    pub fn of_version(self, expected_version: Option<u64>) -> Self {
+        Self { expected_version, ..self }
+    }
+
+    /// Whether the edit expects a version other than `current`.
+    pub fn mismatches(&self, current: u64) -> bool {
+        self.expected_version.is_some_and(|expected| expected != current)
+    }
+}
+
 /// Which properties a listing shows, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Listing {
@@ -165,19 +193,15 @@ pub trait PropertyStore: Send + Sync {
     fn list_properties(&self, listing: &Listing, page: PageRequest) -> impl Future<Output = StoreResult<Page>> + Send;
 
     /// Applies the changes, bumps the version, and returns the property.
-    /// With `expected_version`, fails with `VersionMismatch` unless it
-    /// still matches.
     fn update_property(
         &self,
         id: PropertyId,
-        caller: UserId,
         changes: &PropertyChanges,
-        expected_version: Option<u64>,
-        now: Timestamp,
+        edit: Edit,
     ) -> impl Future<Output = StoreResult<Property>> + Send;
 
     /// Removes the property and all its rooms.
-    fn delete_property(&self, id: PropertyId, caller: UserId) -> impl Future<Output = StoreResult<()>> + Send;
+    fn delete_property(&self, id: PropertyId, edit: Edit) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// Persistence of a property's rooms. Every write is one atomic change of
@@ -187,7 +211,7 @@ pub trait PropertyStore: Send + Sync {
 pub trait RoomStore: Send + Sync {
     /// Adds `room` to its property, keeping the derived totals and the
     /// version in step; `RoomLimitReached` past `MAX_ROOMS`.
-    fn add_room(&self, caller: UserId, room: &Room, now: Timestamp) -> impl Future<Output = StoreResult<()>> + Send;
+    fn add_room(&self, room: &Room, edit: Edit) -> impl Future<Output = StoreResult<()>> + Send;
 
     fn get_room(&self, property: PropertyId, room: RoomId) -> impl Future<Output = StoreResult<Option<Room>>> + Send;
 
@@ -196,17 +220,15 @@ pub trait RoomStore: Send + Sync {
         &self,
         property: PropertyId,
         room: RoomId,
-        caller: UserId,
         changes: &RoomChanges,
-        now: Timestamp,
+        edit: Edit,
     ) -> impl Future<Output = StoreResult<Room>> + Send;
 
     fn delete_room(
         &self,
         property: PropertyId,
         room: RoomId,
-        caller: UserId,
-        now: Timestamp,
+        edit: Edit,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 

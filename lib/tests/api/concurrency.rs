@@ -43,7 +43,7 @@ async fn concurrent_patches_with_one_etag_admit_exactly_one(app: TestApp) {
         let (app, token, path) = (app.clone(), token.clone(), format!("/properties/{id}"));
         tokio::spawn(async move {
             let body = json!({ "name": format!("Name {i}") });
-            app.patch_if_match(&path, &token, "\"1\"", body).await.status.as_u16()
+            app.call_if_match("PATCH", &path, &token, "\"1\"", Some(body)).await.status.as_u16()
         })
     });
     let mut statuses = Vec::new();

@@ -8,6 +8,7 @@ mod auth;
 mod concurrency;
 mod errors;
 mod numbers;
+mod preconditions;
 mod properties;
 mod rooms;
 mod text;

@@ -253,7 +253,7 @@ async fn patch_changes_only_given_fields_and_honours_if_match(app: TestApp) {
     assert_eq!(reply.body["room_count"], 2);
     assert_eq!(reply.body["version"], 2);
 
-    let with_tag = |tag, body| app.patch_if_match(&path, &token, tag, body);
+    let with_tag = |tag, body| app.call_if_match("PATCH", &path, &token, tag, Some(body));
     with_tag("\"1\"", json!({"name": "Stale"})).await.problem(412);
     with_tag("W/\"2\"", json!({"name": "Weak"})).await.problem(412);
     with_tag("2", json!({"name": "Unquoted"})).await.problem(400);

@@ -6,7 +6,7 @@ use estate::domain::{
     Area, Email, MAX_ROOMS, PersonName, ProfileChanges, PropertyChanges, PropertyId, PropertyName, PropertyType,
     RoomChanges, RoomId, Timestamp, UserId,
 };
-use estate::store::{Listing, PageRequest, Store, StoreError};
+use estate::store::{Edit, Listing, PageRequest, Store, StoreError};
 
 on_both_stores!(
     store:
@@ -125,27 +125,29 @@ async fn only_the_owner_writes_a_property_or_its_rooms(store: impl Store) {
     let first = rooms[0].clone();
     store.create_property(&home, &rooms).await.unwrap();
     let before = store.get_property(home.id).await.unwrap();
-    let now = Timestamp::now();
     let rename = PropertyChanges { name: Some(PropertyName::parse("Mine").unwrap()), ..Default::default() };
-    assert_eq!(store.update_property(home.id, stranger, &rename, None, now).await, Err(StoreError::NotOwner));
-    assert_eq!(store.delete_property(home.id, stranger).await, Err(StoreError::NotOwner));
-    assert_eq!(store.add_room(stranger, &room(home.id, 5), now).await, Err(StoreError::NotOwner));
+    assert_eq!(store.update_property(home.id, &rename, Edit::by(stranger)).await, Err(StoreError::NotOwner));
+    assert_eq!(store.delete_property(home.id, Edit::by(stranger)).await, Err(StoreError::NotOwner));
+    assert_eq!(store.add_room(&room(home.id, 5), Edit::by(stranger)).await, Err(StoreError::NotOwner));
     let resize = RoomChanges { area: Some(Area::from_hundredths(1)), ..Default::default() };
-    assert_eq!(store.update_room(home.id, first.id, stranger, &resize, now).await, Err(StoreError::NotOwner));
-    assert_eq!(store.delete_room(home.id, first.id, stranger, now).await, Err(StoreError::NotOwner));
+    assert_eq!(store.update_room(home.id, first.id, &resize, Edit::by(stranger)).await, Err(StoreError::NotOwner));
+    assert_eq!(store.delete_room(home.id, first.id, Edit::by(stranger)).await, Err(StoreError::NotOwner));
     assert_eq!(store.get_property(home.id).await.unwrap(), before);
 
     let missing = PropertyId::generate();
-    assert_eq!(store.update_property(missing, owner_id, &rename, None, now).await, Err(StoreError::PropertyNotFound));
-    assert_eq!(store.delete_property(missing, owner_id).await, Err(StoreError::PropertyNotFound));
-    assert_eq!(store.add_room(owner_id, &room(missing, 5), now).await, Err(StoreError::PropertyNotFound));
-    assert_eq!(store.update_room(missing, first.id, owner_id, &resize, now).await, Err(StoreError::PropertyNotFound));
-    assert_eq!(store.delete_room(missing, first.id, owner_id, now).await, Err(StoreError::PropertyNotFound));
+    assert_eq!(store.update_property(missing, &rename, Edit::by(owner_id)).await, Err(StoreError::PropertyNotFound));
+    assert_eq!(store.delete_property(missing, Edit::by(owner_id)).await, Err(StoreError::PropertyNotFound));
+    assert_eq!(store.add_room(&room(missing, 5), Edit::by(owner_id)).await, Err(StoreError::PropertyNotFound));
     assert_eq!(
-        store.update_room(home.id, RoomId::generate(), owner_id, &resize, now).await,
+        store.update_room(missing, first.id, &resize, Edit::by(owner_id)).await,
+        Err(StoreError::PropertyNotFound)
+    );
+    assert_eq!(store.delete_room(missing, first.id, Edit::by(owner_id)).await, Err(StoreError::PropertyNotFound));
+    assert_eq!(
+        store.update_room(home.id, RoomId::generate(), &resize, Edit::by(owner_id)).await,
         Err(StoreError::RoomNotFound)
     );
-    assert_eq!(store.delete_room(home.id, RoomId::generate(), owner_id, now).await, Err(StoreError::RoomNotFound));
+    assert_eq!(store.delete_room(home.id, RoomId::generate(), Edit::by(owner_id)).await, Err(StoreError::RoomNotFound));
 }
 
 async fn room_writes_keep_the_derived_totals(store: impl Store) {
@@ -153,15 +155,15 @@ async fn room_writes_keep_the_derived_totals(store: impl Store) {
     let (home, rooms) = publish(owner_id, "Lyon", PropertyType::Loft, &[10, 20]);
     store.create_property(&home, &rooms).await.unwrap();
     let added = room(home.id, 29);
-    store.add_room(owner_id, &added, Timestamp::now()).await.unwrap();
+    store.add_room(&added, Edit::by(owner_id)).await.unwrap();
     let (read, rooms) = store.get_property(home.id).await.unwrap().unwrap();
     assert_eq!((read.room_count(), read.total_area().hundredths(), read.version()), (3, 59, 2));
     assert_eq!(rooms.last().unwrap(), &added, "rooms come oldest first");
 
     let resize = RoomChanges { area: Some(Area::from_hundredths(1)), ..Default::default() };
-    let resized = store.update_room(home.id, added.id, owner_id, &resize, Timestamp::now()).await.unwrap();
+    let resized = store.update_room(home.id, added.id, &resize, Edit::by(owner_id)).await.unwrap();
     assert_eq!((resized.id, resized.area, &resized.name), (added.id, Area::from_hundredths(1), &added.name));
-    store.delete_room(home.id, rooms[0].id, owner_id, Timestamp::now()).await.unwrap();
+    store.delete_room(home.id, rooms[0].id, Edit::by(owner_id)).await.unwrap();
     let (read, rooms) = store.get_property(home.id).await.unwrap().unwrap();
     assert_eq!((read.room_count(), read.total_area().hundredths(), read.version()), (2, 21, 4));
     assert_eq!(rooms.len(), 2);
@@ -175,7 +177,7 @@ async fn the_room_limit_holds(store: impl Store) {
     let (home, rooms) = publish(owner_id, "Lille", PropertyType::Commercial, &[100; MAX_ROOMS]);
     store.create_property(&home, &rooms).await.unwrap();
     let extra = room(home.id, 100);
-    assert_eq!(store.add_room(owner_id, &extra, Timestamp::now()).await, Err(StoreError::RoomLimitReached));
+    assert_eq!(store.add_room(&extra, Edit::by(owner_id)).await, Err(StoreError::RoomLimitReached));
     assert_eq!(store.get_room(home.id, extra.id).await.unwrap(), None);
 }
 
@@ -184,12 +186,32 @@ async fn stale_versions_are_refused(store: impl Store) {
     let home = property(owner_id, "Nice", PropertyType::Villa);
     store.create_property(&home, &[]).await.unwrap();
     let rename = PropertyChanges { name: Some(PropertyName::parse("Renamed").unwrap()), ..Default::default() };
-    let updated = store.update_property(home.id, owner_id, &rename, Some(1), Timestamp::now()).await.unwrap();
+    let updated = store.update_property(home.id, &rename, Edit::by(owner_id).of_version(Some(1))).await.unwrap();
     assert_eq!(updated.version(), 2);
     assert_eq!(
-        store.update_property(home.id, owner_id, &rename, Some(1), Timestamp::now()).await,
+        store.update_property(home.id, &rename, Edit::by(owner_id).of_version(Some(1))).await,
         Err(StoreError::VersionMismatch)
     );
+
+    // Every write to the property or its rooms checks the version it names,
+    // and a refused one changes nothing.
+    let added = room(home.id, 100);
+    let stale = Edit::by(owner_id).of_version(Some(1));
+    assert_eq!(store.add_room(&added, stale).await, Err(StoreError::VersionMismatch));
+    store.add_room(&added, Edit::by(owner_id).of_version(Some(2))).await.unwrap();
+    let resize = RoomChanges { area: Some(Area::from_hundredths(1)), ..Default::default() };
+    assert_eq!(store.update_room(home.id, added.id, &resize, stale).await, Err(StoreError::VersionMismatch));
+    assert_eq!(store.delete_room(home.id, added.id, stale).await, Err(StoreError::VersionMismatch));
+    assert_eq!(store.delete_property(home.id, stale).await, Err(StoreError::VersionMismatch));
+    let (current, rooms) = store.get_property(home.id).await.unwrap().unwrap();
+    assert_eq!((current.version(), rooms), (3, vec![added.clone()]));
+    // The room's own condition and the version are both checked: a stale
+    // version is reported before a missing room.
+    assert_eq!(store.delete_room(home.id, RoomId::generate(), stale).await, Err(StoreError::VersionMismatch));
+    let current_version = Edit::by(owner_id).of_version(Some(3));
+    store.update_room(home.id, added.id, &resize, current_version).await.unwrap();
+    store.delete_property(home.id, Edit::by(owner_id).of_version(Some(4))).await.unwrap();
+    assert_eq!(store.get_property(home.id).await.unwrap(), None);
 }
 
 async fn listings_page_through_partitions_and_filters(store: impl Store) {

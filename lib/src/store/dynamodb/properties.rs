@@ -13,7 +13,7 @@ use super::schema::{self, Index, PARTITION_KEY};
 use super::transaction::{delete_action, exists_check_action, put_new_action};
 use super::{DynamoStore, Item, number, sdk_error, string};
 use crate::domain::{Property, PropertyChanges, PropertyId, PropertyType, Room, Timestamp, UserId};
-use crate::store::{Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
+use crate::store::{Edit, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
 /// The property item's part of every write by its owner: a new version
@@ -24,9 +24,31 @@ pub(super) fn touch_property(update: &mut Update, expression: &mut Expression, n
     Ok(())
 }
 
-/// The condition that the caller owns the property.
-pub(super) fn owned_by(expression: &mut Expression, caller: UserId) -> String {
-    expression.equals(PropertyItem::OWNER_ID, string(caller.to_string()))
+/// The condition that `edit` may change the property: the caller owns it
+/// and, if the edit names one, it is still at that version.
+pub(super) fn editable_by(expression: &mut Expression, edit: &Edit) -> String {
+    let owned = expression.equals(PropertyItem::OWNER_ID, string(edit.caller.to_string()));
+    match edit.expected_version {
+        Some(version) => all([owned, expression.equals(PropertyItem::VERSION, number(version))]),
+        None => owned,
+    }
+}
+
+/// Why `edit` may not change the property whose item, as it was when a
+/// write was refused, is `item`; `None` when it may (so the refusal was
+/// about something else: the room, the room limit).
+pub(super) fn refusal(item: Option<&Item>, edit: &Edit) -> Option<StoreError> {
+    let item = item.filter(|item| PropertyItem::owner_of(item).is_some());
+    match item {
+        None => Some(StoreError::PropertyNotFound),
+        Some(item) if PropertyItem::owner_of(item) != Some(edit.caller.to_string().as_str()) => {
+            Some(StoreError::NotOwner)
+        }
+        Some(item) if PropertyItem::version_of(item).is_none_or(|version| edit.mismatches(version)) => {
+            Some(StoreError::VersionMismatch)
+        }
+        Some(_) => None,
+    }
 }
 
 /// The filter that keeps properties of one type.
@@ -100,14 +122,7 @@ impl PropertyStore for DynamoStore {
         Ok(Page::assemble(matches, page.limit, last_read))
     }
 
-    async fn update_property(
-        &self,
-        id: PropertyId,
-        caller: UserId,
-        changes: &PropertyChanges,
-        expected_version: Option<u64>,
-        now: Timestamp,
-    ) -> StoreResult<Property> {
+    async fn update_property(&self, id: PropertyId, changes: &PropertyChanges, edit: Edit) -> StoreResult<Property> {
         let mut expression = Expression::default();
         let mut update = Update::default();
         if let Some(name) = &changes.name {
@@ -126,31 +141,23 @@ impl PropertyStore for DynamoStore {
             update.set.push(expression.equals(PropertyItem::CITY, string(city.name())));
             update.set.push(expression.equals(Index::City.partition_key(), string(schema::city_partition(city.key()))));
         }
-        touch_property(&mut update, &mut expression, now)?;
-        let mut conditions = vec![expression.item_exists(), owned_by(&mut expression, caller)];
-        if let Some(version) = expected_version {
-            conditions.push(expression.equals(PropertyItem::VERSION, number(version)));
-        }
-        let result = self.update_item(schema::property_key(id), &update, all(conditions), &expression).send().await;
+        touch_property(&mut update, &mut expression, edit.now)?;
+        let condition = all([expression.item_exists(), editable_by(&mut expression, &edit)]);
+        let result = self.update_item(schema::property_key(id), &update, condition, &expression).send().await;
         match result {
             Ok(output) => {
                 let item = output.attributes.ok_or_else(|| StoreError::Internal("update returned no item".into()))?;
                 PropertyItem::from_item(item)?.into_domain()
             }
             Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    Err(match failed.item().and_then(PropertyItem::owner_of) {
-                        None => StoreError::PropertyNotFound,
-                        Some(owner) if *owner != caller.to_string() => StoreError::NotOwner,
-                        Some(_) => StoreError::VersionMismatch,
-                    })
-                }
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => Err(refusal(failed.item(), &edit)
+                    .unwrap_or_else(|| StoreError::Internal("an update failed a condition that holds".into()))),
                 _ => Err(sdk_error(error)),
             },
         }
     }
 
-    async fn delete_property(&self, id: PropertyId, caller: UserId) -> StoreResult<()> {
+    async fn delete_property(&self, id: PropertyId, edit: Edit) -> StoreResult<()> {
         // The rooms must be listed to be deleted; the version condition
         // makes sure none was added or removed in between (else: retry).
         for _ in 0..5 {
@@ -158,15 +165,14 @@ impl PropertyStore for DynamoStore {
             let Some(property) = items.into_iter().find(schema::is_property_item) else {
                 return Err(StoreError::PropertyNotFound);
             };
-            let property = PropertyItem::from_item(property)?;
-            if property.owner_id() != caller {
-                return Err(StoreError::NotOwner);
+            if let Some(refused) = refusal(Some(&property), &edit) {
+                return Err(refused);
             }
+            let property = PropertyItem::from_item(property)?;
+            // The version read, unless the edit names one: then a change
+            // in between is the client's conflict, not a reason to retry.
             let mut expression = Expression::default();
-            let condition = all([
-                owned_by(&mut expression, caller),
-                expression.equals(PropertyItem::VERSION, number(property.version())),
-            ]);
+            let condition = editable_by(&mut expression, &edit.of_version(Some(property.version())));
             let mut actions =
                 vec![delete_action(&self.table, schema::property_key(id), Some((&condition, &expression)))];
             for room in property.room_ids() {
@@ -233,7 +239,7 @@ impl DynamoStore {
                 let id = item.get(PropertyItem::ID).and_then(|value| value.as_s().ok());
                 let id = id.and_then(|id| PropertyId::parse(id));
                 let id = id.ok_or_else(|| StoreError::Internal("owner index item without an id".into()))?;
-                match self.delete_property(id, owner).await {
+                match self.delete_property(id, Edit::by(owner)).await {
                     Ok(()) | Err(StoreError::PropertyNotFound) => {}
                     Err(other) => return Err(other),
                 }

@@ -1,27 +1,28 @@
 //! Room writes. Each is one transaction of two items: the room item, and
 //! the property item whose `room_areas` entry and version change with it,
-//! under the condition that the caller owns the property. Only when that
-//! is refused does a read tell which condition failed.
+//! under the condition that the edit may change the property (its owner,
+//! at the version it names). Only when that is refused does a read tell
+//! which condition failed.
 
 use super::expression::{Expression, Update, all};
 use super::item::{PropertyItem, RoomItem, attribute};
-use super::properties::{owned_by, touch_property};
+use super::properties::{editable_by, refusal, touch_property};
 use super::schema;
 use super::transaction::{delete_action, put_new_action, update_action};
 use super::{DynamoStore, number, sdk_error, string};
-use crate::domain::{MAX_ROOMS, PropertyId, Room, RoomChanges, RoomId, Timestamp, UserId};
-use crate::store::{RoomStore, StoreError, StoreResult};
+use crate::domain::{MAX_ROOMS, PropertyId, Room, RoomChanges, RoomId};
+use crate::store::{Edit, RoomStore, StoreError, StoreResult};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 impl RoomStore for DynamoStore {
-    async fn add_room(&self, caller: UserId, room: &Room, now: Timestamp) -> StoreResult<()> {
+    async fn add_room(&self, room: &Room, edit: Edit) -> StoreResult<()> {
         let mut expression = Expression::default();
         let mut update = Update::default();
         let area_path = PropertyItem::room_area_path(room.id);
         update.set.push(expression.equals(&area_path, number(room.area.hundredths())));
-        touch_property(&mut update, &mut expression, now)?;
+        touch_property(&mut update, &mut expression, edit.now)?;
         let condition = all([
-            owned_by(&mut expression, caller),
+            editable_by(&mut expression, &edit),
             expression.size_below(PropertyItem::ROOM_AREAS, number(MAX_ROOMS)),
         ]);
         let items = vec![
@@ -31,7 +32,7 @@ impl RoomStore for DynamoStore {
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(failure) if failure.condition_failed_at(1) => {
-                Err(self.refusal(room.property_id, caller).await?.unwrap_or(StoreError::RoomLimitReached))
+                Err(self.refusal_of(room.property_id, &edit).await?.unwrap_or(StoreError::RoomLimitReached))
             }
             Err(failure) => Err(failure.into_error()),
         }
@@ -54,9 +55,8 @@ impl RoomStore for DynamoStore {
         &self,
         property: PropertyId,
         room: RoomId,
-        caller: UserId,
         changes: &RoomChanges,
-        now: Timestamp,
+        edit: Edit,
     ) -> StoreResult<Room> {
         let mut room_expression = Expression::default();
         let mut room_update = Update::default();
@@ -85,7 +85,7 @@ impl RoomStore for DynamoStore {
             let list = features.as_slice().iter().map(|tag| string(tag.as_str())).collect();
             room_update.set.push(room_expression.equals(RoomItem::FEATURES, AttributeValue::L(list)));
         }
-        room_update.set.push(room_expression.equals(RoomItem::UPDATED_AT, attribute(&now)?));
+        room_update.set.push(room_expression.equals(RoomItem::UPDATED_AT, attribute(&edit.now)?));
         let room_condition = room_expression.item_exists();
 
         let mut expression = Expression::default();
@@ -94,8 +94,8 @@ impl RoomStore for DynamoStore {
         if let Some(area) = changes.area {
             property_update.set.push(expression.equals(&area_path, number(area.hundredths())));
         }
-        touch_property(&mut property_update, &mut expression, now)?;
-        let condition = all([owned_by(&mut expression, caller), expression.exists(&area_path)]);
+        touch_property(&mut property_update, &mut expression, edit.now)?;
+        let condition = all([editable_by(&mut expression, &edit), expression.exists(&area_path)]);
 
         let items = vec![
             update_action(
@@ -107,35 +107,36 @@ impl RoomStore for DynamoStore {
             ),
             update_action(&self.table, schema::property_key(property), &property_update, &condition, &expression),
         ];
-        self.write_room(items, property, caller).await?;
+        self.write_room(items, property, &edit).await?;
         // The transaction returns nothing: read the room as it now is.
         self.get_room(property, room).await?.ok_or(StoreError::RoomNotFound)
     }
 
-    async fn delete_room(&self, property: PropertyId, room: RoomId, caller: UserId, now: Timestamp) -> StoreResult<()> {
+    async fn delete_room(&self, property: PropertyId, room: RoomId, edit: Edit) -> StoreResult<()> {
         let mut expression = Expression::default();
         let mut property_update = Update::default();
         let area_path = PropertyItem::room_area_path(room);
         property_update.remove.push(expression.name(&area_path));
-        touch_property(&mut property_update, &mut expression, now)?;
-        let condition = all([owned_by(&mut expression, caller), expression.exists(&area_path)]);
+        touch_property(&mut property_update, &mut expression, edit.now)?;
+        let condition = all([editable_by(&mut expression, &edit), expression.exists(&area_path)]);
         let mut room_expression = Expression::default();
         let room_condition = room_expression.item_exists();
         let items = vec![
             delete_action(&self.table, schema::room_key(property, room), Some((&room_condition, &room_expression))),
             update_action(&self.table, schema::property_key(property), &property_update, &condition, &expression),
         ];
-        self.write_room(items, property, caller).await
+        self.write_room(items, property, &edit).await
     }
 }
 
 impl DynamoStore {
-    /// Why the caller cannot write to a property, read after a write was
-    /// refused (the write itself checked ownership atomically; this only
-    /// names the reason). `None` means the caller owns it.
-    async fn refusal(&self, id: PropertyId, caller: UserId) -> StoreResult<Option<StoreError>> {
+    /// Why `edit` may not change a property, read after a write was refused
+    /// (the write itself checked it atomically; this only names the
+    /// reason). `None` means it may, so the room was the reason.
+    async fn refusal_of(&self, id: PropertyId, edit: &Edit) -> StoreResult<Option<StoreError>> {
         let mut expression = Expression::default();
-        let projection = expression.name(PropertyItem::OWNER_ID);
+        let projection =
+            format!("{}, {}", expression.name(PropertyItem::OWNER_ID), expression.name(PropertyItem::VERSION));
         let output = self
             .client
             .get_item()
@@ -147,21 +148,17 @@ impl DynamoStore {
             .send()
             .await
             .map_err(sdk_error)?;
-        Ok(match output.item.as_ref().and_then(PropertyItem::owner_of) {
-            None => Some(StoreError::PropertyNotFound),
-            Some(owner) if *owner != caller.to_string() => Some(StoreError::NotOwner),
-            Some(_) => None,
-        })
+        Ok(refusal(output.item.as_ref(), edit))
     }
 
     /// Runs the transaction of a room change (the room item, then the
     /// property item). If either condition failed: the property is missing,
     /// not the caller's, or (else) the room is missing.
-    async fn write_room(&self, items: Vec<TransactWriteItem>, property: PropertyId, caller: UserId) -> StoreResult<()> {
+    async fn write_room(&self, items: Vec<TransactWriteItem>, property: PropertyId, edit: &Edit) -> StoreResult<()> {
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(failure) if failure.condition_failed_at(0) || failure.condition_failed_at(1) => {
-                Err(self.refusal(property, caller).await?.unwrap_or(StoreError::RoomNotFound))
+                Err(self.refusal_of(property, edit).await?.unwrap_or(StoreError::RoomNotFound))
             }
             Err(failure) => Err(failure.into_error()),
         }

@@ -1,14 +1,17 @@
 use super::{MemoryStore, State, StoredProperty};
-use crate::domain::{Property, PropertyChanges, PropertyId, Room, RoomId, Timestamp, UserId};
-use crate::store::{Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
+use crate::domain::{Property, PropertyChanges, PropertyId, Room, RoomId};
+use crate::store::{Edit, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
 use std::collections::BTreeMap;
 
 impl State {
-    /// The caller's own property, or why they cannot write to it.
-    pub(super) fn owned_property(&mut self, id: PropertyId, caller: UserId) -> StoreResult<&mut StoredProperty> {
+    /// The property `edit` may change, or why it may not.
+    pub(super) fn editable_property(&mut self, id: PropertyId, edit: &Edit) -> StoreResult<&mut StoredProperty> {
         let stored = self.properties.get_mut(&id).ok_or(StoreError::PropertyNotFound)?;
-        if stored.property.owner_id != caller {
+        if stored.property.owner_id != edit.caller {
             return Err(StoreError::NotOwner);
+        }
+        if edit.mismatches(stored.property.version()) {
+            return Err(StoreError::VersionMismatch);
         }
         Ok(stored)
     }
@@ -70,26 +73,16 @@ impl PropertyStore for MemoryStore {
         Ok(Page::assemble(matches, page.limit, last_read))
     }
 
-    async fn update_property(
-        &self,
-        id: PropertyId,
-        caller: UserId,
-        changes: &PropertyChanges,
-        expected_version: Option<u64>,
-        now: Timestamp,
-    ) -> StoreResult<Property> {
+    async fn update_property(&self, id: PropertyId, changes: &PropertyChanges, edit: Edit) -> StoreResult<Property> {
         let mut state = self.lock();
-        let stored = state.owned_property(id, caller)?;
-        if expected_version.is_some_and(|version| version != stored.property.version()) {
-            return Err(StoreError::VersionMismatch);
-        }
-        changes.apply_to(&mut stored.property, now);
+        let stored = state.editable_property(id, &edit)?;
+        changes.apply_to(&mut stored.property, edit.now);
         Ok(stored.property.clone())
     }
 
-    async fn delete_property(&self, id: PropertyId, caller: UserId) -> StoreResult<()> {
+    async fn delete_property(&self, id: PropertyId, edit: Edit) -> StoreResult<()> {
         let mut state = self.lock();
-        state.owned_property(id, caller)?;
+        state.editable_property(id, &edit)?;
         state.properties.remove(&id);
         Ok(())
     }

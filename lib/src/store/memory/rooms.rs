@@ -2,19 +2,19 @@
 //! and its property's totals and version under one lock acquisition.
 
 use super::MemoryStore;
-use crate::domain::{PropertyId, Room, RoomChanges, RoomId, Timestamp, UserId};
-use crate::store::{RoomStore, StoreError, StoreResult};
+use crate::domain::{PropertyId, Room, RoomChanges, RoomId};
+use crate::store::{Edit, RoomStore, StoreError, StoreResult};
 
 impl RoomStore for MemoryStore {
-    async fn add_room(&self, caller: UserId, room: &Room, now: Timestamp) -> StoreResult<()> {
+    async fn add_room(&self, room: &Room, edit: Edit) -> StoreResult<()> {
         let mut state = self.lock();
-        let stored = state.owned_property(room.property_id, caller)?;
+        let stored = state.editable_property(room.property_id, &edit)?;
         if !stored.property.has_room_for_another() {
             return Err(StoreError::RoomLimitReached);
         }
         stored.rooms.insert(room.id, room.clone());
         stored.recount();
-        stored.property.touch(now);
+        stored.property.touch(edit.now);
         Ok(())
     }
 
@@ -27,26 +27,25 @@ impl RoomStore for MemoryStore {
         &self,
         property: PropertyId,
         room: RoomId,
-        caller: UserId,
         changes: &RoomChanges,
-        now: Timestamp,
+        edit: Edit,
     ) -> StoreResult<Room> {
         let mut state = self.lock();
-        let stored = state.owned_property(property, caller)?;
+        let stored = state.editable_property(property, &edit)?;
         let room = stored.rooms.get_mut(&room).ok_or(StoreError::RoomNotFound)?;
-        changes.apply_to(room, now);
+        changes.apply_to(room, edit.now);
         let room = room.clone();
         stored.recount();
-        stored.property.touch(now);
+        stored.property.touch(edit.now);
         Ok(room)
     }
 
-    async fn delete_room(&self, property: PropertyId, room: RoomId, caller: UserId, now: Timestamp) -> StoreResult<()> {
+    async fn delete_room(&self, property: PropertyId, room: RoomId, edit: Edit) -> StoreResult<()> {
         let mut state = self.lock();
-        let stored = state.owned_property(property, caller)?;
+        let stored = state.editable_property(property, &edit)?;
         stored.rooms.remove(&room).ok_or(StoreError::RoomNotFound)?;
         stored.recount();
-        stored.property.touch(now);
+        stored.property.touch(edit.now);
         Ok(())
     }
 }

@@ -106,8 +106,9 @@ impl TestApp {
     }
 
     /// A PATCH as the owner of `token`, on the condition `If-Match: <tag>`.
-    pub async fn patch_if_match(&self, path: &str, token: &str, tag: &str, body: Value) -> Reply {
-        self.send(request("PATCH", path, Some(token), Some(body), Some(tag))).await
+    /// A write with `If-Match: <tag>`.
+    pub async fn call_if_match(&self, method: &str, path: &str, token: &str, tag: &str, body: Option<Value>) -> Reply {
+        self.send(request(method, path, Some(token), body, Some(tag))).await
     }
 
     /// Registers a user with `email` and returns their id and a token.

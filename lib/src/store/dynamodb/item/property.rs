@@ -49,6 +49,11 @@ impl PropertyItem {
         item.get(Self::OWNER_ID).and_then(|value| value.as_s().ok()).map(String::as_str)
     }
 
+    /// The version of a property item, read without decoding the rest.
+    pub fn version_of(item: &Item) -> Option<u64> {
+        item.get(Self::VERSION).and_then(|value| value.as_n().ok()).and_then(|number| number.parse().ok())
+    }
+
     pub fn from_domain(property: &Property, rooms: &[Room]) -> Self {
         Self {
             id: property.id,
@@ -74,10 +79,6 @@ impl PropertyItem {
         };
         let areas = self.room_areas.values().map(|hundredths| Area::from_hundredths(*hundredths));
         Ok(Property::restore(self.id, self.owner_id, details, (self.created_at, self.updated_at), self.version, areas))
-    }
-
-    pub fn owner_id(&self) -> UserId {
-        self.owner_id
     }
 
     pub fn version(&self) -> u64 {
