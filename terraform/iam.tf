@@ -3,7 +3,8 @@
 #   group only (no CreateLogGroup);
 # - X-Ray: the AWS managed write-only policy (PutTraceSegments and
 #   PutTelemetryRecords have no resource-level scoping anyway);
-# - DynamoDB: see local.dynamodb_indexes; the authorizer gets none;
+# - DynamoDB: least privilege by key, see local.dynamodb_statements below; the
+#   authorizer gets none;
 # - Secrets Manager: users only, on exactly the JWT signing-key secret.
 
 data "aws_iam_policy_document" "lambda_assume" {
@@ -51,21 +52,180 @@ resource "aws_iam_role_policy" "logs" {
   policy = data.aws_iam_policy_document.logs[each.key].json
 }
 
-data "aws_iam_policy_document" "dynamodb" {
-  for_each = local.dynamodb_indexes
+locals {
+  # Least privilege by key, the same statements as template.yaml: each grants
+  # only the actions a function calls, on one resource (index = null: the
+  # table; else that index), and only on the partitions it touches:
+  # ForAllValues:StringLike on dynamodb:LeadingKeys, the partition key value of
+  # the item, or of the index for a Query on an index (the prefixes of
+  # lib/src/store/dynamodb/schema.rs). TransactWriteItems is authorised item
+  # by item (PutItem, UpdateItem, DeleteItem, ConditionCheckItem). No Scan or
+  # batch action: every granted action names its partition. The authorizer is
+  # absent: no DynamoDB access at all. lib/tests/api/permissions.rs holds these
+  # to the calls each function makes; one action and one pattern per line.
+  dynamodb_statements = {
+    # Accounts and credentials (user and email-claim items), and the account
+    # deletion that purges the user's properties and their rooms: Query
+    # owner-index, read each property collection, delete its items.
+    users = [
+      {
+        sid   = "UserAndEmailItems"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "USER#*",
+          "EMAIL#*",
+        ]
+      },
+      {
+        sid   = "UpdateUserItems"
+        index = null
+        actions = [
+          "dynamodb:UpdateItem",
+        ]
+        leading_keys = [
+          "USER#*",
+        ]
+      },
+      {
+        sid   = "PurgePropertyCollections"
+        index = null
+        actions = [
+          "dynamodb:Query",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "PROPERTY#*",
+        ]
+      },
+      {
+        sid   = "FindOwnedProperties"
+        index = "owner-index"
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "OWNER#*",
+        ]
+      },
+    ]
+    # The property collections (property and room items), the check that the
+    # owner's user item exists when publishing, one pattern per listing index.
+    properties = [
+      {
+        sid   = "PropertyCollections"
+        index = null
+        actions = [
+          "dynamodb:Query",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "PROPERTY#*",
+        ]
+      },
+      {
+        sid   = "CheckOwnerExists"
+        index = null
+        actions = [
+          "dynamodb:ConditionCheckItem",
+        ]
+        leading_keys = [
+          "USER#*",
+        ]
+      },
+      {
+        sid   = "ListByCity"
+        index = "city-index"
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "CITY#*",
+        ]
+      },
+      {
+        sid   = "ListByOwner"
+        index = "owner-index"
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "OWNER#*",
+        ]
+      },
+      {
+        sid   = "ListFeed"
+        index = "feed-index"
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "PROPERTIES",
+        ]
+      },
+      {
+        sid   = "ListByType"
+        index = "type-index"
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "TYPE#*",
+        ]
+      },
+    ]
+    # Rooms live in their property's collection: base table only.
+    rooms = [
+      {
+        sid   = "PropertyCollections"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+          "dynamodb:Query",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "PROPERTY#*",
+        ]
+      },
+    ]
+  }
+}
 
-  statement {
-    sid     = "TableAccess"
-    actions = local.dynamodb_actions
-    resources = concat(
-      [aws_dynamodb_table.main.arn],
-      [for index in each.value : "${aws_dynamodb_table.main.arn}/index/${index}"]
-    )
+data "aws_iam_policy_document" "dynamodb" {
+  for_each = local.dynamodb_statements
+
+  dynamic "statement" {
+    for_each = each.value
+
+    content {
+      sid     = statement.value.sid
+      actions = statement.value.actions
+      resources = [
+        statement.value.index == null
+        ? aws_dynamodb_table.main.arn
+        : "${aws_dynamodb_table.main.arn}/index/${statement.value.index}"
+      ]
+
+      condition {
+        test     = "ForAllValues:StringLike"
+        variable = "dynamodb:LeadingKeys"
+        values   = statement.value.leading_keys
+      }
+    }
   }
 }
 
 resource "aws_iam_role_policy" "dynamodb" {
-  for_each = local.dynamodb_indexes
+  for_each = local.dynamodb_statements
 
   name   = "dynamodb"
   role   = aws_iam_role.fn[each.key].id

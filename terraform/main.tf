@@ -76,26 +76,6 @@ locals {
     authorizer = {}
   }
 
-  # Least privilege on the table: the base table plus only the GSIs each
-  # function queries. The authorizer is absent: no DynamoDB access at all.
-  # users: deleting an account queries owner-index and purges with
-  # TransactWriteItems, authorised per item action (Put/Update/Delete/
-  # ConditionCheck).
-  dynamodb_indexes = {
-    users      = ["owner-index"]
-    properties = ["city-index", "owner-index", "feed-index", "type-index"]
-    rooms      = []
-  }
-
-  dynamodb_actions = [
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:Query",
-  ]
-
   # API routes. auth = true: the Lambda authorizer must allow the request;
   # public routes have no authorizer. "$default" catches unknown routes so
   # they get the application's problem+json 404, not API Gateway's.

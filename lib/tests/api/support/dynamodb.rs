@@ -36,13 +36,28 @@ pub fn unreachable_dynamo_store() -> DynamoStore {
     DynamoStore::new(client, "unreachable")
 }
 
-/// The names of the DynamoDB operations sent, in order.
+/// The DynamoDB requests sent, in order.
 #[derive(Debug, Clone, Default)]
-pub struct CallLog(Arc<std::sync::Mutex<Vec<String>>>);
+pub struct CallLog(Arc<std::sync::Mutex<Vec<Call>>>);
+
+/// One DynamoDB request: its operation and its JSON body.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The operation name, as in `x-amz-target`: `GetItem`, `Query`, ...
+    pub operation: String,
+    /// The request as sent (`Key`, `Item`, `TransactItems`, `IndexName`, ...);
+    /// `Null` if the body could not be read.
+    pub body: serde_json::Value,
+}
 
 impl CallLog {
-    /// The calls recorded since the last `take`.
+    /// The names of the operations recorded since the last `take`.
     pub fn take(&self) -> Vec<String> {
+        self.take_calls().into_iter().map(|call| call.operation).collect()
+    }
+
+    /// The requests recorded since the last `take`, bodies included.
+    pub fn take_calls(&self) -> Vec<Call> {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
 }
@@ -60,7 +75,8 @@ impl aws_sdk_dynamodb::config::Intercept for CallLog {
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let target = context.request().headers().get("x-amz-target").unwrap_or("unknown");
         let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
-        self.0.lock().unwrap().push(operation);
+        let body = context.request().body().bytes().and_then(|bytes| serde_json::from_slice(bytes).ok());
+        self.0.lock().unwrap().push(Call { operation, body: body.unwrap_or_default() });
         Ok(())
     }
 }
