@@ -10,10 +10,11 @@ resource "aws_apigatewayv2_api" "this" {
     for_each = length(var.cors_allow_origins) > 0 ? [1] : []
 
     content {
-      allow_origins = var.cors_allow_origins
-      allow_methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-      allow_headers = ["authorization", "content-type"]
-      max_age       = 600
+      allow_origins  = var.cors_allow_origins
+      allow_methods  = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+      allow_headers  = ["authorization", "content-type", "if-match", "if-none-match"]
+      expose_headers = ["etag", "location", "x-request-id"]
+      max_age        = 600
     }
   }
 }

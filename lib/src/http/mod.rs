@@ -104,6 +104,15 @@ fn request_id(request: &Request) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
+/// The request headers a browser may send across origins: the token, the
+/// body's type and the preconditions. `template.yaml` and `terraform/`
+/// allow exactly these (a test checks it).
+pub const CORS_ALLOWED_HEADERS: [&str; 4] = ["authorization", "content-type", "if-match", "if-none-match"];
+
+/// The response headers a browser script may read across origins: the
+/// version, where a creation lives, and the id to quote in a report.
+pub const CORS_EXPOSED_HEADERS: [&str; 3] = ["etag", "location", "x-request-id"];
+
 /// An answer that carries the caller's own data (their account, their
 /// tokens, their properties): `Cache-Control: no-store`, so no browser or
 /// shared cache keeps a copy.

@@ -162,3 +162,24 @@ fn the_sam_template_declares_the_keys_and_indexes_the_adapter_uses() {
 fn terraform_declares_the_keys_and_indexes_the_adapter_uses() {
     assert_eq!(terraform_keys(), expected_keys());
 }
+
+/// The values of a one-line list after `key` in `text`: YAML `[a, b]` or
+/// HCL `["a", "b"]`.
+fn one_line_list(text: &str, key: &str) -> BTreeSet<String> {
+    let line = text.lines().find(|line| line.trim_start().starts_with(key)).unwrap_or_else(|| panic!("no {key}"));
+    let list = line.split_once('[').and_then(|(_, rest)| rest.split_once(']')).expect("a one-line list").0;
+    list.split(',').map(|item| item.trim().trim_matches('"').to_owned()).filter(|item| !item.is_empty()).collect()
+}
+
+#[test]
+fn both_let_browsers_send_and_read_the_headers_the_api_uses() {
+    use estate::http::{CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS};
+    let allowed: BTreeSet<String> = CORS_ALLOWED_HEADERS.map(String::from).into();
+    let exposed: BTreeSet<String> = CORS_EXPOSED_HEADERS.map(String::from).into();
+    let sam = read_repo_file("template.yaml");
+    assert_eq!(one_line_list(&sam, "AllowHeaders:"), allowed, "template.yaml");
+    assert_eq!(one_line_list(&sam, "ExposeHeaders:"), exposed, "template.yaml");
+    let terraform = read_repo_file("terraform/api.tf");
+    assert_eq!(one_line_list(&terraform, "allow_headers"), allowed, "terraform/api.tf");
+    assert_eq!(one_line_list(&terraform, "expose_headers"), exposed, "terraform/api.tf");
+}
