@@ -17,6 +17,7 @@ mod users;
 // The stores: one conformance suite for both adapters, and the DynamoDB
 // calls each route makes.
 mod call_counts;
+mod faults;
 mod permissions;
 mod store_conformance;
 

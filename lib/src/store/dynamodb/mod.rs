@@ -19,9 +19,12 @@ pub use schema::{GSI_SORT_KEY, Index, PARTITION_KEY, SORT_KEY, create_table};
 
 use super::StoreError;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
+use std::time::Duration;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -38,10 +41,12 @@ impl DynamoStore {
 
     /// A client configured the standard way (`AWS_REGION`,
     /// `AWS_ENDPOINT_URL`, credentials chain), so the same binary talks to
-    /// AWS, DynamoDB Local or a moto server.
+    /// AWS, DynamoDB Local or a moto server, and bounded by
+    /// [`Limits::DEPLOYED`].
     pub async fn from_env(table: impl Into<String>) -> Self {
         let config = aws_config::load_from_env().await;
-        Self::new(Client::new(&config), table)
+        let config = client_config(aws_sdk_dynamodb::config::Builder::from(&config), &Limits::DEPLOYED);
+        Self::new(Client::from_conf(config.build()), table)
     }
 
     /// The conditional UpdateItem of the item at `key`. It answers the item
@@ -76,6 +81,71 @@ impl DynamoStore {
     }
 }
 
+/// How long the store waits for DynamoDB. Without limits the SDK waits for
+/// an answer forever: a store that accepts connections but never answers
+/// would hang the request until the function's timeout, and API Gateway
+/// would answer its own error instead of our 503.
+///
+/// With them, a DynamoDB call ends within [`Limits::call`], whatever the
+/// store does, and so does a transaction with the retries of its
+/// cancellations (`transaction.rs`); a call that ran out of time is
+/// [`StoreError::Unavailable`], a 503 with `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Opening a TCP connection.
+    pub connect: Duration,
+    /// One attempt of a call: sending the request and reading the whole
+    /// response. An attempt that runs out of time is retried, on a new
+    /// connection, like any transient failure.
+    pub attempt: Duration,
+    /// One call, all its attempts and the backoff between them included:
+    /// the bound of every DynamoDB call, and of every transaction.
+    pub call: Duration,
+    /// Attempts per call, the first included ("standard" retry mode).
+    pub max_attempts: u32,
+}
+
+impl Limits {
+    /// The limits of the deployed functions. DynamoDB answers in
+    /// milliseconds, our largest writes and Query pages in well under a
+    /// second: an attempt still running after 1.5 s is stuck, and a new one
+    /// on a new connection does better than more waiting. A call has room
+    /// for about two such attempts, and for three that fail fast (throttling,
+    /// a 500). A store that never answers makes the first call of a request
+    /// fail, and the request a 503, after 3 s: within half of each API
+    /// function's timeout (10 s and 20 s in `template.yaml`), which a test
+    /// checks.
+    pub const DEPLOYED: Self = Self {
+        connect: Duration::from_secs(1),
+        attempt: Duration::from_millis(1500),
+        call: Duration::from_secs(3),
+        max_attempts: 3,
+    };
+
+    /// The longest first backoff between attempts (jittered, doubling after
+    /// each). DynamoDB's transient failures are short; the SDK's default of
+    /// a second could spend a third of a call asleep.
+    const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
+    const MAX_BACKOFF: Duration = Duration::from_secs(1);
+}
+
+/// `builder` bounded by `limits`: the one home of the store's timeouts and
+/// retries, used by [`DynamoStore::from_env`] and by the tests' clients.
+/// They replace any `AWS_MAX_ATTEMPTS` or `AWS_RETRY_MODE` of the
+/// environment, which could unbind them.
+pub fn client_config(builder: aws_sdk_dynamodb::config::Builder, limits: &Limits) -> aws_sdk_dynamodb::config::Builder {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(limits.connect)
+        .operation_attempt_timeout(limits.attempt)
+        .operation_timeout(limits.call)
+        .build();
+    let retries = RetryConfig::standard()
+        .with_max_attempts(limits.max_attempts)
+        .with_initial_backoff(Limits::INITIAL_BACKOFF)
+        .with_max_backoff(Limits::MAX_BACKOFF);
+    builder.timeout_config(timeouts).retry_config(retries)
+}
+
 fn string(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
@@ -86,6 +156,10 @@ fn number(value: impl ToString) -> AttributeValue {
 
 /// Maps an SDK failure to a store error: throttling and transport trouble
 /// are worth a retry (503), anything else is a fault of ours (500).
+/// Transport trouble is a call out of time (the per-call limit, or the
+/// per-attempt one on the last attempt: both are a `TimeoutError`), a
+/// request not sent (a connection refused or not opened in time: a
+/// `DispatchFailure`) and a response cut off (a `ResponseError`).
 fn sdk_error<E, R>(error: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -100,7 +174,7 @@ where
         "TransactionInProgressException",
     ];
     let retryable = match &error {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
         SdkError::ServiceError(service) => RETRYABLE.contains(&service.err().code().unwrap_or("")),
         _ => false,
     };

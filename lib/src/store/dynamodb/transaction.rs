@@ -31,7 +31,27 @@ impl DynamoStore {
     /// Runs a transaction, retrying when it was cancelled for a transient
     /// reason: most often a race with another transaction on the same items
     /// (DynamoDB cancels rather than waits), or throttling.
+    ///
+    /// The retries included, it takes no longer than one call may (the
+    /// client's operation timeout, [`super::Limits::call`]): out of time, it
+    /// is unavailable, whichever attempt was running. As with any call out
+    /// of time, an attempt cut short may still have committed: the client
+    /// retrying on the 503 then meets its own write (a second registration
+    /// of the same address is a 409).
     pub(super) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactFailure> {
+        let budget = self.client.config().timeout_config().and_then(|timeouts| timeouts.operation_timeout());
+        let Some(budget) = budget else {
+            return self.transact_with_retries(items).await;
+        };
+        match tokio::time::timeout(budget, self.transact_with_retries(items)).await {
+            Ok(result) => result,
+            Err(_) => Err(TransactFailure::Failed(StoreError::Unavailable(format!(
+                "transaction not done within {budget:?}, its retries included"
+            )))),
+        }
+    }
+
+    async fn transact_with_retries(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactFailure> {
         const ATTEMPTS: u32 = 8;
         for attempt in 1..=ATTEMPTS {
             let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;

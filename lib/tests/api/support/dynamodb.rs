@@ -1,8 +1,18 @@
 //! DynamoDB stores for the tests: each on a fresh table of the DynamoDB-API
 //! server that `make test` starts, optionally with its calls recorded.
 
-use estate::store::{DynamoStore, dynamodb::create_table};
+use estate::store::DynamoStore;
+use estate::store::dynamodb::{Limits, create_table};
 use std::sync::Arc;
+use std::time::Duration;
+
+/// The limits of the test server's clients: the deployed ones but for the
+/// times. That server answers one request at a time, so a busy suite queues
+/// requests for seconds, as DynamoDB never does; with the deployed times an
+/// attempt done late would be retried and fail its own condition. Still
+/// bounded: a stuck server fails the tests rather than hang them.
+const TEST_SERVER_LIMITS: Limits =
+    Limits { attempt: Duration::from_secs(30), call: Duration::from_secs(60), ..Limits::DEPLOYED };
 
 /// The DynamoDB-API server that `make test` starts, or `None` when there
 /// is none. Under CI a missing server is a failure: a DynamoDB test never
@@ -32,7 +42,7 @@ pub async fn counted_dynamo_store() -> Option<(DynamoStore, CallLog)> {
 
 /// A store whose every call fails to connect: nothing listens on port 1.
 pub fn unreachable_dynamo_store() -> DynamoStore {
-    let client = aws_sdk_dynamodb::Client::from_conf(client_config("http://127.0.0.1:1").build());
+    let client = aws_sdk_dynamodb::Client::from_conf(client_config("http://127.0.0.1:1", &Limits::DEPLOYED).build());
     DynamoStore::new(client, "unreachable")
 }
 
@@ -81,18 +91,21 @@ impl aws_sdk_dynamodb::config::Intercept for CallLog {
     }
 }
 
-fn client_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
+/// A client of the server at `endpoint`, bounded by `limits`.
+fn client_config(endpoint: &str, limits: &Limits) -> aws_sdk_dynamodb::config::Builder {
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-    aws_sdk_dynamodb::Config::builder()
+    let builder = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"));
+    estate::store::dynamodb::client_config(builder, limits)
 }
 
 /// A store on a table of its own, its calls recorded in `calls`.
 async fn new_table(endpoint: &str, calls: CallLog) -> DynamoStore {
-    let client = aws_sdk_dynamodb::Client::from_conf(client_config(endpoint).interceptor(calls).build());
+    let client =
+        aws_sdk_dynamodb::Client::from_conf(client_config(endpoint, &TEST_SERVER_LIMITS).interceptor(calls).build());
     let table = format!("test-{}", uuid::Uuid::now_v7());
     create_table(&client, &table).await.expect("creating a test table");
     DynamoStore::new(client, table)

@@ -1,0 +1,248 @@
+//! A DynamoDB that fails without refusing: one that accepts connections and
+//! never answers, or answers too slowly. Every call is bounded by the
+//! store's `Limits`, so the request ends in a 503 with `Retry-After` well
+//! before the function's timeout, instead of hanging until it.
+
+use crate::support::fixtures::{hash, user};
+use crate::support::{TestApp, read_repo_file, registration};
+use estate::domain::{Timestamp, UserId};
+use estate::http::routes::ROUTES;
+use estate::store::dynamodb::{Limits, client_config};
+use estate::store::{DynamoStore, StoreError, UserStore};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Slack over a bound, for a debug build on a busy machine: the checks are
+/// of behaviour (an answer within the bound, not at the function's timeout),
+/// not of speed.
+const MARGIN: Duration = Duration::from_millis(1500);
+
+/// A DynamoDB endpoint on 127.0.0.1 that accepts every connection; what it
+/// does next is up to `serve`. It counts the connections (or the requests,
+/// as `serve` decides) and stops with the test's runtime.
+struct FakeDynamo {
+    endpoint: String,
+    count: Arc<AtomicUsize>,
+}
+
+impl FakeDynamo {
+    async fn start<F, Fut>(serve: F) -> Self
+    where
+        F: Fn(TcpStream, Arc<AtomicUsize>) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicUsize::new(0));
+        let counted = count.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                tokio::spawn(serve(socket, counted.clone()));
+            }
+        });
+        Self { endpoint, count }
+    }
+
+    /// Accepts connections, reads nothing and answers nothing, holding each
+    /// socket open: the store that hangs a client without timeouts.
+    async fn silent() -> Self {
+        Self::start(|socket, connections| async move {
+            connections.fetch_add(1, Ordering::SeqCst);
+            let _held = socket;
+            std::future::pending::<()>().await;
+        })
+        .await
+    }
+
+    /// Answers every request, after `delay`, with a transaction cancelled by
+    /// a conflict: the race that `transact` retries.
+    async fn always_conflicting(delay: Duration) -> Self {
+        Self::start(move |socket, requests| answer_conflicts(socket, requests, delay)).await
+    }
+
+    /// A store on this endpoint, its client bounded by `limits` through the
+    /// library's one `client_config`.
+    fn store(&self, limits: &Limits) -> DynamoStore {
+        use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+        let builder = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(Credentials::new("test", "test", None, None, "tests"));
+        DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(client_config(builder, limits).build()), "faults")
+    }
+
+    fn count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+}
+
+/// Serves HTTP/1.1 requests on one connection, each answered after `delay`
+/// with DynamoDB's TransactionCanceledException (reason TransactionConflict).
+async fn answer_conflicts(mut socket: TcpStream, requests: Arc<AtomicUsize>, delay: Duration) {
+    const BODY: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, TransactionConflict]","CancellationReasons":[{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"}]}"#;
+    let mut buffer = Vec::new();
+    loop {
+        // The head, then as many bytes of body as it announces.
+        let head_end = loop {
+            if let Some(end) = buffer.windows(4).position(|window| window == b"\r\n\r\n") {
+                break end + 4;
+            }
+            let mut chunk = [0; 4096];
+            match socket.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(read) => buffer.extend_from_slice(&chunk[..read]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buffer[..head_end]).to_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .map_or(0, |value| value.trim().parse().unwrap());
+        while buffer.len() < head_end + length {
+            let mut chunk = [0; 4096];
+            match socket.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(read) => buffer.extend_from_slice(&chunk[..read]),
+            }
+        }
+        buffer.drain(..head_end + length);
+        requests.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(delay).await;
+        let response = format!(
+            "HTTP/1.1 400 Bad Request\r\ncontent-type: application/x-amz-json-1.0\r\n\
+             x-amzn-requestid: fault\r\ncontent-length: {}\r\n\r\n{BODY}",
+            BODY.len()
+        );
+        if socket.write_all(response.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// `future`'s output, and how long it took.
+async fn timed<T>(future: impl Future<Output = T>) -> (T, Duration) {
+    let started = Instant::now();
+    let output = future.await;
+    (output, started.elapsed())
+}
+
+#[tokio::test]
+async fn a_store_that_never_answers_is_a_503_within_one_call() {
+    let limits = Limits::DEPLOYED;
+    let dynamo = FakeDynamo::silent().await;
+    let app = TestApp::new(dynamo.store(&limits));
+    let token = app.issuer.issue(UserId::generate(), Timestamp::now()).unwrap();
+    // A read, a transaction and a route of several calls, at once: the
+    // test waits one bound, not three.
+    let path = format!("/users/{}", UserId::generate());
+    let (read, write, delete) = tokio::join!(
+        timed(app.get(&path, None)),
+        timed(app.call("POST", "/users", None, Some(registration("silent@example.com")))),
+        timed(app.call("DELETE", "/users/me", Some(&token), None)),
+    );
+    let host = dynamo.endpoint.trim_start_matches("http://");
+    for (what, (reply, elapsed)) in [("GET /users/{id}", read), ("POST /users", write), ("DELETE /users/me", delete)] {
+        let problem = reply.problem(503);
+        assert_eq!(reply.header("retry-after"), "1", "{what}: a 503 says when to retry");
+        let text = problem.to_string().to_lowercase();
+        for internal in [host, "127.0.0.1", "timeout", "timed out", "dispatch", "dynamodb", "transaction", "sdk"] {
+            assert!(!text.contains(internal), "{what}: internals ({internal}) leaked: {problem}");
+        }
+        assert!(elapsed >= limits.attempt, "{what}: answered in {elapsed:?}, without waiting for the store");
+        assert!(elapsed < limits.call + MARGIN, "{what}: answered in {elapsed:?}, past the bound of {:?}", limits.call);
+    }
+    assert!(dynamo.count() >= 3, "each request reached the store: {} connections", dynamo.count());
+}
+
+#[tokio::test]
+async fn attempts_out_of_time_are_retried_then_unavailable() {
+    // Attempts short enough to run out before the call does: the last
+    // attempt's timeout is the error, and it must read as unavailable.
+    let limits = Limits {
+        connect: Duration::from_secs(1),
+        attempt: Duration::from_millis(200),
+        call: Duration::from_secs(30),
+        max_attempts: 3,
+    };
+    let dynamo = FakeDynamo::silent().await;
+    let store = dynamo.store(&limits);
+
+    let started = Instant::now();
+    let read = store.get_user(UserId::generate()).await;
+    assert!(matches!(read, Err(StoreError::Unavailable(_))), "{read:?}");
+    let elapsed = started.elapsed();
+    assert!(elapsed < limits.attempt * limits.max_attempts + MARGIN, "the attempts ended it, in {elapsed:?}");
+    // A timed-out connection is never reused: one connection per attempt.
+    assert_eq!(dynamo.count(), 3, "each attempt was made");
+
+    let write = store.create_user(&user("late@example.com"), &hash("late")).await;
+    assert!(matches!(write, Err(StoreError::Unavailable(_))), "{write:?}");
+    assert_eq!(dynamo.count(), 6, "each attempt of the transaction was made");
+}
+
+#[tokio::test]
+async fn a_transaction_retrying_its_cancellations_ends_within_one_call() {
+    // Each answer is in time for its call, but the cancellations would be
+    // retried for longer than a call: the retries stop at the bound.
+    let limits = Limits {
+        connect: Duration::from_secs(1),
+        attempt: Duration::from_millis(900),
+        call: Duration::from_secs(1),
+        max_attempts: 3,
+    };
+    let dynamo = FakeDynamo::always_conflicting(Duration::from_millis(400)).await;
+    let store = dynamo.store(&limits);
+    let started = Instant::now();
+    let write = store.create_user(&user("contested@example.com"), &hash("contested")).await;
+    let elapsed = started.elapsed();
+    assert!(matches!(write, Err(StoreError::Unavailable(_))), "{write:?}");
+    assert!(dynamo.count() >= 2, "the cancellation was retried: {} requests", dynamo.count());
+    assert!(elapsed < limits.call + MARGIN, "the retries went on for {elapsed:?}, past the bound of {:?}", limits.call);
+}
+
+/// The `Timeout:` of each function of `template.yaml`, in seconds, by the
+/// lowercase name before `Function:` (the `Globals` entry is "").
+fn sam_timeouts() -> BTreeMap<String, u64> {
+    let mut timeouts = BTreeMap::new();
+    let mut function = None;
+    for line in read_repo_file("template.yaml").lines() {
+        let entry = line.strip_prefix("  ").filter(|rest| !rest.starts_with([' ', '#']) && rest.ends_with(':'));
+        if let Some(entry) = entry {
+            // A resource, or a section of Globals: a function's or not.
+            function = entry.strip_suffix("Function:").map(str::to_lowercase);
+        } else if let Some(seconds) = line.trim_start().strip_prefix("Timeout:")
+            && let Some(function) = function.take()
+        {
+            timeouts.insert(function, seconds.trim().parse().expect("a Timeout in seconds"));
+        }
+    }
+    timeouts
+}
+
+#[test]
+fn one_call_is_well_within_every_api_function_timeout() {
+    let timeouts = sam_timeouts();
+    // SAM's default when neither the function nor Globals sets one.
+    let default = timeouts.get("").copied().unwrap_or(3);
+    let limits = Limits::DEPLOYED;
+    assert!(limits.connect <= limits.attempt && limits.attempt <= limits.call, "{limits:?}");
+    assert!(limits.max_attempts >= 2, "a timed-out attempt is retried: {limits:?}");
+    for route in ROUTES {
+        let name = route.function.name();
+        let timeout = Duration::from_secs(timeouts.get(name).copied().unwrap_or(default));
+        // Well within: a store that never answers gets its 503 before half
+        // the function's time, with room for a second call that answered.
+        assert!(
+            limits.call * 2 <= timeout,
+            "{} {}: a DynamoDB call may take {:?}, the {name} function has {timeout:?}",
+            route.method,
+            route.path,
+            limits.call
+        );
+    }
+}
