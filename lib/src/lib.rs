@@ -8,6 +8,7 @@ pub mod config;
 pub mod domain;
 pub mod entrypoints;
 pub mod http;
+pub mod local_server;
 pub mod seed;
 pub mod store;
 pub mod telemetry;

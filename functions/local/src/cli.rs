@@ -1,6 +1,6 @@
 //! The local server's command line.
 
-use estate::entrypoints::LocalOptions;
+use estate::local_server::LocalOptions;
 
 /// What the command line asks for.
 pub enum Command {
@@ -15,6 +15,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     for arg in args {
         match arg.as_str() {
             "--seed" => options.seed = true,
+            "--allow-remote-seed" => options.allow_remote_seed = true,
             "--create-table" => options.create_table = true,
             "--no-serve" => options.no_serve = true,
             // How `openapi.json` is regenerated.
@@ -28,13 +29,42 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
 
 fn help() -> String {
     format!(
-        "local [--seed] [--create-table] [--no-serve] | --openapi\n\n\
+        "local [--seed [--allow-remote-seed]] [--create-table] [--no-serve] | --openapi\n\n\
          Serves the whole API on http://127.0.0.1:3000 (PORT, HOST) from the embedded\n\
          store, or from DynamoDB with STORE=dynamodb and TABLE_NAME.\n\
-         --seed          load the demo data set (password: {})\n\
-         --create-table  create TABLE_NAME if missing (STORE=dynamodb)\n\
-         --no-serve      exit after the steps above\n\
-         --openapi       print the OpenAPI contract and exit\n",
+         --seed               load the demo data set (password: {}); with\n\
+         \x20                    STORE=dynamodb, only into a DynamoDB on this machine\n\
+         \x20                    (AWS_ENDPOINT_URL on localhost or a loopback address)\n\
+         --allow-remote-seed  let --seed load it into any other DynamoDB, AWS included\n\
+         --create-table       create TABLE_NAME if missing (STORE=dynamodb)\n\
+         --no-serve           exit after the steps above\n\
+         --openapi            print the OpenAPI contract and exit\n\n\
+         Limits: request target 8 KiB (414), request line and headers 32 KiB in at\n\
+         most 100 fields (431), 10 s for the headers and 10 s for the body (408).\n",
         estate::seed::DEMO_PASSWORD
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Command, parse};
+
+    fn options(args: &[&str]) -> estate::local_server::LocalOptions {
+        match parse(args.iter().map(|arg| arg.to_string())) {
+            Ok(Command::Run(options)) => options,
+            _ => panic!("{args:?} should run the server"),
+        }
+    }
+
+    #[test]
+    fn seeding_a_remote_dynamodb_takes_its_own_flag() {
+        let seed = options(&["--seed"]);
+        assert!(seed.seed && !seed.allow_remote_seed);
+        let remote = options(&["--seed", "--allow-remote-seed"]);
+        assert!(remote.seed && remote.allow_remote_seed);
+        match parse(["--help".to_string()]) {
+            Ok(Command::Print(help)) => assert!(help.contains("--allow-remote-seed")),
+            _ => panic!("--help prints the help"),
+        }
+    }
 }

@@ -4,16 +4,27 @@
 mod cli;
 mod docs;
 
+use std::process::ExitCode;
+
 #[tokio::main]
-async fn main() -> Result<(), estate::entrypoints::BoxError> {
-    match cli::parse(std::env::args().skip(1))? {
-        cli::Command::Print(text) => {
+async fn main() -> ExitCode {
+    let outcome = match cli::parse(std::env::args().skip(1)) {
+        Ok(cli::Command::Print(text)) => {
             print!("{text}");
             Ok(())
         }
-        cli::Command::Run(options) => {
+        Ok(cli::Command::Run(options)) => {
             estate::telemetry::init();
-            estate::entrypoints::serve_local(options, docs::router()).await
+            estate::local_server::serve_local(options, docs::router()).await
+        }
+        Err(message) => Err(message.into()),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // Printed whole, not as a quoted debug string.
+            eprintln!("Error: {error}");
+            ExitCode::FAILURE
         }
     }
 }

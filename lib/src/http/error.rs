@@ -35,16 +35,22 @@ pub enum ApiError {
     NotFound(String),
     /// 405: the path exists, the method does not.
     MethodNotAllowed,
+    /// 408: the request did not arrive in time (local server only).
+    RequestTimeout(String),
     /// 409: the request clashes with the current state.
     Conflict(String),
     /// 412: an `If-Match` precondition no longer holds.
     PreconditionFailed(String),
     /// 413: the body is larger than we accept.
     PayloadTooLarge(usize),
+    /// 414: the request target is longer than this many bytes (local server only).
+    UriTooLong(usize),
     /// 415: the body is not JSON.
     UnsupportedMediaType,
     /// 422: well-formed JSON that breaks the rules, field by field.
     Validation(Vec<FieldError>),
+    /// 431: the request headers are too large or too many (local server only).
+    HeadersTooLarge(String),
     /// 500: our fault. The detail goes to the log, never to the client.
     Internal(String),
     /// 503: a dependency is overloaded or unreachable; retrying may work.
@@ -63,11 +69,14 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -81,9 +90,12 @@ impl ApiError {
             | Self::Forbidden(detail)
             | Self::NotFound(detail)
             | Self::Conflict(detail)
-            | Self::PreconditionFailed(detail) => detail.clone(),
+            | Self::PreconditionFailed(detail)
+            | Self::RequestTimeout(detail)
+            | Self::HeadersTooLarge(detail) => detail.clone(),
             Self::MethodNotAllowed => "This method is not allowed on this resource.".into(),
             Self::PayloadTooLarge(limit) => format!("The request body must not exceed {limit} bytes."),
+            Self::UriTooLong(limit) => format!("The request target (path and query) must not exceed {limit} bytes."),
             Self::UnsupportedMediaType => {
                 "The request body must be JSON, sent with Content-Type: application/json.".into()
             }

@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod concurrency;
 mod errors;
+mod local_server;
 mod numbers;
 mod preconditions;
 mod properties;

@@ -1,0 +1,254 @@
+//! The local server: the whole API on one port, on the embedded store or
+//! DynamoDB, with the routes only a developer's machine serves (`/docs`).
+//! It reads each request head itself (`connection`) so that even requests
+//! it refuses get problem+json, and bounds how long it waits for a client.
+
+mod connection;
+
+use crate::auth::{TokenIssuer, TokenVerifier, ephemeral_keys, passwords};
+use crate::config;
+use crate::entrypoints::{BoxError, api_routes};
+use crate::http;
+use crate::store::{DynamoStore, MemoryStore, Store};
+use axum::Router;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// What the local server serves: the whole API and `extra` (the routes
+/// only a developer's machine serves, such as `/docs`), finished once
+/// together, so every response carries `x-request-id` (and unknown paths
+/// get problem+json) whichever part answers; and request bodies bounded
+/// by `limits.body_read_timeout`.
+pub fn local_app<S: Store>(
+    store: S,
+    issuer: Arc<TokenIssuer>,
+    verifier: Arc<TokenVerifier>,
+    extra: Router,
+    limits: &ServerLimits,
+) -> Router {
+    let timeout = limits.body_read_timeout;
+    let routes = extra.merge(api_routes(store, issuer, verifier));
+    http::finish(
+        routes.layer(axum::middleware::from_fn(move |request, next| connection::body_deadline(timeout, request, next))),
+    )
+}
+
+/// What the local server is asked to do besides serving (its command
+/// line, which `functions/local` reads).
+#[derive(Debug, Default)]
+pub struct LocalOptions {
+    /// Load the demo data set into the store first.
+    pub seed: bool,
+    /// Let `seed` load the demo accounts into a DynamoDB that is not on
+    /// this machine (see [`check_seed_endpoint`]).
+    pub allow_remote_seed: bool,
+    /// Create the DynamoDB table first, if it does not exist.
+    pub create_table: bool,
+    /// Stop after the steps above instead of serving.
+    pub no_serve: bool,
+}
+
+/// How much of a client the local server waits for and reads. A request
+/// over a limit gets an RFC 9457 problem (with `x-request-id`) and the
+/// connection is closed.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    /// The request target (path and query), in bytes: longer gets 414.
+    pub max_target_bytes: usize,
+    /// The request line and headers together, in bytes: larger gets 431.
+    pub max_head_bytes: usize,
+    /// Header fields: more gets 431.
+    pub max_headers: usize,
+    /// From accepting a connection to the end of its request head: slower
+    /// gets 408, or just a close if not one byte came.
+    pub header_read_timeout: Duration,
+    /// From the end of the head to the end of the body, for a handler that
+    /// reads the body: slower gets 408.
+    pub body_read_timeout: Duration,
+}
+
+impl ServerLimits {
+    /// The local server's limits: 8 KiB of target, 32 KiB of head in at
+    /// most 100 fields, 10 seconds for the head and 10 for the body.
+    pub const LOCAL: Self = Self {
+        max_target_bytes: 8 * 1024,
+        max_head_bytes: 32 * 1024,
+        max_headers: 100,
+        header_read_timeout: Duration::from_secs(10),
+        body_read_timeout: Duration::from_secs(10),
+    };
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self::LOCAL
+    }
+}
+
+/// Refuses to load the demo accounts, whose password is published, into a
+/// DynamoDB that is not on this machine, unless `allow_remote`. `endpoint`
+/// is the one the store calls; `None` is AWS itself. Local means a host of
+/// `localhost` or a loopback address.
+pub fn check_seed_endpoint(endpoint: Option<&str>, allow_remote: bool) -> Result<(), String> {
+    if allow_remote || endpoint.is_some_and(is_local_endpoint) {
+        return Ok(());
+    }
+    let target = match endpoint {
+        Some(url) => format!("the DynamoDB at {url}, which is not on this machine"),
+        None => "DynamoDB on AWS itself: no AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_DYNAMODB) is set".into(),
+    };
+    Err(format!(
+        "refusing to --seed {target}. The demo accounts sign in with the published password {:?}: \
+         point AWS_ENDPOINT_URL at a DynamoDB on localhost, 127.0.0.1 or [::1], \
+         or add --allow-remote-seed if this table may really hold them.",
+        crate::seed::DEMO_PASSWORD
+    ))
+}
+
+fn is_local_endpoint(url: &str) -> bool {
+    let Some(host) = url.parse::<axum::http::Uri>().ok().and_then(|uri| uri.host().map(str::to_owned)) else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.to_canonical().is_loopback())
+}
+
+/// The endpoint the DynamoDB store calls, resolved as the SDK resolves it
+/// (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL`, then the profile's
+/// `endpoint_url`s); `None` is AWS itself.
+async fn dynamodb_endpoint() -> Option<String> {
+    use aws_types::service_config::ServiceConfigKey;
+    let config = aws_config::load_from_env().await;
+    let key = ServiceConfigKey::builder()
+        .service_id("DynamoDB")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .expect("every part of the key is set");
+    config
+        .service_config()
+        .and_then(|services| services.load_config(key))
+        .or_else(|| config.endpoint_url().map(str::to_owned))
+}
+
+/// Seeds the store if asked, then serves the whole API (and `extra`, the
+/// local-only routes such as `/docs`) unless asked not to.
+async fn prepare_and_serve<S: Store>(
+    store: S,
+    options: &LocalOptions,
+    issuer: Arc<TokenIssuer>,
+    verifier: Arc<TokenVerifier>,
+    extra: Router,
+) -> Result<(), BoxError> {
+    if options.seed {
+        let report = crate::seed::seed(&store).await?;
+        tracing::info!(
+            users = report.users,
+            properties = report.properties,
+            already_there = report.skipped_users,
+            "demo data loaded; every demo user signs in with the password {:?}",
+            crate::seed::DEMO_PASSWORD
+        );
+    }
+    if options.no_serve {
+        return Ok(());
+    }
+    let limits = ServerLimits::LOCAL;
+    serve(local_app(store, issuer, verifier, extra, &limits), limits).await
+}
+
+async fn serve(app: Router, limits: ServerLimits) -> Result<(), BoxError> {
+    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
+    let listener = TcpListener::bind(format!("{host}:{port}")).await?;
+    tracing::info!("serving the API on http://{}", listener.local_addr()?);
+    serve_on(listener, app, limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
+    Ok(())
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then closes the
+/// connections that have not sent a byte and lets the others finish for a
+/// few seconds.
+///
+/// Each connection carries one request (the response says `Connection:
+/// close`), whose head this server reads before hyper does, so that every
+/// request it can still answer gets problem+json and `x-request-id`: a
+/// head that is not valid HTTP/1.0 or 1.1 gets 400, a target over
+/// `limits.max_target_bytes` 414, a head over `limits.max_head_bytes` or
+/// `limits.max_headers` 431, a head slower than
+/// `limits.header_read_timeout` 408; a body slower than
+/// `limits.body_read_timeout` gets 408 from [`local_app`].
+pub async fn serve_on(listener: TcpListener, app: Router, limits: ServerLimits, shutdown: impl Future<Output = ()>) {
+    let mut connections = tokio::task::JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    connections.spawn(connection::serve(stream, app.clone(), limits, stopping.clone()));
+                }
+                Err(error) => connection::accept_failed(error).await,
+            },
+        }
+    }
+    drop(listener);
+    stop.send_replace(true);
+    let drained =
+        tokio::time::timeout(connection::SHUTDOWN_GRACE, async { while connections.join_next().await.is_some() {} });
+    if drained.await.is_err() {
+        tracing::info!(left = connections.len(), "closing the connections still open at shutdown");
+    }
+}
+
+/// The local server: the whole API on one port, on the embedded store
+/// unless `STORE=dynamodb` (with `TABLE_NAME` and the usual AWS variables),
+/// plus `extra`, the routes only a developer's machine serves.
+pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), BoxError> {
+    let (issuer, verifier) = if config::signing_key_configured() {
+        (config::token_issuer().await?, config::token_verifier()?)
+    } else {
+        tracing::warn!(
+            "no JWT key configured: using an ephemeral key pair generated at start-up; \
+             tokens stop working when the server restarts"
+        );
+        ephemeral_keys(config::token_policy(), config::token_lifetime_seconds()?)
+    };
+    let (issuer, verifier) = (Arc::new(issuer), Arc::new(verifier));
+    passwords::warm_up();
+    match std::env::var("STORE").as_deref() {
+        Ok("dynamodb") => {
+            let table = config::table_name()?;
+            if options.seed {
+                check_seed_endpoint(dynamodb_endpoint().await.as_deref(), options.allow_remote_seed)?;
+            }
+            tracing::info!(table = %table, "using the DynamoDB store");
+            let store = DynamoStore::from_env(table).await;
+            if options.create_table {
+                create_table_if_missing(&store).await?;
+            }
+            prepare_and_serve(store, &options, issuer, verifier, extra).await
+        }
+        Ok("memory") | Err(_) => {
+            tracing::info!("using the embedded in-memory store: data lives as long as the process");
+            prepare_and_serve(MemoryStore::new(), &options, issuer, verifier, extra).await
+        }
+        Ok(other) => Err(format!("STORE must be memory or dynamodb, not {other:?}").into()),
+    }
+}
+
+async fn create_table_if_missing(store: &DynamoStore) -> Result<(), BoxError> {
+    let exists = store.client().describe_table().table_name(store.table()).send().await.is_ok();
+    if !exists {
+        crate::store::dynamodb::create_table(store.client(), store.table()).await?;
+        tracing::info!(table = store.table(), "created the table");
+    }
+    Ok(())
+}
