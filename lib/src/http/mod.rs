@@ -63,7 +63,31 @@ pub fn finish(routes: Router) -> Router {
             // The panic message itself went to stderr through the panic hook.
             ApiError::Internal("a handler panicked".into()).into_response()
         }))
+        .layer(middleware::from_fn(within_deadline))
         .layer(middleware::from_fn(request_span))
+}
+
+/// How long before the Lambda function's deadline a request still running
+/// is answered 503: time to send that answer and flush the logs.
+const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// On Lambda, answers 503 (retry later) just before the function would be
+/// stopped, instead of letting API Gateway answer its own error. Each store
+/// call is bounded; this bounds the routes that make many (deleting an
+/// account with many properties), which leave nothing half-written that a
+/// retry does not finish.
+async fn within_deadline(request: Request, next: Next) -> Response {
+    // Off Lambda there is no context, or one without a deadline.
+    let Some(context) = request.extensions().get::<lambda_http::Context>().filter(|context| context.deadline > 0)
+    else {
+        return next.run(request).await;
+    };
+    let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(context.deadline);
+    let left = deadline.duration_since(std::time::SystemTime::now()).unwrap_or_default();
+    match tokio::time::timeout(left.saturating_sub(DEADLINE_MARGIN), next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Unavailable("the request ran out of the function's time".into()).into_response(),
+    }
 }
 
 async fn request_span(request: Request, next: Next) -> Response {

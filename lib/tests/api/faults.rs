@@ -246,3 +246,27 @@ fn one_call_is_well_within_every_api_function_timeout() {
         );
     }
 }
+
+/// On Lambda a request that would outlive the function (a route of many
+/// calls, each within its bound) is answered 503 a second before the
+/// function's deadline, not cut off by it.
+#[tokio::test]
+async fn a_request_near_the_function_deadline_is_a_503() {
+    let silent = FakeDynamo::silent().await;
+    let patient = Limits { attempt: Duration::from_secs(30), call: Duration::from_secs(60), ..Limits::DEPLOYED };
+    let app = TestApp::new(silent.store(&patient));
+    let left = Duration::from_millis(2500);
+    let deadline = std::time::SystemTime::now() + left;
+    let mut context = lambda_http::Context::default();
+    context.deadline = deadline.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let mut request =
+        axum::http::Request::get(format!("/users/{}", UserId::generate())).body(axum::body::Body::empty()).unwrap();
+    request.extensions_mut().insert(context);
+    let started = Instant::now();
+    let reply = app.send(request).await;
+    let elapsed = started.elapsed();
+    reply.problem(503);
+    assert_eq!(reply.header("retry-after"), "1");
+    assert!(elapsed >= left - Duration::from_secs(1) - Duration::from_millis(100), "answered too early: {elapsed:?}");
+    assert!(elapsed < left, "answered after the deadline: {elapsed:?}");
+}
