@@ -7,7 +7,7 @@ use super::openapi::{BodyFailures, CallerFailures, NotFound, ServerFailures};
 use super::{Health, Private, UsersState};
 use crate::auth::passwords;
 use crate::domain::{BirthDate, Email, Password, PersonName, ProfileChanges, Timestamp, User, UserId};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, WriteId};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -346,7 +346,7 @@ pub(crate) async fn change_password<S: Store>(
         return Err(wrong_password());
     }
     let new_hash = passwords::hash(new_password).await.map_err(ApiError::Internal)?;
-    state.app.store.replace_password_hash(me, &current_hash, &new_hash, Timestamp::now()).await?;
+    state.app.store.replace_password_hash(me, &current_hash, &new_hash, Timestamp::now(), WriteId::new()).await?;
     Ok(Private(StatusCode::NO_CONTENT))
 }
 

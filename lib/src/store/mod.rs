@@ -77,7 +77,9 @@ pub struct Credentials {
 
 /// Persistence of users and of the email claims that keep emails unique.
 pub trait UserStore: Send + Sync {
-    /// Stores a new user, or fails with `EmailTaken` without writing anything.
+    /// Stores a new user, or fails with `EmailTaken` without writing
+    /// anything. Sent again, an applied creation succeeds again: the user's
+    /// fresh id names the write.
     fn create_user(&self, user: &User, password_hash: &PasswordHash) -> impl Future<Output = StoreResult<()>> + Send;
 
     fn get_user(&self, id: UserId) -> impl Future<Output = StoreResult<Option<User>>> + Send;
@@ -97,13 +99,15 @@ pub trait UserStore: Send + Sync {
 
     /// Replaces the hash only if it is still `current` (else
     /// `PasswordChanged`), so that two concurrent password changes cannot
-    /// both succeed; `AccountGone` if the user is gone.
+    /// both succeed; `AccountGone` if the user is gone. Sent again with the
+    /// same `write`, an applied change succeeds again.
     fn replace_password_hash(
         &self,
         id: UserId,
         current: &PasswordHash,
         new: &PasswordHash,
         now: Timestamp,
+        write: WriteId,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Removes the user with everything they own (properties and rooms) and
@@ -111,21 +115,50 @@ pub trait UserStore: Send + Sync {
     fn delete_user(&self, id: UserId) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
+/// Names one write, so that a store can tell a write it already applied
+/// from a new one: when the answer to an applied write is lost and the
+/// write is sent again (the SDK retries it), its condition fails on the
+/// state it made itself; the item records the id of the last write that
+/// changed it, and a write that finds its own id there reports success
+/// instead of a conflict it caused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WriteId(uuid::Uuid);
+
+impl WriteId {
+    pub fn new() -> Self {
+        Self(uuid::Uuid::now_v7())
+    }
+}
+
+impl Default for WriteId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for WriteId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A write by a property's owner: who makes it, when, and which version
 /// of the property they expect to change (from `If-Match`; `None` for any).
 /// Every write to a property or one of its rooms checks both in its own
-/// condition: `NotOwner`, `VersionMismatch`.
+/// condition: `NotOwner`, `VersionMismatch`. Sent again (same `write`), an
+/// applied edit succeeds again without being applied twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Edit {
     pub caller: UserId,
     pub expected_version: Option<u64>,
     pub now: Timestamp,
+    pub write: WriteId,
 }
 
 impl Edit {
     /// An edit by `caller`, now, of whatever version is current.
     pub fn by(caller: UserId) -> Self {
-        Self { caller, expected_version: None, now: Timestamp::now() }
+        Self { caller, expected_version: None, now: Timestamp::now(), write: WriteId::new() }
     }
 
     /// The same edit, applied only to `version` (when there is one).
@@ -185,6 +218,8 @@ impl Page {
 pub trait PropertyStore: Send + Sync {
     /// Stores a property with its first rooms, provided its owner still
     /// exists (else `AccountGone`): a deleted user's token creates nothing.
+    /// Sent again, an applied creation succeeds again (its fresh id names
+    /// the write).
     fn create_property(&self, property: &Property, rooms: &[Room]) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// The property and its rooms, oldest room first.

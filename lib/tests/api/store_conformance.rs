@@ -6,7 +6,7 @@ use estate::domain::{
     Area, Email, MAX_ROOMS, PersonName, ProfileChanges, PropertyChanges, PropertyId, PropertyName, PropertyType,
     RoomChanges, RoomId, Timestamp, UserId,
 };
-use estate::store::{Edit, Listing, PageRequest, Store, StoreError};
+use estate::store::{Edit, Listing, PageRequest, Store, StoreError, WriteId};
 
 on_both_stores!(
     store:
@@ -23,6 +23,7 @@ on_both_stores!(
     stale_versions_are_refused,
     listings_page_through_partitions_and_filters,
     deleting_a_user_deletes_their_properties,
+    a_write_sent_again_reports_what_it_did,
 );
 
 async fn creates_and_reads_users(store: impl Store) {
@@ -84,14 +85,14 @@ async fn password_hash_changes_only_from_the_current_one(store: impl Store) {
     store.create_user(&ada, &hash("one")).await.unwrap();
     let now = Timestamp::now();
     assert_eq!(
-        store.replace_password_hash(ada.id, &hash("stale"), &hash("two"), now).await,
+        store.replace_password_hash(ada.id, &hash("stale"), &hash("two"), now, WriteId::new()).await,
         Err(StoreError::PasswordChanged)
     );
-    store.replace_password_hash(ada.id, &hash("one"), &hash("two"), now).await.unwrap();
+    store.replace_password_hash(ada.id, &hash("one"), &hash("two"), now, WriteId::new()).await.unwrap();
     assert_eq!(store.get_password_hash(ada.id).await.unwrap(), Some(hash("two")));
     let nobody = UserId::generate();
     let gone = Err(StoreError::AccountGone);
-    assert_eq!(store.replace_password_hash(nobody, &hash("one"), &hash("two"), now).await, gone);
+    assert_eq!(store.replace_password_hash(nobody, &hash("one"), &hash("two"), now, WriteId::new()).await, gone);
 }
 
 async fn deleting_a_user_releases_their_email(store: impl Store) {
@@ -263,4 +264,51 @@ async fn deleting_a_user_deletes_their_properties(store: impl Store) {
     let all = store.list_properties(&Listing::All, PageRequest { limit: 10, after: None }).await.unwrap();
     assert_eq!(all.items.len(), 1);
     assert_eq!(all.items[0].id, kept.id);
+}
+
+/// A write whose answer was lost is sent again (the SDK retries it): it
+/// meets the state it made itself. Sent again, each write reports the
+/// success it had, and is not applied twice.
+async fn a_write_sent_again_reports_what_it_did(store: impl Store) {
+    let ada = user("again@example.com");
+    store.create_user(&ada, &hash("one")).await.unwrap();
+    assert_eq!(store.create_user(&ada, &hash("one")).await, Ok(()));
+    let change = WriteId::new();
+    let now = Timestamp::now();
+    for _ in 0..2 {
+        store.replace_password_hash(ada.id, &hash("one"), &hash("two"), now, change).await.unwrap();
+    }
+    assert_eq!(store.get_password_hash(ada.id).await.unwrap(), Some(hash("two")));
+    let other = store.replace_password_hash(ada.id, &hash("one"), &hash("three"), now, WriteId::new()).await;
+    assert_eq!(other, Err(StoreError::PasswordChanged), "another change still meets the new password");
+
+    let (home, rooms) = publish(ada.id, "Lyon", PropertyType::Loft, &[100]);
+    store.create_property(&home, &rooms).await.unwrap();
+    assert_eq!(store.create_property(&home, &rooms).await, Ok(()));
+
+    let rename = PropertyChanges { name: Some(PropertyName::parse("Once").unwrap()), ..Default::default() };
+    let edit = Edit::by(ada.id).of_version(Some(1));
+    let first = store.update_property(home.id, &rename, edit).await.unwrap();
+    assert_eq!(store.update_property(home.id, &rename, edit).await, Ok(first.clone()));
+    assert_eq!(first.version(), 2);
+
+    let added = room(home.id, 50);
+    let edit = Edit::by(ada.id).of_version(Some(2));
+    for _ in 0..2 {
+        store.add_room(&added, edit).await.unwrap();
+    }
+    let resize = RoomChanges { area: Some(Area::from_hundredths(75)), ..Default::default() };
+    let edit = Edit::by(ada.id).of_version(Some(3));
+    let resized = store.update_room(home.id, added.id, &resize, edit).await.unwrap();
+    assert_eq!(store.update_room(home.id, added.id, &resize, edit).await, Ok(resized));
+    let edit = Edit::by(ada.id).of_version(Some(4));
+    for _ in 0..2 {
+        store.delete_room(home.id, rooms[0].id, edit).await.unwrap();
+    }
+    let (read, left) = store.get_property(home.id).await.unwrap().unwrap();
+    assert_eq!((read.version(), read.room_count(), read.total_area().hundredths()), (5, 1, 75));
+    assert_eq!(left.iter().map(|room| room.id).collect::<Vec<_>>(), [added.id]);
+    // Another write with the old version is still refused.
+    let stale = Edit::by(ada.id).of_version(Some(4));
+    assert_eq!(store.delete_room(home.id, added.id, stale).await, Err(StoreError::VersionMismatch));
 }

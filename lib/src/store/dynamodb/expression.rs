@@ -54,6 +54,12 @@ impl Expression {
         format!("attribute_exists({})", self.name(path))
     }
 
+    /// The condition that the attribute at `path` is absent or other than `value`.
+    pub fn absent_or_not(&mut self, path: &str, value: AttributeValue) -> String {
+        let name = self.name(path);
+        format!("(attribute_not_exists({name}) OR {name} <> {})", self.value(value))
+    }
+
     /// The condition that the map or list at `path` has fewer than `bound` entries.
     pub fn size_below(&mut self, path: &str, bound: AttributeValue) -> String {
         format!("size({}) < {}", self.name(path), self.value(bound))

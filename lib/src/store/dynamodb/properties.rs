@@ -8,46 +8,60 @@
 //! is one write whose condition checks ownership (and the version) itself.
 
 use super::expression::{Expression, Update, all};
-use super::item::{PropertyItem, RoomItem, attribute};
+use super::item::{LAST_WRITE, PropertyItem, RoomItem, attribute, written_by};
 use super::schema::{self, Index, PARTITION_KEY};
 use super::transaction::{delete_action, exists_check_action, put_new_action};
 use super::{DynamoStore, Item, number, sdk_error, string};
-use crate::domain::{Property, PropertyChanges, PropertyId, PropertyType, Room, Timestamp, UserId};
+use crate::domain::{Property, PropertyChanges, PropertyId, PropertyType, Room, UserId};
 use crate::store::{Edit, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
-/// The property item's part of every write by its owner: a new version
-/// and time of change.
-pub(super) fn touch_property(update: &mut Update, expression: &mut Expression, now: Timestamp) -> StoreResult<()> {
-    update.set.push(expression.equals(PropertyItem::UPDATED_AT, attribute(&now)?));
+/// The property item's part of every write by its owner: a new version,
+/// its time, and the write recorded.
+pub(super) fn touch_property(update: &mut Update, expression: &mut Expression, edit: &Edit) -> StoreResult<()> {
+    update.set.push(expression.equals(PropertyItem::UPDATED_AT, attribute(&edit.now)?));
+    update.set.push(expression.equals(LAST_WRITE, string(edit.write.to_string())));
     update.add.push(expression.increment(PropertyItem::VERSION, number(1)));
     Ok(())
 }
 
-/// The condition that `edit` may change the property: the caller owns it
-/// and, if the edit names one, it is still at that version.
+/// The condition that `edit` may change the property: the caller owns it,
+/// it is still at the version the edit names (if any), and this very write
+/// has not changed it already (sent again after its answer was lost).
 pub(super) fn editable_by(expression: &mut Expression, edit: &Edit) -> String {
-    let owned = expression.equals(PropertyItem::OWNER_ID, string(edit.caller.to_string()));
-    match edit.expected_version {
-        Some(version) => all([owned, expression.equals(PropertyItem::VERSION, number(version))]),
-        None => owned,
+    let mut conditions = vec![expression.equals(PropertyItem::OWNER_ID, string(edit.caller.to_string()))];
+    if let Some(version) = edit.expected_version {
+        conditions.push(expression.equals(PropertyItem::VERSION, number(version)));
     }
+    conditions.push(expression.absent_or_not(LAST_WRITE, string(edit.write.to_string())));
+    all(conditions)
 }
 
-/// Why `edit` may not change the property whose item, as it was when a
-/// write was refused, is `item`; `None` when it may (so the refusal was
-/// about something else: the room, the room limit).
-pub(super) fn refusal(item: Option<&Item>, edit: &Edit) -> Option<StoreError> {
-    let item = item.filter(|item| PropertyItem::owner_of(item).is_some());
-    match item {
-        None => Some(StoreError::PropertyNotFound),
-        Some(item) if PropertyItem::owner_of(item) != Some(edit.caller.to_string().as_str()) => {
-            Some(StoreError::NotOwner)
-        }
-        Some(item) if PropertyItem::version_of(item).is_none_or(|version| edit.mismatches(version)) => {
-            Some(StoreError::VersionMismatch)
-        }
-        Some(_) => None,
+/// What the property item as it was when a write by `edit` was refused
+/// (`item`) says about that refusal.
+pub(super) enum Verdict {
+    /// This very write changed the item already: it was sent again after
+    /// its answer was lost, and succeeded the first time.
+    Applied,
+    /// The edit may not change the property.
+    Refused(StoreError),
+    /// The edit may change the property: the refusal was about something
+    /// else (the room, the room limit).
+    Editable,
+}
+
+pub(super) fn verdict(item: Option<&Item>, edit: &Edit) -> Verdict {
+    let Some(item) = item.filter(|item| PropertyItem::owner_of(item).is_some()) else {
+        return Verdict::Refused(StoreError::PropertyNotFound);
+    };
+    if PropertyItem::owner_of(item) != Some(edit.caller.to_string().as_str()) {
+        Verdict::Refused(StoreError::NotOwner)
+    } else if written_by(item, edit.write) {
+        Verdict::Applied
+    } else if PropertyItem::version_of(item).is_none_or(|version| edit.mismatches(version)) {
+        Verdict::Refused(StoreError::VersionMismatch)
+    } else {
+        Verdict::Editable
     }
 }
 
@@ -69,6 +83,8 @@ impl PropertyStore for DynamoStore {
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(failure) if failure.condition_failed_at(0) => Err(StoreError::AccountGone),
+            // Its fresh id names the write: sent again, it was applied already.
+            Err(failure) if failure.condition_failed_at(1) => Ok(()),
             Err(failure) => Err(failure.into_error()),
         }
     }
@@ -141,7 +157,7 @@ impl PropertyStore for DynamoStore {
             update.set.push(expression.equals(PropertyItem::CITY, string(city.name())));
             update.set.push(expression.equals(Index::City.partition_key(), string(schema::city_partition(city.key()))));
         }
-        touch_property(&mut update, &mut expression, edit.now)?;
+        touch_property(&mut update, &mut expression, &edit)?;
         let condition = all([expression.item_exists(), editable_by(&mut expression, &edit)]);
         let result = self.update_item(schema::property_key(id), &update, condition, &expression).send().await;
         match result {
@@ -150,8 +166,14 @@ impl PropertyStore for DynamoStore {
                 PropertyItem::from_item(item)?.into_domain()
             }
             Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => Err(refusal(failed.item(), &edit)
-                    .unwrap_or_else(|| StoreError::Internal("an update failed a condition that holds".into()))),
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => match verdict(failed.item(), &edit) {
+                    // The item as this write left it: the answer it lost.
+                    Verdict::Applied => {
+                        PropertyItem::from_item(failed.item().cloned().unwrap_or_default())?.into_domain()
+                    }
+                    Verdict::Refused(error) => Err(error),
+                    Verdict::Editable => Err(StoreError::Internal("an update failed a condition that holds".into())),
+                },
                 _ => Err(sdk_error(error)),
             },
         }
@@ -165,8 +187,8 @@ impl PropertyStore for DynamoStore {
             let Some(property) = items.into_iter().find(schema::is_property_item) else {
                 return Err(StoreError::PropertyNotFound);
             };
-            if let Some(refused) = refusal(Some(&property), &edit) {
-                return Err(refused);
+            if let Verdict::Refused(error) = verdict(Some(&property), &edit) {
+                return Err(error);
             }
             let property = PropertyItem::from_item(property)?;
             // The version read, unless the edit names one: then a change

@@ -5,8 +5,9 @@
 //! which condition failed.
 
 use super::expression::{Expression, Update, all};
+use super::item::LAST_WRITE;
 use super::item::{PropertyItem, RoomItem, attribute};
-use super::properties::{editable_by, refusal, touch_property};
+use super::properties::{Verdict, editable_by, touch_property, verdict};
 use super::schema;
 use super::transaction::{delete_action, put_new_action, update_action};
 use super::{DynamoStore, number, sdk_error, string};
@@ -20,7 +21,7 @@ impl RoomStore for DynamoStore {
         let mut update = Update::default();
         let area_path = PropertyItem::room_area_path(room.id);
         update.set.push(expression.equals(&area_path, number(room.area.hundredths())));
-        touch_property(&mut update, &mut expression, edit.now)?;
+        touch_property(&mut update, &mut expression, &edit)?;
         let condition = all([
             editable_by(&mut expression, &edit),
             expression.size_below(PropertyItem::ROOM_AREAS, number(MAX_ROOMS)),
@@ -31,8 +32,12 @@ impl RoomStore for DynamoStore {
         ];
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(failure) if failure.condition_failed_at(1) => {
-                Err(self.refusal_of(room.property_id, &edit).await?.unwrap_or(StoreError::RoomLimitReached))
+            Err(failure) if failure.condition_failed_at(0) || failure.condition_failed_at(1) => {
+                match self.verdict_on(room.property_id, &edit).await? {
+                    Verdict::Applied => Ok(()),
+                    Verdict::Refused(error) => Err(error),
+                    Verdict::Editable => Err(StoreError::RoomLimitReached),
+                }
             }
             Err(failure) => Err(failure.into_error()),
         }
@@ -94,7 +99,7 @@ impl RoomStore for DynamoStore {
         if let Some(area) = changes.area {
             property_update.set.push(expression.equals(&area_path, number(area.hundredths())));
         }
-        touch_property(&mut property_update, &mut expression, edit.now)?;
+        touch_property(&mut property_update, &mut expression, &edit)?;
         let condition = all([editable_by(&mut expression, &edit), expression.exists(&area_path)]);
 
         let items = vec![
@@ -117,7 +122,7 @@ impl RoomStore for DynamoStore {
         let mut property_update = Update::default();
         let area_path = PropertyItem::room_area_path(room);
         property_update.remove.push(expression.name(&area_path));
-        touch_property(&mut property_update, &mut expression, edit.now)?;
+        touch_property(&mut property_update, &mut expression, &edit)?;
         let condition = all([editable_by(&mut expression, &edit), expression.exists(&area_path)]);
         let mut room_expression = Expression::default();
         let room_condition = room_expression.item_exists();
@@ -130,13 +135,13 @@ impl RoomStore for DynamoStore {
 }
 
 impl DynamoStore {
-    /// Why `edit` may not change a property, read after a write was refused
-    /// (the write itself checked it atomically; this only names the
-    /// reason). `None` means it may, so the room was the reason.
-    async fn refusal_of(&self, id: PropertyId, edit: &Edit) -> StoreResult<Option<StoreError>> {
+    /// What the property says about a refused write by `edit`, read after
+    /// the refusal (the write itself checked it atomically; this only
+    /// names the reason, or finds the write was applied already).
+    async fn verdict_on(&self, id: PropertyId, edit: &Edit) -> StoreResult<Verdict> {
         let mut expression = Expression::default();
-        let projection =
-            format!("{}, {}", expression.name(PropertyItem::OWNER_ID), expression.name(PropertyItem::VERSION));
+        let attributes = [PropertyItem::OWNER_ID, PropertyItem::VERSION, LAST_WRITE];
+        let projection = attributes.map(|attribute| expression.name(attribute)).join(", ");
         let output = self
             .client
             .get_item()
@@ -148,7 +153,7 @@ impl DynamoStore {
             .send()
             .await
             .map_err(sdk_error)?;
-        Ok(refusal(output.item.as_ref(), edit))
+        Ok(verdict(output.item.as_ref(), edit))
     }
 
     /// Runs the transaction of a room change (the room item, then the
@@ -158,7 +163,11 @@ impl DynamoStore {
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(failure) if failure.condition_failed_at(0) || failure.condition_failed_at(1) => {
-                Err(self.refusal_of(property, edit).await?.unwrap_or(StoreError::RoomNotFound))
+                match self.verdict_on(property, edit).await? {
+                    Verdict::Applied => Ok(()),
+                    Verdict::Refused(error) => Err(error),
+                    Verdict::Editable => Err(StoreError::RoomNotFound),
+                }
             }
             Err(failure) => Err(failure.into_error()),
         }

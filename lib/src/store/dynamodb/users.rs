@@ -1,12 +1,12 @@
 //! Users: one item per user, plus one email-claim item per address that
 //! makes uniqueness a transaction condition instead of a read-then-write.
 
-use super::expression::{Expression, Update};
-use super::item::{EmailClaimItem, UserItem, attribute};
+use super::expression::{Expression, Update, all};
+use super::item::{EmailClaimItem, LAST_WRITE, UserItem, attribute, written_by};
 use super::transaction::{TransactFailure, delete_action, put_new_action};
 use super::{DynamoStore, Item, schema, sdk_error, string};
 use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId};
-use crate::store::{Credentials, StoreError, StoreResult, UserStore};
+use crate::store::{Credentials, StoreError, StoreResult, UserStore, WriteId};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
@@ -43,6 +43,8 @@ impl UserStore for DynamoStore {
         ];
         match self.transact(items).await {
             Ok(()) => Ok(()),
+            // Its fresh id names the write: sent again, it was applied already.
+            Err(failure) if failure.condition_failed_at(0) => Ok(()),
             Err(failure) if failure.condition_failed_at(1) => Err(StoreError::EmailTaken),
             Err(failure) => Err(failure.into_error()),
         }
@@ -104,21 +106,29 @@ impl UserStore for DynamoStore {
         current: &PasswordHash,
         new: &PasswordHash,
         now: Timestamp,
+        write: WriteId,
     ) -> StoreResult<()> {
         let mut expression = Expression::default();
         let mut update = Update::default();
         update.set.push(expression.equals(UserItem::PASSWORD_HASH, string(new.as_phc())));
         update.set.push(expression.equals(UserItem::UPDATED_AT, attribute(&now)?));
+        update.set.push(expression.equals(LAST_WRITE, string(write.to_string())));
         // No item fails this condition too: its attribute is missing.
-        let condition = expression.equals(UserItem::PASSWORD_HASH, string(current.as_phc()));
-        self.update_item(schema::user_key(id), &update, condition, &expression).send().await.map_err(|error| {
-            match failed_condition(&error) {
-                Some(Some(_)) => StoreError::PasswordChanged,
-                Some(None) => StoreError::AccountGone,
-                None => sdk_error(error),
-            }
-        })?;
-        Ok(())
+        let condition = all([
+            expression.equals(UserItem::PASSWORD_HASH, string(current.as_phc())),
+            expression.absent_or_not(LAST_WRITE, string(write.to_string())),
+        ]);
+        let error = match self.update_item(schema::user_key(id), &update, condition, &expression).send().await {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        };
+        match failed_condition(&error) {
+            // This very change, sent again after its answer was lost.
+            Some(Some(old)) if written_by(old, write) => Ok(()),
+            Some(Some(_)) => Err(StoreError::PasswordChanged),
+            Some(None) => Err(StoreError::AccountGone),
+            None => Err(sdk_error(error)),
+        }
     }
 
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {

@@ -7,6 +7,7 @@ mod rooms;
 mod users;
 
 use crate::domain::{PasswordHash, Property, PropertyId, Room, RoomId, User, UserId};
+use crate::store::{Edit, WriteId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -27,17 +28,29 @@ struct State {
 struct StoredUser {
     user: User,
     password_hash: PasswordHash,
+    /// The last write that changed the password (see `WriteId`).
+    last_write: Option<WriteId>,
 }
 
 struct StoredProperty {
     property: Property,
     rooms: BTreeMap<RoomId, Room>,
+    /// The last write that changed the property or a room (see `WriteId`).
+    last_write: Option<WriteId>,
 }
 
 impl StoredProperty {
-    /// Keeps the property's derived fields in step with its rooms.
-    fn recount(&mut self) {
+    /// Whether `edit` is a write already applied here, sent again.
+    fn applied(&self, edit: &Edit) -> bool {
+        self.last_write == Some(edit.write)
+    }
+
+    /// After `edit` changed the rooms: the derived fields follow them, the
+    /// property gets a new version, and the write is recorded.
+    fn rooms_changed(&mut self, edit: &Edit) {
         self.property.count_rooms(self.rooms.values().map(|room| room.area));
+        self.property.touch(edit.now);
+        self.last_write = Some(edit.write);
     }
 }
 

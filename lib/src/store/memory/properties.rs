@@ -5,12 +5,14 @@ use std::collections::BTreeMap;
 
 impl State {
     /// The property `edit` may change, or why it may not.
+    /// A write already applied (`StoredProperty::applied`) passes: its
+    /// caller then reports success without applying it again.
     pub(super) fn editable_property(&mut self, id: PropertyId, edit: &Edit) -> StoreResult<&mut StoredProperty> {
         let stored = self.properties.get_mut(&id).ok_or(StoreError::PropertyNotFound)?;
         if stored.property.owner_id != edit.caller {
             return Err(StoreError::NotOwner);
         }
-        if edit.mismatches(stored.property.version()) {
+        if !stored.applied(edit) && edit.mismatches(stored.property.version()) {
             return Err(StoreError::VersionMismatch);
         }
         Ok(stored)
@@ -43,10 +45,11 @@ impl PropertyStore for MemoryStore {
             return Err(StoreError::AccountGone);
         }
         if state.properties.contains_key(&property.id) {
-            return Err(StoreError::Internal(format!("property id {} reused", property.id)));
+            // Its fresh id names the write: this one was applied already.
+            return Ok(());
         }
         let rooms: BTreeMap<RoomId, Room> = rooms.iter().map(|room| (room.id, room.clone())).collect();
-        state.properties.insert(property.id, StoredProperty { property: property.clone(), rooms });
+        state.properties.insert(property.id, StoredProperty { property: property.clone(), rooms, last_write: None });
         Ok(())
     }
 
@@ -76,7 +79,10 @@ impl PropertyStore for MemoryStore {
     async fn update_property(&self, id: PropertyId, changes: &PropertyChanges, edit: Edit) -> StoreResult<Property> {
         let mut state = self.lock();
         let stored = state.editable_property(id, &edit)?;
-        changes.apply_to(&mut stored.property, edit.now);
+        if !stored.applied(&edit) {
+            changes.apply_to(&mut stored.property, edit.now);
+            stored.last_write = Some(edit.write);
+        }
         Ok(stored.property.clone())
     }
 

@@ -9,12 +9,14 @@ impl RoomStore for MemoryStore {
     async fn add_room(&self, room: &Room, edit: Edit) -> StoreResult<()> {
         let mut state = self.lock();
         let stored = state.editable_property(room.property_id, &edit)?;
+        if stored.applied(&edit) {
+            return Ok(());
+        }
         if !stored.property.has_room_for_another() {
             return Err(StoreError::RoomLimitReached);
         }
         stored.rooms.insert(room.id, room.clone());
-        stored.recount();
-        stored.property.touch(edit.now);
+        stored.rooms_changed(&edit);
         Ok(())
     }
 
@@ -32,20 +34,25 @@ impl RoomStore for MemoryStore {
     ) -> StoreResult<Room> {
         let mut state = self.lock();
         let stored = state.editable_property(property, &edit)?;
+        let applied = stored.applied(&edit);
         let room = stored.rooms.get_mut(&room).ok_or(StoreError::RoomNotFound)?;
+        if applied {
+            return Ok(room.clone());
+        }
         changes.apply_to(room, edit.now);
         let room = room.clone();
-        stored.recount();
-        stored.property.touch(edit.now);
+        stored.rooms_changed(&edit);
         Ok(room)
     }
 
     async fn delete_room(&self, property: PropertyId, room: RoomId, edit: Edit) -> StoreResult<()> {
         let mut state = self.lock();
         let stored = state.editable_property(property, &edit)?;
+        if stored.applied(&edit) {
+            return Ok(());
+        }
         stored.rooms.remove(&room).ok_or(StoreError::RoomNotFound)?;
-        stored.recount();
-        stored.property.touch(edit.now);
+        stored.rooms_changed(&edit);
         Ok(())
     }
 }

@@ -1,19 +1,20 @@
 use super::{MemoryStore, StoredUser};
 use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId};
-use crate::store::{Credentials, StoreError, StoreResult, UserStore};
+use crate::store::{Credentials, StoreError, StoreResult, UserStore, WriteId};
 
 impl UserStore for MemoryStore {
     async fn create_user(&self, user: &User, password_hash: &PasswordHash) -> StoreResult<()> {
         let mut state = self.lock();
+        if state.users.contains_key(&user.id) {
+            // Its fresh id names the write: this one was applied already.
+            return Ok(());
+        }
         let claim = user.email.normalized();
         if state.email_claims.contains_key(&claim) {
             return Err(StoreError::EmailTaken);
         }
-        if state.users.contains_key(&user.id) {
-            return Err(StoreError::Internal(format!("user id {} reused", user.id)));
-        }
         state.email_claims.insert(claim, user.id);
-        let stored = StoredUser { user: user.clone(), password_hash: password_hash.clone() };
+        let stored = StoredUser { user: user.clone(), password_hash: password_hash.clone(), last_write: None };
         state.users.insert(user.id, stored);
         Ok(())
     }
@@ -49,14 +50,19 @@ impl UserStore for MemoryStore {
         current: &PasswordHash,
         new: &PasswordHash,
         now: Timestamp,
+        write: WriteId,
     ) -> StoreResult<()> {
         let mut state = self.lock();
         let stored = state.users.get_mut(&id).ok_or(StoreError::AccountGone)?;
+        if stored.last_write == Some(write) {
+            return Ok(());
+        }
         if &stored.password_hash != current {
             return Err(StoreError::PasswordChanged);
         }
         stored.password_hash = new.clone();
         stored.user.updated_at = now;
+        stored.last_write = Some(write);
         Ok(())
     }
 

@@ -15,7 +15,7 @@ pub(super) use property::{PropertyItem, RoomItem};
 pub(super) use user::{EmailClaimItem, UserItem};
 
 use super::{Item, StoreError};
-use crate::store::StoreResult;
+use crate::store::{StoreResult, WriteId};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -36,6 +36,17 @@ fn decode<T: DeserializeOwned>(item: Item) -> StoreResult<T> {
 /// A value as items store it, for an expression that writes one attribute.
 pub(super) fn attribute<T: Serialize>(value: &T) -> StoreResult<AttributeValue> {
     serde_dynamo::to_attribute_value(value).map_err(|e| StoreError::Internal(format!("encoding a value: {e}")))
+}
+
+/// The attribute naming the last write that changed an item (a
+/// `WriteId`), on the items that conditional updates change: users (their
+/// password) and properties (themselves and their rooms). A write sent
+/// again after its answer was lost finds its own id there.
+pub(super) const LAST_WRITE: &str = "last_write";
+
+/// Whether `write` is the last write that changed `item`.
+pub(super) fn written_by(item: &Item, write: WriteId) -> bool {
+    item.get(LAST_WRITE).and_then(|value| value.as_s().ok()).is_some_and(|last| *last == write.to_string())
 }
 
 /// The error of a stored item that the domain no longer accepts.
