@@ -218,6 +218,26 @@ fn authorizer_subject(parts: &Parts) -> Option<String> {
     subject.as_str().map(str::to_owned)
 }
 
+/// `{id}` of a property's path, as the contract declares it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct PropertyPath {
+    /// The property's id
+    id: uuid::Uuid,
+}
+
+/// `{id}` and `{room_id}` of a room's path, as the contract declares them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct RoomPath {
+    /// The property's id
+    id: uuid::Uuid,
+    /// The room's id
+    room_id: uuid::Uuid,
+}
+
 /// The path parameters of the matched route, for typed id parsing.
 pub struct PathParams(Vec<(String, String)>);
 

@@ -2,7 +2,7 @@
 //! type, or one's own), and owner-only changes guarded by `If-Match`.
 
 use super::error::ApiResult;
-use super::extract::{Caller, JsonBody, PathParams};
+use super::extract::{Caller, JsonBody, PathParams, PropertyPath};
 use super::fields::{Fields, Member};
 use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, QueryFailures, ServerFailures, Stale};
 use super::paging::{encode_cursor, page_request, public_listing, query_params};
@@ -241,7 +241,7 @@ pub(crate) async fn create_property<S: Store>(
 #[utoipa::path(
     get, path = "/properties/{id}", tag = "properties", operation_id = "show_property", summary = "A property",
     description = "The property with its rooms, oldest room first, and its version as the ETag.",
-    params(("id" = uuid::Uuid, Path, description = "The property's id"), IfNoneMatchHeader),
+    params(PropertyPath, IfNoneMatchHeader),
     responses(
         (status = 200, description = "The property with its rooms", body = PropertyView,
             headers(("ETag" = String, description = "The version, for If-Match and If-None-Match"))),
@@ -299,7 +299,7 @@ impl PropertyPatch {
 #[utoipa::path(
     patch, path = "/properties/{id}", tag = "properties", operation_id = "update_property", summary = "Change a property",
     description = "Owner only. Changes the members present in the body; with If-Match, only if the property is still at that version. Answers the property as listings show it; read the rooms with GET.", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The property's id"), IfMatchHeader),
+    params(PropertyPath, IfMatchHeader),
     request_body = PropertyPatch,
     responses(
         (status = 200, description = "The property as listed (rooms unchanged: read them with GET)", body = PropertyView,
@@ -324,7 +324,7 @@ pub(crate) async fn update_property<S: Store>(
 #[utoipa::path(
     delete, path = "/properties/{id}", tag = "properties", operation_id = "delete_property", summary = "Delete a property",
     description = "Owner only. Deletes the property and its rooms.", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The property's id"), IfMatchHeader),
+    params(PropertyPath, IfMatchHeader),
     responses((status = 204, description = "The property and its rooms are gone"),
         CallerFailures, OwnerFailures, NotFound, Stale, ServerFailures)
 )]

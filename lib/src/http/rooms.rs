@@ -3,7 +3,7 @@
 
 use super::AppState;
 use super::error::{ApiResult, Problem};
-use super::extract::{Caller, JsonBody, PathParams};
+use super::extract::{Caller, JsonBody, PathParams, PropertyPath, RoomPath};
 use super::fields::{Fields, Member};
 use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, ServerFailures, Stale};
 use super::preconditions::{IfMatch, IfMatchHeader};
@@ -123,7 +123,7 @@ pub struct RoomList {
 #[utoipa::path(
     get, path = "/properties/{id}/rooms", tag = "rooms", operation_id = "list_rooms", summary = "A property's rooms",
     description = "Oldest first.",
-    params(("id" = uuid::Uuid, Path, description = "The property's id")),
+    params(PropertyPath),
     responses((status = 200, description = "The property's rooms", body = RoomList), NotFound, ServerFailures)
 )]
 pub(crate) async fn list_rooms<S: Store>(
@@ -138,7 +138,7 @@ pub(crate) async fn list_rooms<S: Store>(
 #[utoipa::path(
     get, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "show_room", summary = "A room",
     description = "One room of a property.",
-    params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id")),
+    params(RoomPath),
     responses((status = 200, description = "The room", body = RoomView), NotFound, ServerFailures)
 )]
 pub(crate) async fn show_room<S: Store>(
@@ -153,7 +153,7 @@ pub(crate) async fn show_room<S: Store>(
 #[utoipa::path(
     post, path = "/properties/{id}/rooms", tag = "rooms", operation_id = "add_room", summary = "Add a room",
     description = "Owner only. A property has at most 50 rooms.", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The property's id"), IfMatchHeader),
+    params(PropertyPath, IfMatchHeader),
     request_body = NewRoom,
     responses(
         (status = 201, description = "The new room", body = RoomView,
@@ -234,7 +234,7 @@ impl RoomPatch {
     patch, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "update_room", summary = "Change a room",
     description = "Owner only. Changes the members present in the body; null clears floor or description. Answers the room as stored.",
     security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id"), IfMatchHeader),
+    params(RoomPath, IfMatchHeader),
     request_body = RoomPatch,
     responses((status = 200, description = "The updated room", body = RoomView),
         BodyFailures, CallerFailures, OwnerFailures, NotFound, Stale, ServerFailures)
@@ -256,7 +256,7 @@ pub(crate) async fn update_room<S: Store>(
     delete, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "delete_room", summary = "Delete a room",
     description = "Owner only.",
     security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The property's id"), ("room_id" = uuid::Uuid, Path, description = "The room's id"), IfMatchHeader),
+    params(RoomPath, IfMatchHeader),
     responses((status = 204, description = "The room is gone"), CallerFailures, OwnerFailures, NotFound, Stale, ServerFailures)
 )]
 pub(crate) async fn delete_room<S: Store>(
