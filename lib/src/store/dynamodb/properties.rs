@@ -14,6 +14,7 @@ use super::transaction::{delete_action, exists_check_action, put_new_action};
 use super::{DynamoStore, Item, number, sdk_error, string};
 use crate::domain::{Property, PropertyChanges, PropertyId, PropertyType, Room, UserId};
 use crate::store::{Edit, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
 /// The property item's part of every write by its owner: a new version,
@@ -211,25 +212,12 @@ impl PropertyStore for DynamoStore {
 }
 
 impl DynamoStore {
-    /// Every item of a property's collection, property first.
-    pub(super) async fn collection(&self, id: PropertyId) -> StoreResult<Vec<Item>> {
-        let mut expression = Expression::default();
-        let key_condition = expression.equals(PARTITION_KEY, string(schema::property_partition(id)));
+    /// Every item `query` matches, page after page.
+    async fn query_all(&self, query: QueryFluentBuilder) -> StoreResult<Vec<Item>> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(&key_condition)
-                .set_expression_attribute_names(expression.names())
-                .set_expression_attribute_values(expression.values())
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
+            let output = query.clone().set_exclusive_start_key(start).send().await.map_err(sdk_error)?;
             items.extend(output.items.unwrap_or_default());
             start = output.last_evaluated_key;
             if start.is_none() {
@@ -238,38 +226,43 @@ impl DynamoStore {
         }
     }
 
+    /// Every item of a property's collection, property first.
+    pub(super) async fn collection(&self, id: PropertyId) -> StoreResult<Vec<Item>> {
+        let mut expression = Expression::default();
+        let key_condition = expression.equals(PARTITION_KEY, string(schema::property_partition(id)));
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(key_condition)
+            .set_expression_attribute_names(expression.names())
+            .set_expression_attribute_values(expression.values())
+            .consistent_read(true);
+        self.query_all(query).await
+    }
+
     /// Deletes every property of `owner`: part of deleting the account.
     pub(super) async fn delete_properties_of(&self, owner: UserId) -> StoreResult<()> {
         let index = Index::Owner;
         let mut expression = Expression::default();
         let key_condition = expression.equals(index.partition_key(), string(schema::owner_partition(owner)));
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index.name())
-                .key_condition_expression(&key_condition)
-                .set_expression_attribute_names(expression.names())
-                .set_expression_attribute_values(expression.values())
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in output.items.unwrap_or_default() {
-                let id = item.get(PropertyItem::ID).and_then(|value| value.as_s().ok());
-                let id = id.and_then(|id| PropertyId::parse(id));
-                let id = id.ok_or_else(|| StoreError::Internal("owner index item without an id".into()))?;
-                match self.delete_property(id, Edit::by(owner)).await {
-                    Ok(()) | Err(StoreError::PropertyNotFound) => {}
-                    Err(other) => return Err(other),
-                }
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(());
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index.name())
+            .key_condition_expression(key_condition)
+            .set_expression_attribute_names(expression.names())
+            .set_expression_attribute_values(expression.values());
+        for item in self.query_all(query).await? {
+            let id = item.get(PropertyItem::ID).and_then(|value| value.as_s().ok());
+            let id = id.and_then(|id| PropertyId::parse(id));
+            let id = id.ok_or_else(|| StoreError::Internal("owner index item without an id".into()))?;
+            match self.delete_property(id, Edit::by(owner)).await {
+                Ok(()) | Err(StoreError::PropertyNotFound) => {}
+                Err(other) => return Err(other),
             }
         }
+        Ok(())
     }
 }
