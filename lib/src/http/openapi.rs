@@ -27,7 +27,9 @@ pub enum ServerFailures {
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub enum BodyFailures {
-    /// The body is not parseable JSON.
+    /// The body is not parseable JSON, or repeats a member; or, on an
+    /// operation that takes `If-Match`, that header is not `*` or an entity
+    /// tag.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
     /// The body is larger than 64 KiB.
@@ -75,6 +77,20 @@ pub enum OwnerFailures {
 pub enum Stale {
     /// `If-Match` names a version of the property that is no longer
     /// current; nothing was written. Read it again, then retry.
+    #[response(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Problem),
+}
+
+/// What a bodiless write guarded by `If-Match` answers to that header:
+/// the preconditions of a DELETE.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Preconditions {
+    /// `If-Match` is not `*` or an entity tag as sent in `ETag`.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// `If-Match` names a version of the property that is no longer
+    /// current; nothing was deleted. Read it again, then retry.
     #[response(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Problem),
 }

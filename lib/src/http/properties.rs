@@ -4,7 +4,9 @@
 use super::error::ApiResult;
 use super::extract::{Caller, JsonBody, PathParams, PropertyPath};
 use super::fields::{Fields, Member};
-use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, QueryFailures, ServerFailures, Stale};
+use super::openapi::{
+    BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, QueryFailures, ServerFailures, Stale,
+};
 use super::paging::{encode_cursor, page_request, public_listing, query_params};
 use super::preconditions::{IfMatch, IfMatchHeader, IfNoneMatchHeader, etag, not_modified};
 use super::rooms::{NewRoom, RoomView};
@@ -326,7 +328,7 @@ pub(crate) async fn update_property<S: Store>(
     description = "Owner only. Deletes the property and its rooms.", security(("bearer" = [])),
     params(PropertyPath, IfMatchHeader),
     responses((status = 204, description = "The property and its rooms are gone"),
-        CallerFailures, OwnerFailures, NotFound, Stale, ServerFailures)
+        CallerFailures, OwnerFailures, NotFound, Preconditions, ServerFailures)
 )]
 pub(crate) async fn delete_property<S: Store>(
     State(state): State<AppState<S>>,

@@ -5,7 +5,7 @@ use super::AppState;
 use super::error::{ApiResult, Problem};
 use super::extract::{Caller, JsonBody, PathParams, PropertyPath, RoomPath};
 use super::fields::{Fields, Member};
-use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, ServerFailures, Stale};
+use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, ServerFailures, Stale};
 use super::preconditions::{IfMatch, IfMatchHeader};
 use super::schemas::RoomArea;
 use crate::domain::{
@@ -257,7 +257,7 @@ pub(crate) async fn update_room<S: Store>(
     description = "Owner only.",
     security(("bearer" = [])),
     params(RoomPath, IfMatchHeader),
-    responses((status = 204, description = "The room is gone"), CallerFailures, OwnerFailures, NotFound, Stale, ServerFailures)
+    responses((status = 204, description = "The room is gone"), CallerFailures, OwnerFailures, NotFound, Preconditions, ServerFailures)
 )]
 pub(crate) async fn delete_room<S: Store>(
     State(state): State<AppState<S>>,
