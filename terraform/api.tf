@@ -12,7 +12,7 @@ resource "aws_apigatewayv2_api" "this" {
     content {
       allow_origins  = var.cors_allow_origins
       allow_methods  = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-      allow_headers  = ["authorization", "content-type", "if-match", "if-none-match"]
+      allow_headers  = ["authorization", "content-type", "idempotency-key", "if-match", "if-none-match"]
       expose_headers = ["etag", "location", "x-request-id"]
       max_age        = 600
     }

@@ -71,6 +71,12 @@ resource "aws_dynamodb_table" "main" {
     projection_type = "ALL"
   }
 
+  # Answers kept under an Idempotency-Key expire by themselves.
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
   point_in_time_recovery {
     enabled = true
   }

@@ -64,9 +64,10 @@ locals {
   # absent: no DynamoDB access at all. lib/tests/api/permissions.rs holds these
   # to the calls each function makes; one action and one pattern per line.
   dynamodb_statements = {
-    # Accounts and credentials (user and email-claim items), and the account
-    # deletion that purges the user's properties and their rooms: Query
-    # owner-index, read each property collection, delete its items.
+    # Accounts and credentials (user and email-claim items), the account
+    # deletion that purges the user's properties and their rooms (Query
+    # owner-index, read each property collection, delete its items), and the
+    # answers kept under a registration's Idempotency-Key.
     users = [
       {
         sid   = "UserAndEmailItems"
@@ -112,9 +113,21 @@ locals {
           "OWNER#*",
         ]
       },
+      {
+        sid   = "KeptAnswers"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+        ]
+        leading_keys = [
+          "KEPT#EMAIL#*",
+        ]
+      },
     ]
     # The property collections (property and room items), the check that the
-    # owner's user item exists when publishing, one pattern per listing index.
+    # owner's user item exists when publishing, the answers kept under an
+    # Idempotency-Key, one pattern per listing index.
     properties = [
       {
         sid   = "PropertyCollections"
@@ -137,6 +150,17 @@ locals {
         ]
         leading_keys = [
           "USER#*",
+        ]
+      },
+      {
+        sid   = "KeptAnswers"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+        ]
+        leading_keys = [
+          "KEPT#USER#*",
         ]
       },
       {
@@ -180,7 +204,8 @@ locals {
         ]
       },
     ]
-    # Rooms live in their property's collection: base table only.
+    # Rooms live in their property's collection (base table only); plus the
+    # answers kept under an Idempotency-Key.
     rooms = [
       {
         sid   = "PropertyCollections"
@@ -194,6 +219,17 @@ locals {
         ]
         leading_keys = [
           "PROPERTY#*",
+        ]
+      },
+      {
+        sid   = "KeptAnswers"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+        ]
+        leading_keys = [
+          "KEPT#USER#*",
         ]
       },
     ]

@@ -181,7 +181,7 @@ pub async fn seed<S: Store>(store: &S) -> Result<SeedReport, StoreError> {
             BirthDate::parse(birth).expect("a valid demo birth date"),
             Timestamp::now(),
         );
-        match store.create_user(&user, &hash).await {
+        match store.create_user(&user, &hash, None).await {
             Ok(()) => {
                 report.users += 1;
                 owners.push(Some(user.id));
@@ -203,7 +203,7 @@ pub async fn seed<S: Store>(store: &S) -> Result<SeedReport, StoreError> {
         };
         let rooms = NewRooms::parse(rooms.iter().map(demo_room).collect()).expect("few enough demo rooms");
         let (property, rooms) = Property::publish(owner, details, rooms, Timestamp::now());
-        store.create_property(&property, &rooms).await?;
+        store.create_property(&property, &rooms, None).await?;
         report.properties += 1;
     }
     Ok(report)

@@ -187,6 +187,9 @@ impl From<StoreError> for ApiError {
             StoreError::PasswordChanged => {
                 Self::Conflict("The password was changed by another request; sign in again.".into())
             }
+            // Only a creation with a key gets it, and answers it itself
+            // (`idempotency::Created::answer`); anywhere else it is a bug.
+            StoreError::KeyUsed(_) => Self::Internal("an Idempotency-Key conflict reached no creation".into()),
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
             StoreError::Internal(cause) => Self::Internal(cause),
         }

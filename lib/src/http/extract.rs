@@ -22,19 +22,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> ApiResult<Self> {
-        let declared_length =
-            request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
-        if declared_length.is_some_and(|length| length > MAX_BODY_BYTES) {
-            return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
-        }
-        if !is_json(request.headers().get(header::CONTENT_TYPE)) {
-            return Err(ApiError::UnsupportedMediaType);
-        }
-        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
-            .await
-            .map_err(|_| ApiError::PayloadTooLarge(MAX_BODY_BYTES))?;
-        parse_json(&bytes).map(JsonBody)
+        parse_json(&read_json_body(request).await?).map(JsonBody)
     }
+}
+
+/// The bytes of a body declared as JSON: 415 if it is not, 413 if too large.
+pub async fn read_json_body(request: Request) -> ApiResult<axum::body::Bytes> {
+    let declared_length =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
+    if declared_length.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+    }
+    if !is_json(request.headers().get(header::CONTENT_TYPE)) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(MAX_BODY_BYTES))
 }
 
 fn is_json(content_type: Option<&header::HeaderValue>) -> bool {

@@ -6,6 +6,7 @@
 pub mod error;
 pub mod extract;
 pub mod fields;
+pub mod idempotency;
 pub mod openapi;
 mod paging;
 mod preconditions;
@@ -129,9 +130,10 @@ fn request_id(request: &Request) -> String {
 }
 
 /// The request headers a browser may send across origins: the token, the
-/// body's type and the preconditions. `template.yaml` and `terraform/`
+/// body's type, a creation's idempotency key and the preconditions. `template.yaml` and `terraform/`
 /// allow exactly these (a test checks it).
-pub const CORS_ALLOWED_HEADERS: [&str; 4] = ["authorization", "content-type", "if-match", "if-none-match"];
+pub const CORS_ALLOWED_HEADERS: [&str; 5] =
+    ["authorization", "content-type", "idempotency-key", "if-match", "if-none-match"];
 
 /// The response headers a browser script may read across origins: the
 /// version, where a creation lives, and the id to quote in a report.

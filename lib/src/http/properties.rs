@@ -4,6 +4,7 @@
 use super::error::ApiResult;
 use super::extract::{Caller, JsonBody, PathParams, PropertyPath};
 use super::fields::{Fields, Member};
+use super::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
 use super::openapi::{
     BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, QueryFailures, ServerFailures, Stale,
 };
@@ -17,7 +18,7 @@ use crate::domain::{
 };
 use crate::store::{Edit, Listing, Store, StoreError};
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -220,6 +221,7 @@ impl NewProperty {
 #[utoipa::path(
     post, path = "/properties", tag = "properties", operation_id = "create_property", summary = "Publish a property",
     description = "Publishes a property with its first rooms; the caller becomes its owner.", security(("bearer" = [])),
+    params(IdempotencyKeyHeader),
     request_body = NewProperty,
     responses(
         (status = 201, description = "The published property with its rooms", body = PropertyView,
@@ -230,14 +232,16 @@ impl NewProperty {
 pub(crate) async fn create_property<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
-    JsonBody(body): JsonBody<NewProperty>,
+    Creation { body, key }: Creation<NewProperty>,
 ) -> ApiResult<Response> {
     let (details, rooms) = body.parse()?;
     let (property, rooms) = Property::publish(caller, details, rooms, Timestamp::now());
-    state.store.create_property(&property, &rooms).await?;
-    let location = HeaderValue::from_str(&format!("/properties/{}", property.id)).expect("an id is valid header text");
-    let headers = [(header::LOCATION, location), (header::ETAG, etag(property.version()))];
-    Ok((StatusCode::CREATED, headers, Json(PropertyView::with_rooms(property, rooms))).into_response())
+    let location = format!("/properties/{}", property.id);
+    let view = PropertyView::with_rooms(property.clone(), rooms.clone());
+    let created = Created::new(location, Some(etag(property.version())), &view);
+    let answer = created.to_keep(key.as_ref(), &idempotency::caller_scope(caller));
+    let stored = state.store.create_property(&property, &rooms, answer.as_ref()).await;
+    created.answer(stored, key.as_ref())
 }
 
 #[utoipa::path(

@@ -5,6 +5,7 @@ use super::AppState;
 use super::error::{ApiResult, Problem};
 use super::extract::{Caller, JsonBody, PathParams, PropertyPath, RoomPath};
 use super::fields::{Fields, Member};
+use super::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
 use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, ServerFailures, Stale};
 use super::preconditions::{IfMatch, IfMatchHeader};
 use super::schemas::RoomArea;
@@ -14,8 +15,8 @@ use crate::domain::{
 };
 use crate::store::{Edit, Store, StoreError};
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -153,7 +154,7 @@ pub(crate) async fn show_room<S: Store>(
 #[utoipa::path(
     post, path = "/properties/{id}/rooms", tag = "rooms", operation_id = "add_room", summary = "Add a room",
     description = "Owner only. A property has at most 50 rooms.", security(("bearer" = [])),
-    params(PropertyPath, IfMatchHeader),
+    params(PropertyPath, IfMatchHeader, IdempotencyKeyHeader),
     request_body = NewRoom,
     responses(
         (status = 201, description = "The new room", body = RoomView,
@@ -168,7 +169,7 @@ pub(crate) async fn add_room<S: Store>(
     Caller(caller): Caller,
     params: PathParams,
     IfMatch(expected): IfMatch,
-    JsonBody(body): JsonBody<NewRoom>,
+    Creation { body, key }: Creation<NewRoom>,
 ) -> ApiResult<Response> {
     let property = params.property_id()?;
     let mut fields = Fields::new();
@@ -176,10 +177,11 @@ pub(crate) async fn add_room<S: Store>(
     let draft = fields.finish(|| draft)?;
     let edit = Edit::by(caller).of_version(expected);
     let room = Room::create(property, draft, edit.now);
-    state.store.add_room(&room, edit).await?;
     let location = format!("/properties/{property}/rooms/{}", room.id);
-    let location = HeaderValue::from_str(&location).expect("ids are valid header text");
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(RoomView::from(room))).into_response())
+    let created = Created::new(location, None, &RoomView::from(room.clone()));
+    let answer = created.to_keep(key.as_ref(), &idempotency::caller_scope(caller));
+    let stored = state.store.add_room(&room, edit, answer.as_ref()).await;
+    created.answer(stored, key.as_ref())
 }
 
 /// The fields to change; an absent field is left as it is, `null` clears

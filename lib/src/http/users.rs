@@ -3,13 +3,14 @@
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{Caller, JsonBody, PathParams};
 use super::fields::{Fields, Member};
+use super::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
 use super::openapi::{BodyFailures, CallerFailures, NotFound, ServerFailures};
 use super::{Health, Private, UsersState};
 use crate::auth::passwords;
 use crate::domain::{BirthDate, Email, Password, PersonName, ProfileChanges, Timestamp, User, UserId};
 use crate::store::{Store, StoreError, WriteId};
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -142,6 +143,7 @@ impl Registration {
 #[utoipa::path(
     post, path = "/users", tag = "users", operation_id = "register", summary = "Register",
     description = "Creates an account. The email is unique regardless of letter case; the password is stored only as an argon2id hash.",
+    params(IdempotencyKeyHeader),
     request_body = Registration,
     responses(
         (status = 201, description = "The new user", body = UserView,
@@ -153,15 +155,28 @@ impl Registration {
 )]
 pub(crate) async fn register<S: Store>(
     State(state): State<UsersState<S>>,
-    JsonBody(body): JsonBody<Registration>,
+    Creation { body, key }: Creation<Registration>,
 ) -> ApiResult<Response> {
     let account = body.parse()?;
-    let password_hash = passwords::hash(account.password).await.map_err(ApiError::Internal)?;
+    let password_hash = passwords::hash(account.password.clone()).await.map_err(ApiError::Internal)?;
     let user =
         User::register(account.email, account.first_name, account.last_name, account.birth_date, Timestamp::now());
-    state.app.store.create_user(&user, &password_hash).await?;
-    let location = HeaderValue::from_str(&format!("/users/{}", user.id)).expect("an id is a valid header");
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(UserView::from(user))).into_response())
+    let created = Created::new(format!("/users/{}", user.id), None, &UserView::from(user.clone()));
+    // Scoped to the address: the client has no account yet.
+    let answer = created.to_keep(key.as_ref(), &idempotency::email_scope(&user.email));
+    let stored = state.app.store.create_user(&user, &password_hash, answer.as_ref()).await;
+    if let Err(StoreError::KeyUsed(earlier)) = &stored {
+        // The kept answer holds the account's details: only whoever knows
+        // its password gets them again.
+        let credentials = state.app.store.find_credentials(&user.email).await?;
+        let holder = credentials.as_ref().map(|credentials| format!("/users/{}", credentials.user_id));
+        let hash = credentials.map(|credentials| credentials.password_hash);
+        let proven = passwords::verify(account.password, hash).await.map_err(ApiError::Internal)?;
+        if !proven || holder.as_deref() != Some(earlier.location.as_str()) {
+            return Err(idempotency::key_reused());
+        }
+    }
+    created.answer(stored, key.as_ref())
 }
 
 /// Credentials to exchange for an access token.

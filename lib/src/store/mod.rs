@@ -40,6 +40,9 @@ pub enum StoreError {
     EmailTaken,
     /// The password changed between the caller's check and the write.
     PasswordChanged,
+    /// The creation's `Idempotency-Key` was used before, by this earlier
+    /// creation (not expired); nothing was written.
+    KeyUsed(Box<KeptAnswer>),
     /// The store is overloaded or unreachable; the client may retry.
     Unavailable(String),
     /// Anything else: a bug or a misconfiguration, never the client's fault.
@@ -58,6 +61,7 @@ impl std::fmt::Display for StoreError {
             Self::RoomLimitReached => f.write_str("room limit reached"),
             Self::EmailTaken => f.write_str("email already registered"),
             Self::PasswordChanged => f.write_str("password changed meanwhile"),
+            Self::KeyUsed(_) => f.write_str("idempotency key used before"),
             Self::Unavailable(why) => write!(f, "store unavailable: {why}"),
             Self::Internal(why) => write!(f, "store failure: {why}"),
         }
@@ -67,6 +71,36 @@ impl std::fmt::Display for StoreError {
 impl std::error::Error for StoreError {}
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The answer to a creation, kept under its `Idempotency-Key` for a while
+/// so that the same request sent again gets the same answer. A creation
+/// that carries one writes it in the same transaction as the resource, so
+/// there is never a resource without its answer or the reverse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptAnswer {
+    /// Whose key it is and the key: `<scope>#<key>`, the scope being the
+    /// caller (or the email address, for a registration).
+    pub key: String,
+    /// Of the request that used the key: the same key with another request
+    /// is refused.
+    pub fingerprint: String,
+    /// The answer's `Location`, `ETag` (if any) and body.
+    pub location: String,
+    pub etag: Option<String>,
+    pub body: String,
+    /// When the key is free again, in Unix seconds (DynamoDB's TTL deletes
+    /// the item some time after; until then, readers ignore it).
+    pub expires_at: i64,
+}
+
+impl KeptAnswer {
+    /// How long an answer is kept (the IETF draft suggests 24 hours).
+    pub const LIFETIME_SECONDS: i64 = 24 * 60 * 60;
+
+    pub fn expired(&self, now: Timestamp) -> bool {
+        self.expires_at <= now.unix_seconds()
+    }
+}
 
 /// What sign-in needs to check a password, and nothing more.
 #[derive(Debug, Clone)]
@@ -79,8 +113,14 @@ pub struct Credentials {
 pub trait UserStore: Send + Sync {
     /// Stores a new user, or fails with `EmailTaken` without writing
     /// anything. Sent again, an applied creation succeeds again: the user's
-    /// fresh id names the write.
-    fn create_user(&self, user: &User, password_hash: &PasswordHash) -> impl Future<Output = StoreResult<()>> + Send;
+    /// fresh id names the write. With an answer to keep, `KeyUsed` if its
+    /// key is in use.
+    fn create_user(
+        &self,
+        user: &User,
+        password_hash: &PasswordHash,
+        answer: Option<&KeptAnswer>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     fn get_user(&self, id: UserId) -> impl Future<Output = StoreResult<Option<User>>> + Send;
 
@@ -219,8 +259,13 @@ pub trait PropertyStore: Send + Sync {
     /// Stores a property with its first rooms, provided its owner still
     /// exists (else `AccountGone`): a deleted user's token creates nothing.
     /// Sent again, an applied creation succeeds again (its fresh id names
-    /// the write).
-    fn create_property(&self, property: &Property, rooms: &[Room]) -> impl Future<Output = StoreResult<()>> + Send;
+    /// the write). With an answer to keep, `KeyUsed` if its key is in use.
+    fn create_property(
+        &self,
+        property: &Property,
+        rooms: &[Room],
+        answer: Option<&KeptAnswer>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// The property and its rooms, oldest room first.
     fn get_property(&self, id: PropertyId) -> impl Future<Output = StoreResult<Option<(Property, Vec<Room>)>>> + Send;
@@ -245,8 +290,14 @@ pub trait PropertyStore: Send + Sync {
 /// `NotOwner` say which condition failed.
 pub trait RoomStore: Send + Sync {
     /// Adds `room` to its property, keeping the derived totals and the
-    /// version in step; `RoomLimitReached` past `MAX_ROOMS`.
-    fn add_room(&self, room: &Room, edit: Edit) -> impl Future<Output = StoreResult<()>> + Send;
+    /// version in step; `RoomLimitReached` past `MAX_ROOMS`. With an answer
+    /// to keep, `KeyUsed` if its key is in use.
+    fn add_room(
+        &self,
+        room: &Room,
+        edit: Edit,
+        answer: Option<&KeptAnswer>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     fn get_room(&self, property: PropertyId, room: RoomId) -> impl Future<Output = StoreResult<Option<Room>>> + Send;
 

@@ -61,13 +61,13 @@ async fn seeded_store() -> MemoryStore {
     let store = MemoryStore::new();
     let demo = User { id: UserId::parse(DEMO_USER).unwrap(), ..user("demo@example.com") };
     let hash = passwords::hash(Password::parse(DEMO_PASSWORD.into()).unwrap()).await.unwrap();
-    store.create_user(&demo, &hash).await.unwrap();
+    store.create_user(&demo, &hash, None).await.unwrap();
     let room = Room { id: RoomId::parse(DEMO_ROOM).unwrap(), ..room(PropertyId::parse(DEMO_PROPERTY).unwrap(), 1250) };
     // A fixture with the fixed ids the events address, as a store would hold it.
     let now = Timestamp::now();
     let details = details("Lyon", PropertyType::House);
     let property = Property::restore(room.property_id, demo.id, details, (now, now), 1, [room.area]);
-    store.create_property(&property, &[room]).await.unwrap();
+    store.create_property(&property, &[room], None).await.unwrap();
     store
 }
 

@@ -180,7 +180,7 @@ async fn attempts_out_of_time_are_retried_then_unavailable() {
     // A timed-out connection is never reused: one connection per attempt.
     assert_eq!(dynamo.count(), 3, "each attempt was made");
 
-    let write = store.create_user(&user("late@example.com"), &hash("late")).await;
+    let write = store.create_user(&user("late@example.com"), &hash("late"), None).await;
     assert!(matches!(write, Err(StoreError::Unavailable(_))), "{write:?}");
     assert_eq!(dynamo.count(), 6, "each attempt of the transaction was made");
 }
@@ -198,7 +198,7 @@ async fn a_transaction_retrying_its_cancellations_ends_within_one_call() {
     let dynamo = FakeDynamo::always_conflicting(Duration::from_millis(400)).await;
     let store = dynamo.store(&limits);
     let started = Instant::now();
-    let write = store.create_user(&user("contested@example.com"), &hash("contested")).await;
+    let write = store.create_user(&user("contested@example.com"), &hash("contested"), None).await;
     let elapsed = started.elapsed();
     assert!(matches!(write, Err(StoreError::Unavailable(_))), "{write:?}");
     assert!(dynamo.count() >= 2, "the cancellation was retried: {} requests", dynamo.count());

@@ -5,7 +5,7 @@
 
 use crate::support::read_repo_file;
 use estate::http::routes::ROUTES;
-use estate::store::dynamodb::{GSI_SORT_KEY, Index, PARTITION_KEY, SORT_KEY};
+use estate::store::dynamodb::{GSI_SORT_KEY, Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE};
 use std::collections::BTreeSet;
 
 type Routes = BTreeSet<(String, String, String, bool)>;
@@ -86,7 +86,7 @@ fn sam_keys() -> Keys {
         if let Some(name) = value_after(line, "AttributeName:") {
             if line.contains("AttributeType") {
                 attributes.insert(name.to_owned());
-            } else {
+            } else if line.contains("KeyType") {
                 let hash = line.contains("HASH");
                 match index.as_mut() {
                     Some(index) if hash => index.1 = name.into(),
@@ -161,6 +161,19 @@ fn the_sam_template_declares_the_keys_and_indexes_the_adapter_uses() {
 #[test]
 fn terraform_declares_the_keys_and_indexes_the_adapter_uses() {
     assert_eq!(terraform_keys(), expected_keys());
+}
+
+/// Kept answers carry the TTL attribute; the table must expire items by it.
+#[test]
+fn both_stacks_expire_items_by_the_adapter_ttl_attribute() {
+    let template = read_repo_file("template.yaml");
+    let sam = template.split("TimeToLiveSpecification:\n").nth(1).expect("template.yaml: a TTL specification");
+    let sam: Vec<&str> = sam.lines().take(2).map(str::trim).collect();
+    assert_eq!(sam, [format!("AttributeName: {TIME_TO_LIVE}").as_str(), "Enabled: true"]);
+    let terraform = read_repo_file("terraform/dynamodb.tf");
+    let ttl = terraform.split("ttl {\n").nth(1).expect("terraform/dynamodb.tf: a ttl block");
+    let ttl: Vec<_> = ttl.lines().take(2).filter_map(|line| hcl_attribute(line.trim())).collect();
+    assert_eq!(ttl, [("attribute_name", TIME_TO_LIVE), ("enabled", "true")]);
 }
 
 /// The values of a one-line list after `key` in `text`: YAML `[a, b]` or

@@ -310,9 +310,30 @@ struct Recorder {
 impl Recorder {
     /// Sends a request, expects `status`, and returns the response body.
     async fn call(&mut self, method: &str, path: &str, token: Option<&str>, body: Option<Value>, status: u16) -> Value {
+        self.call_with(method, path, token, body, &[], status).await
+    }
+
+    /// A creation sent twice with one `Idempotency-Key`: the answer is kept,
+    /// then read back.
+    async fn create_twice(&mut self, path: &str, token: Option<&str>, body: Value) -> Value {
+        let key = [("idempotency-key", path)];
+        let first = self.call_with("POST", path, token, Some(body.clone()), &key, 201).await;
+        assert_eq!(self.call_with("POST", path, token, Some(body), &key, 201).await, first, "{path}: the same answer");
+        first
+    }
+
+    async fn call_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+        status: u16,
+    ) -> Value {
         let (route, function) = route_of(method, path);
         assert_eq!((self.take)(), vec![], "DynamoDB calls outside any request");
-        let reply = self.app.call(method, path, token, body).await;
+        let reply = self.app.call_with(method, path, token, body, headers).await;
         assert_eq!(reply.status.as_u16(), status, "{method} {path}: {}", reply.body);
         let recorded = self.recorded.entry(function.into()).or_default();
         for (operation, body) in (self.take)() {
@@ -336,7 +357,7 @@ async fn record_every_route() -> Option<Recorded> {
     let sign_in = |email: &str| json!({ "email": email, "password": PASSWORD });
     let owner = api.call("POST", "/users", None, Some(registration("owner@example.com")), 201).await;
     let owner = owner["id"].as_str().unwrap().to_owned();
-    api.call("POST", "/users", None, Some(registration("stranger@example.com")), 201).await;
+    api.create_twice("/users", None, registration("stranger@example.com")).await;
     let token = api.call("POST", "/auth/token", None, Some(sign_in("owner@example.com")), 200).await;
     let token = token["access_token"].as_str().unwrap().to_owned();
     let stranger = api.call("POST", "/auth/token", None, Some(sign_in("stranger@example.com")), 200).await;
@@ -368,7 +389,7 @@ async fn record_every_route() -> Option<Recorded> {
     let rooms = format!("{property}/rooms");
     api.call("GET", &rooms, None, None, 200).await;
     api.call("GET", &room, None, None, 200).await;
-    api.call("POST", &rooms, owner_token, Some(new_room("Attic", "attic", "7.25")), 201).await;
+    api.create_twice(&rooms, owner_token, new_room("Attic", "attic", "7.25")).await;
     api.call("PATCH", &room, owner_token, Some(json!({"area_m2": 8})), 200).await;
     api.call("POST", &rooms, stranger, Some(new_room("Mine", "attic", "7.25")), 403).await;
     api.call("PATCH", &room, stranger, Some(json!({"area_m2": 9})), 403).await;
@@ -376,7 +397,7 @@ async fn record_every_route() -> Option<Recorded> {
     api.call("DELETE", &room, owner_token, None, 204).await;
 
     // properties: deleting one with its rooms
-    let other = api.call("POST", "/properties", owner_token, Some(new_property("Other", "Lyon", "loft", 1)), 201).await;
+    let other = api.create_twice("/properties", owner_token, new_property("Other", "Lyon", "loft", 1)).await;
     api.call("DELETE", &format!("/properties/{}", other["id"].as_str().unwrap()), owner_token, None, 204).await;
 
     // users: the account, then its deletion, which purges the property left

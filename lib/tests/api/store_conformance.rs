@@ -28,7 +28,7 @@ on_both_stores!(
 
 async fn creates_and_reads_users(store: impl Store) {
     let ada = user("Ada@Example.com");
-    store.create_user(&ada, &hash("a")).await.unwrap();
+    store.create_user(&ada, &hash("a"), None).await.unwrap();
     assert_eq!(store.get_user(ada.id).await.unwrap(), Some(ada.clone()));
     assert_eq!(store.get_user(UserId::generate()).await.unwrap(), None);
     assert_eq!(store.get_password_hash(ada.id).await.unwrap(), Some(hash("a")));
@@ -42,8 +42,8 @@ async fn creates_and_reads_users(store: impl Store) {
 async fn email_is_unique_in_any_letter_case(store: impl Store) {
     let first = user("grace@example.com");
     let second = user("GRACE@example.COM");
-    store.create_user(&first, &hash("a")).await.unwrap();
-    assert_eq!(store.create_user(&second, &hash("b")).await, Err(StoreError::EmailTaken));
+    store.create_user(&first, &hash("a"), None).await.unwrap();
+    assert_eq!(store.create_user(&second, &hash("b"), None).await, Err(StoreError::EmailTaken));
     // Nothing of the refused user was written.
     assert_eq!(store.get_user(second.id).await.unwrap(), None);
     let found = store.find_credentials(&second.email).await.unwrap().unwrap();
@@ -54,7 +54,7 @@ async fn concurrent_registrations_of_one_email_admit_exactly_one(store: impl Sto
     let attempts = (0..10).map(|i| {
         let store = store.clone();
         let candidate = user(&format!("{}@example.com", if i % 2 == 0 { "race" } else { "RACE" }));
-        tokio::spawn(async move { store.create_user(&candidate, &hash("x")).await })
+        tokio::spawn(async move { store.create_user(&candidate, &hash("x"), None).await })
     });
     let mut created = 0;
     for attempt in attempts.collect::<Vec<_>>() {
@@ -68,7 +68,7 @@ async fn concurrent_registrations_of_one_email_admit_exactly_one(store: impl Sto
 
 async fn updates_only_the_given_profile_fields(store: impl Store) {
     let ada = user("lovelace@example.com");
-    store.create_user(&ada, &hash("a")).await.unwrap();
+    store.create_user(&ada, &hash("a"), None).await.unwrap();
     let later = Timestamp::now();
     let changes = ProfileChanges { last_name: Some(PersonName::parse("King").unwrap()), ..Default::default() };
     let updated = store.update_profile(ada.id, &changes, later).await.unwrap();
@@ -82,7 +82,7 @@ async fn updates_only_the_given_profile_fields(store: impl Store) {
 
 async fn password_hash_changes_only_from_the_current_one(store: impl Store) {
     let ada = user("hash@example.com");
-    store.create_user(&ada, &hash("one")).await.unwrap();
+    store.create_user(&ada, &hash("one"), None).await.unwrap();
     let now = Timestamp::now();
     assert_eq!(
         store.replace_password_hash(ada.id, &hash("stale"), &hash("two"), now, WriteId::new()).await,
@@ -97,24 +97,24 @@ async fn password_hash_changes_only_from_the_current_one(store: impl Store) {
 
 async fn deleting_a_user_releases_their_email(store: impl Store) {
     let ada = user("leaving@example.com");
-    store.create_user(&ada, &hash("a")).await.unwrap();
+    store.create_user(&ada, &hash("a"), None).await.unwrap();
     store.delete_user(ada.id).await.unwrap();
     assert_eq!(store.get_user(ada.id).await.unwrap(), None);
     assert!(store.find_credentials(&ada.email).await.unwrap().is_none());
     assert_eq!(store.delete_user(ada.id).await, Err(StoreError::AccountGone));
     let successor = user("LEAVING@example.com");
-    store.create_user(&successor, &hash("b")).await.unwrap();
+    store.create_user(&successor, &hash("b"), None).await.unwrap();
 }
 
 async fn owner(store: &impl Store, email: &str) -> UserId {
     let owner = user(email);
-    store.create_user(&owner, &hash("x")).await.unwrap();
+    store.create_user(&owner, &hash("x"), None).await.unwrap();
     owner.id
 }
 
 async fn a_property_needs_an_existing_owner(store: impl Store) {
     let (home, rooms) = publish(UserId::generate(), "Paris", PropertyType::House, &[100]);
-    assert_eq!(store.create_property(&home, &rooms).await, Err(StoreError::AccountGone));
+    assert_eq!(store.create_property(&home, &rooms, None).await, Err(StoreError::AccountGone));
     assert_eq!(store.get_property(home.id).await.unwrap(), None);
     assert_eq!(store.get_room(home.id, rooms[0].id).await.unwrap(), None);
 }
@@ -124,12 +124,12 @@ async fn only_the_owner_writes_a_property_or_its_rooms(store: impl Store) {
     let stranger = owner(&store, "stranger@example.com").await;
     let (home, rooms) = publish(owner_id, "Paris", PropertyType::House, &[100]);
     let first = rooms[0].clone();
-    store.create_property(&home, &rooms).await.unwrap();
+    store.create_property(&home, &rooms, None).await.unwrap();
     let before = store.get_property(home.id).await.unwrap();
     let rename = PropertyChanges { name: Some(PropertyName::parse("Mine").unwrap()), ..Default::default() };
     assert_eq!(store.update_property(home.id, &rename, Edit::by(stranger)).await, Err(StoreError::NotOwner));
     assert_eq!(store.delete_property(home.id, Edit::by(stranger)).await, Err(StoreError::NotOwner));
-    assert_eq!(store.add_room(&room(home.id, 5), Edit::by(stranger)).await, Err(StoreError::NotOwner));
+    assert_eq!(store.add_room(&room(home.id, 5), Edit::by(stranger), None).await, Err(StoreError::NotOwner));
     let resize = RoomChanges { area: Some(Area::from_hundredths(1)), ..Default::default() };
     assert_eq!(store.update_room(home.id, first.id, &resize, Edit::by(stranger)).await, Err(StoreError::NotOwner));
     assert_eq!(store.delete_room(home.id, first.id, Edit::by(stranger)).await, Err(StoreError::NotOwner));
@@ -138,7 +138,7 @@ async fn only_the_owner_writes_a_property_or_its_rooms(store: impl Store) {
     let missing = PropertyId::generate();
     assert_eq!(store.update_property(missing, &rename, Edit::by(owner_id)).await, Err(StoreError::PropertyNotFound));
     assert_eq!(store.delete_property(missing, Edit::by(owner_id)).await, Err(StoreError::PropertyNotFound));
-    assert_eq!(store.add_room(&room(missing, 5), Edit::by(owner_id)).await, Err(StoreError::PropertyNotFound));
+    assert_eq!(store.add_room(&room(missing, 5), Edit::by(owner_id), None).await, Err(StoreError::PropertyNotFound));
     assert_eq!(
         store.update_room(missing, first.id, &resize, Edit::by(owner_id)).await,
         Err(StoreError::PropertyNotFound)
@@ -154,9 +154,9 @@ async fn only_the_owner_writes_a_property_or_its_rooms(store: impl Store) {
 async fn room_writes_keep_the_derived_totals(store: impl Store) {
     let owner_id = owner(&store, "totals@example.com").await;
     let (home, rooms) = publish(owner_id, "Lyon", PropertyType::Loft, &[10, 20]);
-    store.create_property(&home, &rooms).await.unwrap();
+    store.create_property(&home, &rooms, None).await.unwrap();
     let added = room(home.id, 29);
-    store.add_room(&added, Edit::by(owner_id)).await.unwrap();
+    store.add_room(&added, Edit::by(owner_id), None).await.unwrap();
     let (read, rooms) = store.get_property(home.id).await.unwrap().unwrap();
     assert_eq!((read.room_count(), read.total_area().hundredths(), read.version()), (3, 59, 2));
     assert_eq!(rooms.last().unwrap(), &added, "rooms come oldest first");
@@ -176,16 +176,16 @@ async fn room_writes_keep_the_derived_totals(store: impl Store) {
 async fn the_room_limit_holds(store: impl Store) {
     let owner_id = owner(&store, "limit@example.com").await;
     let (home, rooms) = publish(owner_id, "Lille", PropertyType::Commercial, &[100; MAX_ROOMS]);
-    store.create_property(&home, &rooms).await.unwrap();
+    store.create_property(&home, &rooms, None).await.unwrap();
     let extra = room(home.id, 100);
-    assert_eq!(store.add_room(&extra, Edit::by(owner_id)).await, Err(StoreError::RoomLimitReached));
+    assert_eq!(store.add_room(&extra, Edit::by(owner_id), None).await, Err(StoreError::RoomLimitReached));
     assert_eq!(store.get_room(home.id, extra.id).await.unwrap(), None);
 }
 
 async fn stale_versions_are_refused(store: impl Store) {
     let owner_id = owner(&store, "versions@example.com").await;
     let home = property(owner_id, "Nice", PropertyType::Villa);
-    store.create_property(&home, &[]).await.unwrap();
+    store.create_property(&home, &[], None).await.unwrap();
     let rename = PropertyChanges { name: Some(PropertyName::parse("Renamed").unwrap()), ..Default::default() };
     let updated = store.update_property(home.id, &rename, Edit::by(owner_id).of_version(Some(1))).await.unwrap();
     assert_eq!(updated.version(), 2);
@@ -198,8 +198,8 @@ async fn stale_versions_are_refused(store: impl Store) {
     // and a refused one changes nothing.
     let added = room(home.id, 100);
     let stale = Edit::by(owner_id).of_version(Some(1));
-    assert_eq!(store.add_room(&added, stale).await, Err(StoreError::VersionMismatch));
-    store.add_room(&added, Edit::by(owner_id).of_version(Some(2))).await.unwrap();
+    assert_eq!(store.add_room(&added, stale, None).await, Err(StoreError::VersionMismatch));
+    store.add_room(&added, Edit::by(owner_id).of_version(Some(2)), None).await.unwrap();
     let resize = RoomChanges { area: Some(Area::from_hundredths(1)), ..Default::default() };
     assert_eq!(store.update_room(home.id, added.id, &resize, stale).await, Err(StoreError::VersionMismatch));
     assert_eq!(store.delete_room(home.id, added.id, stale).await, Err(StoreError::VersionMismatch));
@@ -221,10 +221,10 @@ async fn listings_page_through_partitions_and_filters(store: impl Store) {
     let mut ids = Vec::new();
     for kind in kinds {
         let home = property(owner_id, "Rennes", kind);
-        store.create_property(&home, &[]).await.unwrap();
+        store.create_property(&home, &[], None).await.unwrap();
         ids.push(home.id);
     }
-    store.create_property(&property(owner_id, "Brest", PropertyType::House), &[]).await.unwrap();
+    store.create_property(&property(owner_id, "Brest", PropertyType::House), &[], None).await.unwrap();
     ids.reverse();
 
     let page = |after| PageRequest { limit: 2, after };
@@ -255,9 +255,9 @@ async fn deleting_a_user_deletes_their_properties(store: impl Store) {
     let staying = owner(&store, "here@example.com").await;
     let (theirs, their_rooms) = publish(leaving, "Paris", PropertyType::House, &[100]);
     let their_room = &their_rooms[0];
-    store.create_property(&theirs, &their_rooms).await.unwrap();
+    store.create_property(&theirs, &their_rooms, None).await.unwrap();
     let kept = property(staying, "Paris", PropertyType::House);
-    store.create_property(&kept, &[]).await.unwrap();
+    store.create_property(&kept, &[], None).await.unwrap();
     store.delete_user(leaving).await.unwrap();
     assert_eq!(store.get_property(theirs.id).await.unwrap(), None);
     assert_eq!(store.get_room(theirs.id, their_room.id).await.unwrap(), None);
@@ -271,8 +271,8 @@ async fn deleting_a_user_deletes_their_properties(store: impl Store) {
 /// success it had, and is not applied twice.
 async fn a_write_sent_again_reports_what_it_did(store: impl Store) {
     let ada = user("again@example.com");
-    store.create_user(&ada, &hash("one")).await.unwrap();
-    assert_eq!(store.create_user(&ada, &hash("one")).await, Ok(()));
+    store.create_user(&ada, &hash("one"), None).await.unwrap();
+    assert_eq!(store.create_user(&ada, &hash("one"), None).await, Ok(()));
     let change = WriteId::new();
     let now = Timestamp::now();
     for _ in 0..2 {
@@ -283,8 +283,8 @@ async fn a_write_sent_again_reports_what_it_did(store: impl Store) {
     assert_eq!(other, Err(StoreError::PasswordChanged), "another change still meets the new password");
 
     let (home, rooms) = publish(ada.id, "Lyon", PropertyType::Loft, &[100]);
-    store.create_property(&home, &rooms).await.unwrap();
-    assert_eq!(store.create_property(&home, &rooms).await, Ok(()));
+    store.create_property(&home, &rooms, None).await.unwrap();
+    assert_eq!(store.create_property(&home, &rooms, None).await, Ok(()));
 
     let rename = PropertyChanges { name: Some(PropertyName::parse("Once").unwrap()), ..Default::default() };
     let edit = Edit::by(ada.id).of_version(Some(1));
@@ -295,7 +295,7 @@ async fn a_write_sent_again_reports_what_it_did(store: impl Store) {
     let added = room(home.id, 50);
     let edit = Edit::by(ada.id).of_version(Some(2));
     for _ in 0..2 {
-        store.add_room(&added, edit).await.unwrap();
+        store.add_room(&added, edit, None).await.unwrap();
     }
     let resize = RoomChanges { area: Some(Area::from_hundredths(75)), ..Default::default() };
     let edit = Edit::by(ada.id).of_version(Some(3));

@@ -75,6 +75,14 @@ impl Expression {
         format!("attribute_not_exists({})", self.name(PARTITION_KEY))
     }
 
+    /// The condition that no item has the key written yet, or that the one
+    /// there expired (`expires` at or before `now`), which DynamoDB's TTL
+    /// may take days to delete.
+    pub fn item_absent_or_expired(&mut self, expires: &str, now: AttributeValue) -> String {
+        let absent = self.item_absent();
+        format!("({absent} OR {} <= {})", self.name(expires), self.value(now))
+    }
+
     pub fn names(&self) -> Option<HashMap<String, String>> {
         (!self.names.is_empty()).then(|| self.names.clone())
     }

@@ -9,13 +9,14 @@
 
 mod expression;
 mod item;
+mod kept;
 mod properties;
 mod rooms;
 mod schema;
 mod transaction;
 mod users;
 
-pub use schema::{GSI_SORT_KEY, Index, PARTITION_KEY, SORT_KEY, create_table};
+pub use schema::{GSI_SORT_KEY, Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE, create_table};
 
 use super::StoreError;
 use aws_sdk_dynamodb::Client;

@@ -9,11 +9,12 @@
 
 use super::expression::{Expression, Update, all};
 use super::item::{LAST_WRITE, PropertyItem, RoomItem, attribute, written_by};
+use super::kept::Slot;
 use super::schema::{self, Index, PARTITION_KEY};
 use super::transaction::{delete_action, exists_check_action, put_new_action};
 use super::{DynamoStore, Item, number, sdk_error, string};
 use crate::domain::{Property, PropertyChanges, PropertyId, PropertyType, Room, UserId};
-use crate::store::{Edit, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
+use crate::store::{Edit, KeptAnswer, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
@@ -72,7 +73,12 @@ fn of_type(expression: &mut Expression, kind: PropertyType) -> String {
 }
 
 impl PropertyStore for DynamoStore {
-    async fn create_property(&self, property: &Property, rooms: &[Room]) -> StoreResult<()> {
+    async fn create_property(
+        &self,
+        property: &Property,
+        rooms: &[Room],
+        answer: Option<&KeptAnswer>,
+    ) -> StoreResult<()> {
         let mut items = vec![
             // The owner must still exist: a deleted user's token creates nothing.
             exists_check_action(&self.table, schema::user_key(property.owner_id)),
@@ -81,8 +87,10 @@ impl PropertyStore for DynamoStore {
         for room in rooms {
             items.push(put_new_action(&self.table, RoomItem::from_domain(room).to_item()?));
         }
+        let slot = Slot::append(&self.table, &mut items, answer)?;
         match self.transact(items).await {
             Ok(()) => Ok(()),
+            Err(failure) if let Some(answer) = slot.refused_by(&failure) => Err(self.key_used(answer).await),
             Err(failure) if failure.condition_failed_at(0) => Err(StoreError::AccountGone),
             // Its fresh id names the write: sent again, it was applied already.
             Err(failure) if failure.condition_failed_at(1) => Ok(()),

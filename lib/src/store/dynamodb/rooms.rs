@@ -7,16 +7,17 @@
 use super::expression::{Expression, Update, all};
 use super::item::LAST_WRITE;
 use super::item::{PropertyItem, RoomItem, attribute};
+use super::kept::Slot;
 use super::properties::{Verdict, editable_by, touch_property, verdict};
 use super::schema;
 use super::transaction::{delete_action, put_new_action, update_action};
 use super::{DynamoStore, number, sdk_error, string};
 use crate::domain::{MAX_ROOMS, PropertyId, Room, RoomChanges, RoomId};
-use crate::store::{Edit, RoomStore, StoreError, StoreResult};
+use crate::store::{Edit, KeptAnswer, RoomStore, StoreError, StoreResult};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 impl RoomStore for DynamoStore {
-    async fn add_room(&self, room: &Room, edit: Edit) -> StoreResult<()> {
+    async fn add_room(&self, room: &Room, edit: Edit, answer: Option<&KeptAnswer>) -> StoreResult<()> {
         let mut expression = Expression::default();
         let mut update = Update::default();
         let area_path = PropertyItem::room_area_path(room.id);
@@ -26,12 +27,14 @@ impl RoomStore for DynamoStore {
             editable_by(&mut expression, &edit),
             expression.size_below(PropertyItem::ROOM_AREAS, number(MAX_ROOMS)),
         ]);
-        let items = vec![
+        let mut items = vec![
             put_new_action(&self.table, RoomItem::from_domain(room).to_item()?),
             update_action(&self.table, schema::property_key(room.property_id), &update, &condition, &expression),
         ];
+        let slot = Slot::append(&self.table, &mut items, answer)?;
         match self.transact(items).await {
             Ok(()) => Ok(()),
+            Err(failure) if let Some(answer) = slot.refused_by(&failure) => Err(self.key_used(answer).await),
             Err(failure) if failure.condition_failed_at(0) || failure.condition_failed_at(1) => {
                 match self.verdict_on(room.property_id, &edit).await? {
                     Verdict::Applied => Ok(()),

@@ -12,13 +12,16 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 
 pub const PARTITION_KEY: &str = "pk";
 pub const SORT_KEY: &str = "sk";
 /// Every index sorts on the same attribute: the property id, time-ordered.
 pub const GSI_SORT_KEY: &str = "gsisk";
+/// The table's TTL attribute (Unix seconds): DynamoDB deletes an item some
+/// time after it. Only kept answers carry it.
+pub const TIME_TO_LIVE: &str = "expires_at";
 
 /// The global secondary indexes, each keyed by its own partition attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +54,8 @@ impl Index {
     }
 }
 
-/// Creates the table (on-demand, as in production) and waits until it is usable.
+/// Creates the table (on-demand, with its TTL attribute, as in production)
+/// and waits until it is usable.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
     let key = |name: &str, key_type| {
         KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("complete key")
@@ -90,6 +94,14 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
         .wait(std::time::Duration::from_secs(60))
         .await
         .map_err(|e| StoreError::Unavailable(format!("waiting for table {table}: {e}")))?;
+    let ttl = TimeToLiveSpecification::builder().attribute_name(TIME_TO_LIVE).enabled(true).build();
+    client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(ttl.expect("complete TTL specification"))
+        .send()
+        .await
+        .map_err(super::sdk_error)?;
     Ok(())
 }
 
@@ -103,6 +115,7 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
 // | Email claim | `EMAIL#<lower-cased>`    | `EMAIL`          |
 // | Property    | `PROPERTY#<id>`          | `PROPERTY`       |
 // | Room        | `PROPERTY#<property id>` | `ROOM#<room id>` |
+// | Kept answer | `KEPT#<scope>#<key>`     | `ANSWER`         |
 //
 // A property item is also in every index: `CITY#<city key>`, `OWNER#<owner
 // id>`, `PROPERTIES` (the feed) and `TYPE#<type code>`, sorted on its id.
@@ -111,6 +124,7 @@ const USER_SORT: &str = "PROFILE";
 const EMAIL_SORT: &str = "EMAIL";
 const PROPERTY_SORT: &str = "PROPERTY";
 const FEED_PARTITION: &str = "PROPERTIES";
+const KEPT_ANSWER_SORT: &str = "ANSWER";
 
 fn key(partition: String, sort: String) -> Item {
     Item::from([(PARTITION_KEY.to_owned(), string(partition)), (SORT_KEY.to_owned(), string(sort))])
@@ -125,6 +139,12 @@ pub(super) fn user_key(id: UserId) -> Item {
 /// any letter case.
 pub(super) fn email_claim_key(email: &Email) -> Item {
     key(format!("EMAIL#{}", email.normalized()), EMAIL_SORT.into())
+}
+
+/// The key of the answer kept under an `Idempotency-Key`, by its scoped key
+/// (`KeptAnswer::key`).
+pub(super) fn kept_answer_key(scoped_key: &str) -> Item {
+    key(format!("KEPT#{scoped_key}"), KEPT_ANSWER_SORT.into())
 }
 
 /// The partition of a property's item collection: the property and its rooms.

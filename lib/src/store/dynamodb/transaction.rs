@@ -89,11 +89,18 @@ fn transient(code: &str) -> bool {
 /// Puts a new item: the put fails its condition if an item has that key.
 pub(super) fn put_new_action(table: &str, item: Item) -> TransactWriteItem {
     let mut expression = Expression::default();
+    let condition = expression.item_absent();
+    put_action(table, item, &condition, &expression)
+}
+
+/// Puts an item if `condition` holds.
+pub(super) fn put_action(table: &str, item: Item, condition: &str, expression: &Expression) -> TransactWriteItem {
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))
-        .condition_expression(expression.item_absent())
+        .condition_expression(condition)
         .set_expression_attribute_names(expression.names())
+        .set_expression_attribute_values(expression.values())
         .build();
     TransactWriteItem::builder().put(put.expect("complete put")).build()
 }

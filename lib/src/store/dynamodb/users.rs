@@ -3,10 +3,11 @@
 
 use super::expression::{Expression, Update, all};
 use super::item::{EmailClaimItem, LAST_WRITE, UserItem, attribute, written_by};
+use super::kept::Slot;
 use super::transaction::{TransactFailure, delete_action, put_new_action};
 use super::{DynamoStore, Item, schema, sdk_error, string};
 use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId};
-use crate::store::{Credentials, StoreError, StoreResult, UserStore, WriteId};
+use crate::store::{Credentials, KeptAnswer, StoreError, StoreResult, UserStore, WriteId};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
@@ -36,13 +37,20 @@ fn failed_condition<R>(error: &SdkError<UpdateItemError, R>) -> Option<Option<&I
 }
 
 impl UserStore for DynamoStore {
-    async fn create_user(&self, user: &User, password_hash: &PasswordHash) -> StoreResult<()> {
-        let items = vec![
+    async fn create_user(
+        &self,
+        user: &User,
+        password_hash: &PasswordHash,
+        answer: Option<&KeptAnswer>,
+    ) -> StoreResult<()> {
+        let mut items = vec![
             put_new_action(&self.table, UserItem::from_domain(user, password_hash).to_item()?),
             put_new_action(&self.table, EmailClaimItem::from_domain(user.id).to_item(&user.email)?),
         ];
+        let slot = Slot::append(&self.table, &mut items, answer)?;
         match self.transact(items).await {
             Ok(()) => Ok(()),
+            Err(failure) if let Some(answer) = slot.refused_by(&failure) => Err(self.key_used(answer).await),
             // Its fresh id names the write: sent again, it was applied already.
             Err(failure) if failure.condition_failed_at(0) => Ok(()),
             Err(failure) if failure.condition_failed_at(1) => Err(StoreError::EmailTaken),

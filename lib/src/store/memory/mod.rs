@@ -6,8 +6,9 @@ mod properties;
 mod rooms;
 mod users;
 
+use crate::domain::Timestamp;
 use crate::domain::{PasswordHash, Property, PropertyId, Room, RoomId, User, UserId};
-use crate::store::{Edit, WriteId};
+use crate::store::{Edit, KeptAnswer, StoreError, StoreResult, WriteId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -23,6 +24,29 @@ struct State {
     email_claims: HashMap<String, UserId>,
     /// Ordered by id, which is ordered by creation time.
     properties: BTreeMap<PropertyId, StoredProperty>,
+    /// Answers kept under their `Idempotency-Key`, by scoped key.
+    kept_answers: HashMap<String, KeptAnswer>,
+}
+
+impl State {
+    /// Fails with `KeyUsed` when `answer`'s key already holds an answer
+    /// that has not expired: checked before anything is written.
+    fn check_key(&self, answer: Option<&KeptAnswer>) -> StoreResult<()> {
+        let earlier = answer.and_then(|answer| self.kept_answers.get(&answer.key));
+        match earlier {
+            Some(earlier) if !earlier.expired(Timestamp::now()) => Err(StoreError::KeyUsed(Box::new(earlier.clone()))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Keeps `answer`, once the write it answers is done; expired answers
+    /// go at the same time (DynamoDB's TTL does the same, lazily).
+    fn keep(&mut self, answer: Option<&KeptAnswer>) {
+        let Some(answer) = answer else { return };
+        let now = Timestamp::now();
+        self.kept_answers.retain(|_, kept| !kept.expired(now));
+        self.kept_answers.insert(answer.key.clone(), answer.clone());
+    }
 }
 
 struct StoredUser {

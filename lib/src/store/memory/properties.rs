@@ -1,6 +1,6 @@
 use super::{MemoryStore, State, StoredProperty};
 use crate::domain::{Property, PropertyChanges, PropertyId, Room, RoomId};
-use crate::store::{Edit, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
+use crate::store::{Edit, KeptAnswer, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
 use std::collections::BTreeMap;
 
 impl State {
@@ -39,8 +39,14 @@ fn passes_filter(listing: &Listing, property: &Property) -> bool {
 }
 
 impl PropertyStore for MemoryStore {
-    async fn create_property(&self, property: &Property, rooms: &[Room]) -> StoreResult<()> {
+    async fn create_property(
+        &self,
+        property: &Property,
+        rooms: &[Room],
+        answer: Option<&KeptAnswer>,
+    ) -> StoreResult<()> {
         let mut state = self.lock();
+        state.check_key(answer)?;
         if !state.users.contains_key(&property.owner_id) {
             return Err(StoreError::AccountGone);
         }
@@ -50,6 +56,7 @@ impl PropertyStore for MemoryStore {
         }
         let rooms: BTreeMap<RoomId, Room> = rooms.iter().map(|room| (room.id, room.clone())).collect();
         state.properties.insert(property.id, StoredProperty { property: property.clone(), rooms, last_write: None });
+        state.keep(answer);
         Ok(())
     }
 

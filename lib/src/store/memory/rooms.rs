@@ -3,11 +3,12 @@
 
 use super::MemoryStore;
 use crate::domain::{PropertyId, Room, RoomChanges, RoomId};
-use crate::store::{Edit, RoomStore, StoreError, StoreResult};
+use crate::store::{Edit, KeptAnswer, RoomStore, StoreError, StoreResult};
 
 impl RoomStore for MemoryStore {
-    async fn add_room(&self, room: &Room, edit: Edit) -> StoreResult<()> {
+    async fn add_room(&self, room: &Room, edit: Edit, answer: Option<&KeptAnswer>) -> StoreResult<()> {
         let mut state = self.lock();
+        state.check_key(answer)?;
         let stored = state.editable_property(room.property_id, &edit)?;
         if stored.applied(&edit) {
             return Ok(());
@@ -17,6 +18,7 @@ impl RoomStore for MemoryStore {
         }
         stored.rooms.insert(room.id, room.clone());
         stored.rooms_changed(&edit);
+        state.keep(answer);
         Ok(())
     }
 

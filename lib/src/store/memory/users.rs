@@ -1,10 +1,16 @@
 use super::{MemoryStore, StoredUser};
 use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId};
-use crate::store::{Credentials, StoreError, StoreResult, UserStore, WriteId};
+use crate::store::{Credentials, KeptAnswer, StoreError, StoreResult, UserStore, WriteId};
 
 impl UserStore for MemoryStore {
-    async fn create_user(&self, user: &User, password_hash: &PasswordHash) -> StoreResult<()> {
+    async fn create_user(
+        &self,
+        user: &User,
+        password_hash: &PasswordHash,
+        answer: Option<&KeptAnswer>,
+    ) -> StoreResult<()> {
         let mut state = self.lock();
+        state.check_key(answer)?;
         if state.users.contains_key(&user.id) {
             // Its fresh id names the write: this one was applied already.
             return Ok(());
@@ -16,6 +22,7 @@ impl UserStore for MemoryStore {
         state.email_claims.insert(claim, user.id);
         let stored = StoredUser { user: user.clone(), password_hash: password_hash.clone(), last_write: None };
         state.users.insert(user.id, stored);
+        state.keep(answer);
         Ok(())
     }
 

@@ -98,17 +98,28 @@ impl TestApp {
     }
 
     pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
-        self.send(request(method, path, token, body, None)).await
+        self.send(request(method, path, token, body, &[])).await
+    }
+
+    /// A call with more headers.
+    pub async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        self.send(request(method, path, token, body, headers)).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.call("GET", path, token, None).await
     }
 
-    /// A PATCH as the owner of `token`, on the condition `If-Match: <tag>`.
     /// A write with `If-Match: <tag>`.
     pub async fn call_if_match(&self, method: &str, path: &str, token: &str, tag: &str, body: Option<Value>) -> Reply {
-        self.send(request(method, path, Some(token), body, Some(tag))).await
+        self.call_with(method, path, Some(token), body, &[("if-match", tag)]).await
     }
 
     /// Registers a user with `email` and returns their id and a token.
@@ -144,14 +155,14 @@ fn request(
     path: &str,
     token: Option<&str>,
     body: Option<Value>,
-    if_match: Option<&str>,
+    headers: &[(&str, &str)],
 ) -> Request<Body> {
     let mut request = Request::builder().method(Method::from_bytes(method.as_bytes()).unwrap()).uri(path);
     if let Some(token) = token {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
-    if let Some(tag) = if_match {
-        request = request.header(header::IF_MATCH, tag);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
     let request = match body {
         Some(body) => request.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())),

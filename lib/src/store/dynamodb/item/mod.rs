@@ -8,9 +8,11 @@
 //! their stored form. Each item type also names the attributes that
 //! expressions write, so an attribute name is spelled only here.
 
+mod kept;
 mod property;
 mod user;
 
+pub(super) use kept::KeptAnswerItem;
 pub(super) use property::{PropertyItem, RoomItem};
 pub(super) use user::{EmailClaimItem, UserItem};
 
