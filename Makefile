@@ -33,6 +33,10 @@ ENV                       ?= dev
 AWS_REGION                ?= us-east-1
 STACK_NAME                ?= real-estate-$(ENV)
 JWT_PUBLIC_KEY_FILE       ?= jwt-public.pem
+# The next public key, only during a key rotation (README, Deploy). Always
+# passed, empty when unset, so a deploy without it ends the rotation (sam
+# deploy would otherwise keep the parameter's previous value).
+JWT_NEXT_PUBLIC_KEY_FILE  ?=
 JWT_SECRET_NAME           ?= real-estate/$(ENV)/jwt-private-key
 TABLE_DELETION_PROTECTION ?= true
 TF_APPLY_FLAGS            ?=
@@ -41,6 +45,9 @@ SAM                       ?= $(if $(wildcard .venv/infra/bin/sam),.venv/infra/bi
 TERRAFORM                 ?= terraform
 TF                        := $(TERRAFORM) -chdir=terraform
 
+# The next key's PEM for the shell of a recipe: `$(cat file)` or nothing.
+next_public_key_pem = $(if $(JWT_NEXT_PUBLIC_KEY_FILE),$$(cat $(JWT_NEXT_PUBLIC_KEY_FILE)),)
+
 # Looked up from the secret's name, only when a recipe uses it.
 JWT_SECRET_ARN ?= $(shell aws secretsmanager describe-secret --region $(AWS_REGION) \
 	--secret-id $(JWT_SECRET_NAME) --query ARN --output text 2>/dev/null)
@@ -48,10 +55,12 @@ JWT_SECRET_ARN ?= $(shell aws secretsmanager describe-secret --region $(AWS_REGI
 TF_VARS = -var 'environment=$(ENV)' -var 'aws_region=$(AWS_REGION)' \
 	-var 'jwt_private_key_secret_arn=$(JWT_SECRET_ARN)' \
 	-var 'table_deletion_protection=$(TABLE_DELETION_PROTECTION)' \
-	-var "jwt_public_key_pem=$$(cat $(JWT_PUBLIC_KEY_FILE))"
+	-var "jwt_public_key_pem=$$(cat $(JWT_PUBLIC_KEY_FILE))" \
+	-var "jwt_next_public_key_pem=$(next_public_key_pem)"
 
 jwt-inputs:
 	@test -f '$(JWT_PUBLIC_KEY_FILE)' || { echo "missing $(JWT_PUBLIC_KEY_FILE): see the README, Deploy, step 1" >&2; exit 1; }
+	@test -z '$(JWT_NEXT_PUBLIC_KEY_FILE)' || test -f '$(JWT_NEXT_PUBLIC_KEY_FILE)' || { echo "missing $(JWT_NEXT_PUBLIC_KEY_FILE) (JWT_NEXT_PUBLIC_KEY_FILE)" >&2; exit 1; }
 	@test -n '$(JWT_SECRET_ARN)' || { echo "secret $(JWT_SECRET_NAME) not found in $(AWS_REGION): see the README, Deploy, step 1" >&2; exit 1; }
 
 # sam build runs cargo-lambda per function in this workspace (it reuses target/).
@@ -70,7 +79,8 @@ deploy-sam: jwt-inputs
 			Environment=$(ENV) \
 			JwtPrivateKeySecretArn=$(JWT_SECRET_ARN) \
 			TableDeletionProtection=$(TABLE_DELETION_PROTECTION) \
-			"JwtPublicKeyPem=\"$$(cat $(JWT_PUBLIC_KEY_FILE))\""
+			"JwtPublicKeyPem=\"$$(cat $(JWT_PUBLIC_KEY_FILE))\"" \
+			"JwtNextPublicKeyPem=\"$(next_public_key_pem)\""
 
 deploy-tf: build jwt-inputs
 	$(TF) init -input=false

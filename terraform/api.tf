@@ -56,8 +56,8 @@ resource "aws_apigatewayv2_authorizer" "jwt" {
   enable_simple_responses           = true
   identity_sources                  = ["$request.header.Authorization"]
   # Decision cached per Authorization header for 300 s. A cached "allow" can
-  # outlive the token's exp by up to this TTL, so it must stay well below
-  # the token lifetime (jwt_ttl_seconds, min 300, default 3600).
+  # outlive the token's exp; the functions refuse it then, from the exp the
+  # authorizer passes in its context, so the cache never lengthens a token.
   authorizer_result_ttl_in_seconds = 300
 }
 

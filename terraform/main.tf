@@ -55,10 +55,11 @@ locals {
   # Environment shared by all four functions. No secret here: the private
   # key stays in Secrets Manager, only its ARN is passed to users.
   common_env = {
-    JWT_PUBLIC_KEY_PEM = var.jwt_public_key_pem
-    JWT_ISSUER         = var.jwt_issuer
-    JWT_AUDIENCE       = var.jwt_audience
-    RUST_LOG           = var.rust_log
+    JWT_PUBLIC_KEY_PEM      = var.jwt_public_key_pem
+    JWT_NEXT_PUBLIC_KEY_PEM = var.jwt_next_public_key_pem
+    JWT_ISSUER              = var.jwt_issuer
+    JWT_AUDIENCE            = var.jwt_audience
+    RUST_LOG                = var.rust_log
   }
 
   function_env = {

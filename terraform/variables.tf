@@ -30,6 +30,17 @@ variable "jwt_public_key_pem" {
   }
 }
 
+variable "jwt_next_public_key_pem" {
+  description = "Optional Ed25519 public key (SPKI PEM) a key rotation moves to: tokens it signs are accepted too. Empty outside a rotation."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.jwt_next_public_key_pem == "" || (can(regex("^-----BEGIN PUBLIC KEY-----", trimspace(var.jwt_next_public_key_pem))) && !strcontains(var.jwt_next_public_key_pem, "PRIVATE KEY"))
+    error_message = "jwt_next_public_key_pem must be empty or a PEM public key (-----BEGIN PUBLIC KEY-----), never the private key."
+  }
+}
+
 variable "jwt_private_key_secret_arn" {
   description = "Full ARN (with its 6-character suffix) of the Secrets Manager secret whose SecretString is the Ed25519 private key (PKCS#8 PEM). Only the users function may read it; the key itself never enters Terraform."
   type        = string
@@ -74,13 +85,13 @@ variable "jwt_audience" {
 }
 
 variable "jwt_ttl_seconds" {
-  description = "Lifetime of issued access tokens, in seconds. At least the 300 s authorizer cache TTL."
+  description = "Lifetime of issued access tokens, in seconds. May be shorter than the 300 s authorizer cache: the functions check the exp the authorizer passes on."
   type        = number
-  default     = 3600
+  default     = 900
 
   validation {
-    condition     = var.jwt_ttl_seconds >= 300 && var.jwt_ttl_seconds <= 86400 && floor(var.jwt_ttl_seconds) == var.jwt_ttl_seconds
-    error_message = "jwt_ttl_seconds must be a whole number between 300 and 86400."
+    condition     = var.jwt_ttl_seconds >= 60 && var.jwt_ttl_seconds <= 3600 && floor(var.jwt_ttl_seconds) == var.jwt_ttl_seconds
+    error_message = "jwt_ttl_seconds must be a whole number between 60 and 3600."
   }
 }
 

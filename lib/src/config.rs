@@ -5,7 +5,12 @@ use crate::auth::{KeyError, TokenIssuer, TokenPolicy, TokenVerifier};
 
 pub const DEFAULT_ISSUER: &str = "real-estate-api";
 pub const DEFAULT_AUDIENCE: &str = "real-estate-api";
-pub const DEFAULT_TOKEN_LIFETIME_SECONDS: i64 = 3600;
+/// Access tokens are short-lived: 15 minutes unless `JWT_TTL_SECONDS` says
+/// otherwise, within these bounds (template.yaml and terraform/ declare the
+/// same three numbers; a test holds them together).
+pub const DEFAULT_TOKEN_LIFETIME_SECONDS: i64 = 900;
+pub const MIN_TOKEN_LIFETIME_SECONDS: i64 = 60;
+pub const MAX_TOKEN_LIFETIME_SECONDS: i64 = 3600;
 
 #[derive(Debug)]
 pub struct ConfigError(pub String);
@@ -45,21 +50,36 @@ pub fn token_policy() -> TokenPolicy {
     }
 }
 
-/// `JWT_TTL_SECONDS`: how long an access token lives (default one hour). At
-/// least the API Gateway authorizer's 300 s cache, so a cached "allow" never
-/// outlives a token by more than the token's own lifetime.
+/// `JWT_TTL_SECONDS`: how long an access token lives. It may be shorter
+/// than the API Gateway authorizer's 300 s cache: the functions check the
+/// `exp` the authorizer passes on, so a cached "allow" ends with its token.
 pub fn token_lifetime_seconds() -> Result<i64, ConfigError> {
+    let bounds = MIN_TOKEN_LIFETIME_SECONDS..=MAX_TOKEN_LIFETIME_SECONDS;
     match var("JWT_TTL_SECONDS") {
         None => Ok(DEFAULT_TOKEN_LIFETIME_SECONDS),
-        Some(raw) => raw.parse::<i64>().ok().filter(|seconds| (60..=86_400).contains(seconds)).ok_or_else(|| {
-            ConfigError(format!("JWT_TTL_SECONDS must be a number of seconds from 60 to 86400, not {raw:?}"))
+        Some(raw) => raw.parse::<i64>().ok().filter(|seconds| bounds.contains(seconds)).ok_or_else(|| {
+            ConfigError(format!(
+                "JWT_TTL_SECONDS must be a number of seconds from {} to {}, not {raw:?}",
+                bounds.start(),
+                bounds.end()
+            ))
         }),
     }
 }
 
-/// `JWT_PUBLIC_KEY_PEM`: the Ed25519 public key every verifier holds.
+/// `JWT_PUBLIC_KEY_PEM`: the Ed25519 public key every verifier holds, and
+/// `JWT_NEXT_PUBLIC_KEY_PEM` (optional): the key a rotation moves to, whose
+/// tokens are accepted too.
 pub fn token_verifier() -> Result<TokenVerifier, ConfigError> {
-    Ok(TokenVerifier::from_pem(&unescape_newlines(&required("JWT_PUBLIC_KEY_PEM")?), &token_policy())?)
+    let policy = token_policy();
+    let public_key = |name: &str, pem: &str| {
+        TokenVerifier::from_pem(&unescape_newlines(pem), &policy).map_err(|e| ConfigError(format!("{name}: {e}")))
+    };
+    let current = public_key("JWT_PUBLIC_KEY_PEM", &required("JWT_PUBLIC_KEY_PEM")?)?;
+    match var("JWT_NEXT_PUBLIC_KEY_PEM") {
+        None => Ok(current),
+        Some(next) => Ok(current.with_next(public_key("JWT_NEXT_PUBLIC_KEY_PEM", &next)?)),
+    }
 }
 
 /// A PEM key may arrive on one line with `\n` for its line breaks (env

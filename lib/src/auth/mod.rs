@@ -4,4 +4,4 @@
 pub mod passwords;
 pub mod tokens;
 
-pub use tokens::{Claims, KeyError, TokenIssuer, TokenPolicy, TokenVerifier, bearer_token, ephemeral_keys};
+pub use tokens::{Claims, KeyError, TokenIssuer, TokenPolicy, TokenVerifier, Verified, bearer_token, ephemeral_keys};

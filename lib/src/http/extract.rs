@@ -2,8 +2,9 @@
 //! request gets our problem+json and never the framework's plain text.
 
 use super::error::{ApiError, ApiResult, FieldError};
+use crate::auth::tokens::has_expired;
 use crate::auth::{TokenVerifier, bearer_token};
-use crate::domain::{PropertyId, RoomId, UserId};
+use crate::domain::{PropertyId, RoomId, Timestamp, UserId};
 use crate::store::StoreError;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::{header, request::Parts};
@@ -181,9 +182,10 @@ fn serde_field_error(path: &str, message: &str) -> FieldError {
 /// The authenticated caller of a route that needs one.
 ///
 /// Behind API Gateway, the authorizer has already verified the token and
-/// passes the user id in its context; anywhere else (the local server,
-/// `cargo lambda watch`) the `Authorization: Bearer` token is verified here
-/// with the same code. Nothing else a client sends establishes identity.
+/// passes the user id and the token's expiry in its context; anywhere else
+/// (the local server, `cargo lambda watch`) the `Authorization: Bearer`
+/// token is verified here with the same code. Nothing else a client sends
+/// establishes identity.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller(pub UserId);
 
@@ -195,10 +197,8 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
-        if let Some(subject) = authorizer_subject(parts) {
-            return UserId::parse(&subject)
-                .map(Caller)
-                .ok_or_else(|| ApiError::Unauthorized("The access token is not valid.".into()));
+        if let Some(context) = authorizer_context(parts) {
+            return context.caller(Timestamp::now().unix_seconds());
         }
         let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
             ApiError::Unauthorized("This route needs an access token: send Authorization: Bearer <token>.".into())
@@ -210,16 +210,44 @@ where
             .ok_or_else(|| ApiError::Unauthorized("The Authorization header must read: Bearer <token>.".into()))?;
         Arc::<TokenVerifier>::from_ref(state)
             .verify(token)
-            .map(Caller)
+            .map(|verified| Caller(verified.user))
             .ok_or_else(|| ApiError::Unauthorized("The access token is invalid or has expired.".into()))
     }
 }
 
-/// The `sub` that API Gateway's Lambda authorizer put in the request context.
-fn authorizer_subject(parts: &Parts) -> Option<String> {
-    let context = parts.extensions.get::<lambda_http::request::RequestContext>()?;
-    let subject = context.authorizer()?.fields.get("sub")?;
-    subject.as_str().map(str::to_owned)
+/// What API Gateway's Lambda authorizer put in the request context: the
+/// token's `sub`, and its `exp` (Unix seconds, a number or a numeric string).
+struct AuthorizerContext {
+    subject: String,
+    expires_at: Option<i64>,
+}
+
+impl AuthorizerContext {
+    /// The caller, while the token is current. API Gateway caches the
+    /// authorizer's answer per token (300 s): without this check a cached
+    /// "allow" would outlive a token that expires sooner.
+    fn caller(&self, now: i64) -> ApiResult<Caller> {
+        let expires_at =
+            self.expires_at.ok_or_else(|| ApiError::Unauthorized("The access token is not valid.".into()))?;
+        if has_expired(expires_at, now) {
+            return Err(ApiError::Unauthorized("The access token is invalid or has expired.".into()));
+        }
+        UserId::parse(&self.subject)
+            .map(Caller)
+            .ok_or_else(|| ApiError::Unauthorized("The access token is not valid.".into()))
+    }
+}
+
+/// The authorizer's context, when the request came through it (it carries a `sub`).
+fn authorizer_context(parts: &Parts) -> Option<AuthorizerContext> {
+    let fields = &parts.extensions.get::<lambda_http::request::RequestContext>()?.authorizer()?.fields;
+    let subject = fields.get("sub")?.as_str()?.to_owned();
+    let expires_at = fields.get("exp").and_then(|exp| match exp {
+        serde_json::Value::Number(number) => number.as_i64(),
+        serde_json::Value::String(text) => text.parse().ok(),
+        _ => None,
+    });
+    Some(AuthorizerContext { subject, expires_at })
 }
 
 /// `{id}` of a property's path, as the contract declares it.

@@ -125,10 +125,43 @@ async fn the_authorizer_event_is_denied_as_is_and_allowed_with_a_real_token() {
     let event: AuthorizerRequest = serde_json::from_str(&text).unwrap();
     assert!(!authorize(&verifier, &event).is_authorized);
 
-    let token = issuer.issue(UserId::parse(DEMO_USER).unwrap(), Timestamp::now()).unwrap();
+    let now = Timestamp::now();
+    let token = issuer.issue(UserId::parse(DEMO_USER).unwrap(), now).unwrap();
     let with_token = text.replace("<paste an access token from POST /auth/token>", &token);
     let event: AuthorizerRequest = serde_json::from_str(&with_token).unwrap();
     let answer = authorize(&verifier, &event);
     assert!(answer.is_authorized);
     assert_eq!(answer.context["sub"], DEMO_USER);
 }
+    assert_eq!(answer.context["exp"], (now.unix_seconds() + issuer.lifetime_seconds()).to_string());
+}
+
+/// API Gateway caches the authorizer's "allow" per token; the function must
+/// still refuse a context whose token has expired, or that does not say when.
+#[tokio::test]
+async fn an_authorizer_context_without_a_current_exp_is_refused() {
+    let now = Timestamp::now().unix_seconds();
+    let cases = [
+        ("a far-future exp", Some(serde_json::json!("4102444800")), 200),
+        ("a current exp, as a number", Some(serde_json::json!(now + 60)), 200),
+        ("an exp within the clock leeway", Some(serde_json::json!(now - 2)), 200),
+        ("no exp", None, 401),
+        ("an expired exp", Some(serde_json::json!((now - 60).to_string())), 401),
+        ("an expired exp, as a number", Some(serde_json::json!(now - 60)), 401),
+        ("an unreadable exp", Some(serde_json::json!("tomorrow")), 401),
+    ];
+    let text = read_repo_file("events/users/get-me.json");
+    for (case, exp, expected) in cases {
+        let mut event: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let context = event["requestContext"]["authorizer"]["lambda"].as_object_mut().expect("get-me.json: a context");
+        match exp {
+            Some(exp) => context.insert("exp".into(), exp),
+            None => context.remove("exp"),
+        };
+        let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+        let (issuer, verifier) = test_keys();
+        let app = AppState { store: seeded_store().await, verifier: Arc::new(verifier) };
+        let router = finish(estate::http::users::router(UsersState { app, issuer: Arc::new(issuer) }));
+        let response = router.oneshot(request.map(axum::body::Body::new)).await.unwrap();
+        assert_eq!(response.status().as_u16(), expected, "{case}");
+    }

@@ -196,3 +196,32 @@ fn both_let_browsers_send_and_read_the_headers_the_api_uses() {
     assert_eq!(one_line_list(&terraform, "allow_headers"), allowed, "terraform/api.tf");
     assert_eq!(one_line_list(&terraform, "expose_headers"), exposed, "terraform/api.tf");
 }
+
+/// The access-token lifetime: the code's default and bounds, and what both
+/// stacks default to and accept, are the same three numbers.
+#[test]
+fn both_stacks_bound_the_token_lifetime_as_the_code_does() {
+    use estate::config::{DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, MIN_TOKEN_LIFETIME_SECONDS};
+    let expected = [DEFAULT_TOKEN_LIFETIME_SECONDS, MIN_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS];
+    let number = |text: &str| text.trim().parse::<i64>().unwrap_or_else(|_| panic!("not a number: {text:?}"));
+
+    let template = read_repo_file("template.yaml");
+    let parameter = template.split("\n  JwtTtlSeconds:\n").nth(1).expect("template.yaml: JwtTtlSeconds");
+    let parameter = parameter.split("\n\n").next().unwrap();
+    let setting = |key: &str| {
+        let line = parameter.lines().find_map(|line| line.trim().strip_prefix(key));
+        number(line.unwrap_or_else(|| panic!("template.yaml: JwtTtlSeconds has no {key}")))
+    };
+    assert_eq!([setting("Default:"), setting("MinValue:"), setting("MaxValue:")], expected, "template.yaml");
+
+    let variables = read_repo_file("terraform/variables.tf");
+    let variable = variables.split("variable \"jwt_ttl_seconds\" {\n").nth(1).expect("terraform: jwt_ttl_seconds");
+    let variable = variable.split("\n}\n").next().unwrap();
+    let default = variable.lines().filter_map(|line| hcl_attribute(line.trim())).find(|(key, _)| *key == "default");
+    let bound = |comparison: &str| {
+        let after = variable.split(&format!("var.jwt_ttl_seconds {comparison} ")).nth(1);
+        number(after.and_then(|rest| rest.split_whitespace().next()).expect("a bound in the validation"))
+    };
+    let default = number(default.expect("terraform: jwt_ttl_seconds has a default").1);
+    assert_eq!([default, bound(">="), bound("<=")], expected, "terraform/variables.tf");
+}
