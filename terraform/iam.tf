@@ -64,7 +64,8 @@ locals {
   # absent: no DynamoDB access at all. lib/tests/api/permissions.rs holds these
   # to the calls each function makes; one action and one pattern per line.
   dynamodb_statements = {
-    # Accounts and credentials (user and email-claim items), the account
+    # Accounts and credentials (user and email-claim items), the sessions in
+    # each user's partition, sign-in failures per address, the account
     # deletion that purges the user's properties and their rooms (Query
     # owner-index, read each property collection, delete its items), and the
     # answers kept under a registration's Idempotency-Key.
@@ -111,6 +112,30 @@ locals {
         ]
         leading_keys = [
           "OWNER#*",
+        ]
+      },
+      {
+        sid   = "UserPartitions"
+        index = null
+        actions = [
+          "dynamodb:Query",
+          "dynamodb:ConditionCheckItem",
+        ]
+        leading_keys = [
+          "USER#*",
+        ]
+      },
+      {
+        sid   = "SignInFailures"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "THROTTLE#*",
         ]
       },
       {
@@ -205,7 +230,8 @@ locals {
       },
     ]
     # Rooms live in their property's collection (base table only); plus the
-    # answers kept under an Idempotency-Key.
+    # answers kept under an Idempotency-Key, and the check that a refused
+    # caller's account still exists (a deleted one gets 401).
     rooms = [
       {
         sid   = "PropertyCollections"
@@ -230,6 +256,16 @@ locals {
         ]
         leading_keys = [
           "KEPT#USER#*",
+        ]
+      },
+      {
+        sid   = "CheckCallerExists"
+        index = null
+        actions = [
+          "dynamodb:ConditionCheckItem",
+        ]
+        leading_keys = [
+          "USER#*",
         ]
       },
     ]

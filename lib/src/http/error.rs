@@ -49,6 +49,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// 422: well-formed JSON that breaks the rules, field by field.
     Validation(Vec<FieldError>),
+    /// 429: too many failed sign-ins for an address; retry after this many seconds.
+    TooManyRequests(i64),
     /// 431: the request headers are too large or too many (local server only).
     HeadersTooLarge(String),
     /// 500: our fault. The detail goes to the log, never to the client.
@@ -76,6 +78,7 @@ impl ApiError {
             Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -100,6 +103,10 @@ impl ApiError {
                 "The request body must be JSON, sent with Content-Type: application/json.".into()
             }
             Self::Validation(_) => "The request contains invalid fields.".into(),
+            // The same words for every address, registered or not.
+            Self::TooManyRequests(seconds) => {
+                format!("Too many failed sign-ins for this email address: retry in {seconds} seconds.")
+            }
             Self::Internal(_) => "An unexpected error occurred. It has been logged; please retry later.".into(),
             Self::Unavailable(_) => "The service is temporarily unavailable; please retry shortly.".into(),
         }
@@ -161,6 +168,9 @@ impl IntoResponse for ApiError {
             }
             Self::Unavailable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            Self::TooManyRequests(seconds) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             }
             _ => {}
         }

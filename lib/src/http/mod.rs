@@ -14,6 +14,7 @@ pub mod properties;
 pub mod rooms;
 pub mod routes;
 mod schemas;
+pub mod sessions;
 pub mod users;
 
 use crate::auth::{TokenIssuer, TokenVerifier};

@@ -171,7 +171,13 @@ pub(crate) async fn list_my_properties<S: Store>(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Private<Json<PropertyPage>>> {
     let pairs = query_params(query.as_deref(), &["limit", "cursor"])?;
-    page(&state, Listing::Owner(caller), &pairs).await.map(Private)
+    let page = page(&state, Listing::Owner(caller), &pairs).await?;
+    // A deleted account has no properties: tell its token apart from a
+    // user who has none yet.
+    if page.items.is_empty() && !state.store.account_exists(caller).await? {
+        return Err(StoreError::AccountGone.into());
+    }
+    Ok(Private(page))
 }
 
 /// A property to publish; the caller becomes its owner.

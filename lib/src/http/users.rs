@@ -11,7 +11,7 @@ use crate::domain::{BirthDate, Email, Password, PersonName, ProfileChanges, Time
 use crate::store::{Store, StoreError, WriteId};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -31,10 +31,10 @@ pub fn routes<S: Store>() -> OpenApiRouter<UsersState<S>> {
         .routes(routes!(health))
         .routes(routes!(super::openapi::serve))
         .routes(routes!(register))
-        .routes(routes!(issue_token))
         .routes(routes!(show_me, update_me, delete_me))
         .routes(routes!(change_password))
         .routes(routes!(show_profile))
+        .merge(super::sessions::routes())
 }
 
 pub fn router<S: Store>(state: UsersState<S>) -> Router {
@@ -179,68 +179,6 @@ pub(crate) async fn register<S: Store>(
     created.answer(stored, key.as_ref())
 }
 
-/// Credentials to exchange for an access token.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery"}))]
-pub(crate) struct SignIn {
-    #[serde(default)]
-    #[schema(value_type = String, required = true, format = Email)]
-    email: Member<String>,
-    #[serde(default)]
-    #[schema(value_type = String, required = true, format = Password)]
-    password: Member<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TokenResponse {
-    /// An EdDSA JWT; send it as `Authorization: Bearer <access_token>`.
-    pub access_token: String,
-    #[schema(example = "Bearer")]
-    pub token_type: String,
-    /// Seconds until the token expires.
-    pub expires_in: i64,
-}
-
-#[utoipa::path(
-    post, path = "/auth/token", tag = "users", operation_id = "issue_token", summary = "Sign in",
-    description = "Exchanges an email and password for a short-lived access token. An unknown email and a wrong password get the same answer.",
-    request_body = SignIn,
-    responses(
-        (status = 200, description = "An access token", body = TokenResponse),
-        (status = 401, description = "Unknown email or wrong password (one answer for both)", body = Problem,
-            content_type = "application/problem+json"),
-        BodyFailures, ServerFailures,
-    )
-)]
-pub(crate) async fn issue_token<S: Store>(
-    State(state): State<UsersState<S>>,
-    JsonBody(body): JsonBody<SignIn>,
-) -> ApiResult<Response> {
-    let mut fields = Fields::new();
-    let email = fields.required("email", body.email, Ok);
-    let password = fields.required("password", body.password, Ok);
-    let (email, password) = fields.finish(|| Some((email?, password?)))?;
-    let refused = || ApiError::Unauthorized("The email or password is incorrect.".into());
-    // A malformed password cannot belong to anyone: refuse it like a wrong one.
-    let Ok(password) = Password::parse(password) else {
-        return Err(refused());
-    };
-    let credentials = match Email::parse(&email) {
-        Ok(email) => state.app.store.find_credentials(&email).await?,
-        Err(_) => None,
-    };
-    let user_id = credentials.as_ref().map(|found| found.user_id);
-    // An unknown email is checked against a dummy hash: same time, same answer.
-    let matches =
-        passwords::verify(password, credentials.map(|found| found.password_hash)).await.map_err(ApiError::Internal)?;
-    let user_id = user_id.filter(|_| matches).ok_or_else(refused)?;
-    let token = state.issuer.issue(user_id, Timestamp::now()).map_err(ApiError::Internal)?;
-    let body =
-        TokenResponse { access_token: token, token_type: "Bearer".into(), expires_in: state.issuer.lifetime_seconds() };
-    Ok(Private(Json(body)).into_response())
-}
-
 #[utoipa::path(
     get, path = "/users/{id}", tag = "users", operation_id = "show_profile", summary = "A user's public profile",
     description = "Anyone may read a user's name and the date they registered, for instance a property's owner.",
@@ -362,6 +300,8 @@ pub(crate) async fn change_password<S: Store>(
     }
     let new_hash = passwords::hash(new_password).await.map_err(ApiError::Internal)?;
     state.app.store.replace_password_hash(me, &current_hash, &new_hash, Timestamp::now(), WriteId::new()).await?;
+    // Whoever else holds a session (a thief, an old device) is signed out.
+    state.app.store.end_all_sessions(me).await?;
     Ok(Private(StatusCode::NO_CONTENT))
 }
 

@@ -6,6 +6,8 @@
 pub mod dynamodb;
 pub mod memory;
 
+use crate::auth::sessions::Session;
+use crate::auth::throttle::FailedSignIns;
 use crate::domain::{
     Email, PasswordHash, ProfileChanges, Property, PropertyChanges, PropertyId, PropertyType, Room, RoomChanges,
     RoomId, Timestamp, User, UserId,
@@ -127,6 +129,10 @@ pub trait UserStore: Send + Sync {
     /// Looks a user up by email, ignoring letter case.
     fn find_credentials(&self, email: &Email) -> impl Future<Output = StoreResult<Option<Credentials>>> + Send;
 
+    /// Whether the account exists, found without reading it (a condition
+    /// check), so that functions that may not read users can ask.
+    fn account_exists(&self, id: UserId) -> impl Future<Output = StoreResult<bool>> + Send;
+
     fn get_password_hash(&self, id: UserId) -> impl Future<Output = StoreResult<Option<PasswordHash>>> + Send;
 
     /// Applies the changes and returns the user as stored; `AccountGone` if gone.
@@ -151,7 +157,7 @@ pub trait UserStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Removes the user with everything they own (properties and rooms) and
-    /// releases their email; `AccountGone` if already gone.
+    /// their sessions, and releases their email; `AccountGone` if already gone.
     fn delete_user(&self, id: UserId) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
@@ -318,8 +324,49 @@ pub trait RoomStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
+/// Sessions (refresh-token families) and sign-in throttling: what the users
+/// function needs besides accounts.
+pub trait SessionStore: Send + Sync {
+    /// Stores a new family; `AccountGone` if its user no longer exists.
+    fn start_session(&self, session: &Session) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Replaces `presented` (a token hash) with `next`'s live token, in one
+    /// conditional write. Presenting any token but the live one of a
+    /// family that exists ends the family (`Rotation::Reused`).
+    fn rotate_session(&self, presented: &str, next: &Session) -> impl Future<Output = StoreResult<Rotation>> + Send;
+
+    /// Ends one family (nothing to end is fine).
+    fn end_session(&self, user: UserId, family: uuid::Uuid) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Ends every family of `user`; `AccountGone` if the user is gone.
+    fn end_all_sessions(&self, user: UserId) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The failed sign-ins still remembered for an address at `now`.
+    fn failed_sign_ins(
+        &self,
+        email: &Email,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<FailedSignIns>>> + Send;
+
+    /// Counts one more failed sign-in for an address, atomically.
+    fn record_failed_sign_in(&self, email: &Email, now: Timestamp) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Forgets an address's failed sign-ins.
+    fn forget_failed_sign_ins(&self, email: &Email) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// What became of a refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    Rotated,
+    /// The token was not the family's live one: the family is ended.
+    Reused,
+    /// No such family (never, ended or expired).
+    Unknown,
+}
+
 /// Everything the routers need from a store. Handlers are generic over it,
 /// so each adapter is compiled in only where it is used.
-pub trait Store: UserStore + PropertyStore + RoomStore + Clone + Send + Sync + 'static {}
+pub trait Store: UserStore + SessionStore + PropertyStore + RoomStore + Clone + Send + Sync + 'static {}
 
-impl<T: UserStore + PropertyStore + RoomStore + Clone + Send + Sync + 'static> Store for T {}
+impl<T: UserStore + SessionStore + PropertyStore + RoomStore + Clone + Send + Sync + 'static> Store for T {}

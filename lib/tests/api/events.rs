@@ -5,12 +5,13 @@
 use crate::support::fixtures::{details, room, user};
 use crate::support::{read_repo_file, repo_path, test_keys};
 use estate::auth::passwords;
+use estate::auth::sessions::RefreshToken;
 use estate::authorizer::{AuthorizerRequest, authorize};
 use estate::domain::{Password, Property, PropertyId, PropertyType, Room, RoomId, Timestamp, User, UserId};
 use estate::http::routes::{Function, ROUTES};
 use estate::http::{AppState, UsersState, finish};
 use estate::seed::DEMO_PASSWORD;
-use estate::store::{MemoryStore, PropertyStore, UserStore};
+use estate::store::{MemoryStore, PropertyStore, SessionStore, UserStore};
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -20,6 +21,8 @@ const DEMO_USER: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 /// The demo user's property, with one room, that the events address.
 const DEMO_PROPERTY: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60";
 const DEMO_ROOM: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a61";
+/// The live refresh token of the demo user's session that the events use.
+const DEMO_REFRESH_TOKEN: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a62.c2FtcGxlIHJlZnJlc2ggdG9rZW4gb2YgdGhlIGRlbW8";
 
 /// Each HTTP event and the status its replay must answer.
 const EXPECTED: &[(&str, u16)] = &[
@@ -32,6 +35,9 @@ const EXPECTED: &[(&str, u16)] = &[
     ("users/patch-me.json", 200),
     ("users/change-password.json", 204),
     ("users/delete-me.json", 204),
+    ("users/refresh.json", 200),
+    ("users/sign-out.json", 204),
+    ("users/sign-out-everywhere.json", 204),
     ("properties/list-property-types.json", 200),
     ("properties/list-properties.json", 200),
     ("properties/create-property.json", 201),
@@ -68,6 +74,8 @@ async fn seeded_store() -> MemoryStore {
     let details = details("Lyon", PropertyType::House);
     let property = Property::restore(room.property_id, demo.id, details, (now, now), 1, [room.area]);
     store.create_property(&property, &[room], None).await.unwrap();
+    let refresh = RefreshToken::parse(DEMO_REFRESH_TOKEN).expect("a well-formed refresh token");
+    store.start_session(&refresh.session(now)).await.unwrap();
     store
 }
 
@@ -132,7 +140,6 @@ async fn the_authorizer_event_is_denied_as_is_and_allowed_with_a_real_token() {
     let answer = authorize(&verifier, &event);
     assert!(answer.is_authorized);
     assert_eq!(answer.context["sub"], DEMO_USER);
-}
     assert_eq!(answer.context["exp"], (now.unix_seconds() + issuer.lifetime_seconds()).to_string());
 }
 
@@ -165,3 +172,4 @@ async fn an_authorizer_context_without_a_current_exp_is_refused() {
         let response = router.oneshot(request.map(axum::body::Body::new)).await.unwrap();
         assert_eq!(response.status().as_u16(), expected, "{case}");
     }
+}

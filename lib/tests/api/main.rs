@@ -13,6 +13,7 @@ mod numbers;
 mod preconditions;
 mod properties;
 mod rooms;
+mod sessions;
 mod text;
 mod users;
 

@@ -358,6 +358,15 @@ async fn record_every_route() -> Option<Recorded> {
     let owner = api.call("POST", "/users", None, Some(registration("owner@example.com")), 201).await;
     let owner = owner["id"].as_str().unwrap().to_owned();
     api.create_twice("/users", None, registration("stranger@example.com")).await;
+    let wrong = json!({ "email": "owner@example.com", "password": "not the password" });
+    api.call("POST", "/auth/token", None, Some(wrong), 401).await;
+    let first = api.call("POST", "/auth/token", None, Some(sign_in("owner@example.com")), 200).await;
+    // sessions: renew, then present the spent token again (its family
+    // ends), sign out, and sign out everywhere (below)
+    let spent = json!({ "refresh_token": first["refresh_token"] });
+    let renewed = api.call("POST", "/auth/refresh", None, Some(spent.clone()), 200).await;
+    api.call("POST", "/auth/refresh", None, Some(spent), 401).await;
+    api.call("POST", "/auth/sign-out", None, Some(json!({ "refresh_token": renewed["refresh_token"] })), 204).await;
     let token = api.call("POST", "/auth/token", None, Some(sign_in("owner@example.com")), 200).await;
     let token = token["access_token"].as_str().unwrap().to_owned();
     let stranger = api.call("POST", "/auth/token", None, Some(sign_in("stranger@example.com")), 200).await;
@@ -403,6 +412,7 @@ async fn record_every_route() -> Option<Recorded> {
     // users: the account, then its deletion, which purges the property left
     // and its rooms
     api.call("GET", "/users/me", owner_token, None, 200).await;
+    api.call("DELETE", "/users/me/sessions", owner_token, None, 204).await;
     api.call("PATCH", "/users/me", owner_token, Some(json!({"first_name": "Bo"})), 200).await;
     let password = json!({"current_password": PASSWORD, "new_password": "another long secret"});
     api.call("PUT", "/users/me/password", owner_token, Some(password), 204).await;

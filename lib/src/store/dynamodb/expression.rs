@@ -49,6 +49,16 @@ impl Expression {
         format!("{} {}", self.name(path), self.value(by))
     }
 
+    /// `begins_with(path, :prefix)`, for a sort-key condition.
+    pub fn begins_with(&mut self, path: &str, prefix: AttributeValue) -> String {
+        format!("begins_with({}, {})", self.name(path), self.value(prefix))
+    }
+
+    /// `path > :value`.
+    pub fn greater_than(&mut self, path: &str, value: AttributeValue) -> String {
+        format!("{} > {}", self.name(path), self.value(value))
+    }
+
     /// The condition that the attribute (or map entry) at `path` exists.
     pub fn exists(&mut self, path: &str) -> String {
         format!("attribute_exists({})", self.name(path))

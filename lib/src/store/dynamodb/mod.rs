@@ -13,6 +13,7 @@ mod kept;
 mod properties;
 mod rooms;
 mod schema;
+mod sessions;
 mod transaction;
 mod users;
 

@@ -14,7 +14,7 @@ use super::schema::{self, Index, PARTITION_KEY};
 use super::transaction::{delete_action, exists_check_action, put_new_action};
 use super::{DynamoStore, Item, number, sdk_error, string};
 use crate::domain::{Property, PropertyChanges, PropertyId, PropertyType, Room, UserId};
-use crate::store::{Edit, KeptAnswer, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
+use crate::store::{Edit, KeptAnswer, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult, UserStore};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
@@ -64,6 +64,22 @@ pub(super) fn verdict(item: Option<&Item>, edit: &Edit) -> Verdict {
         Verdict::Refused(StoreError::VersionMismatch)
     } else {
         Verdict::Editable
+    }
+}
+
+impl DynamoStore {
+    /// A refusal (`error`) as the caller of `edit` should hear it: if their
+    /// account is gone, `AccountGone` (401) whatever the property, as on
+    /// every route that needs a caller. Checked only on a refusal.
+    pub(super) async fn refusal(&self, error: StoreError, edit: &Edit) -> StoreError {
+        if !matches!(error, StoreError::PropertyNotFound | StoreError::NotOwner) {
+            return error;
+        }
+        match self.account_exists(edit.caller).await {
+            Ok(true) => error,
+            Ok(false) => StoreError::AccountGone,
+            Err(failure) => failure,
+        }
     }
 }
 
@@ -180,7 +196,7 @@ impl PropertyStore for DynamoStore {
                     Verdict::Applied => {
                         PropertyItem::from_item(failed.item().cloned().unwrap_or_default())?.into_domain()
                     }
-                    Verdict::Refused(error) => Err(error),
+                    Verdict::Refused(error) => Err(self.refusal(error, &edit).await),
                     Verdict::Editable => Err(StoreError::Internal("an update failed a condition that holds".into())),
                 },
                 _ => Err(sdk_error(error)),
@@ -194,10 +210,10 @@ impl PropertyStore for DynamoStore {
         for _ in 0..5 {
             let items = self.collection(id).await?;
             let Some(property) = items.into_iter().find(schema::is_property_item) else {
-                return Err(StoreError::PropertyNotFound);
+                return Err(self.refusal(StoreError::PropertyNotFound, &edit).await);
             };
             if let Verdict::Refused(error) = verdict(Some(&property), &edit) {
-                return Err(error);
+                return Err(self.refusal(error, &edit).await);
             }
             let property = PropertyItem::from_item(property)?;
             // The version read, unless the edit names one: then a change
@@ -221,7 +237,7 @@ impl PropertyStore for DynamoStore {
 
 impl DynamoStore {
     /// Every item `query` matches, page after page.
-    async fn query_all(&self, query: QueryFluentBuilder) -> StoreResult<Vec<Item>> {
+    pub(super) async fn query_all(&self, query: QueryFluentBuilder) -> StoreResult<Vec<Item>> {
         let mut items = Vec::new();
         let mut start = None;
         loop {

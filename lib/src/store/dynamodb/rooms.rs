@@ -38,7 +38,7 @@ impl RoomStore for DynamoStore {
             Err(failure) if failure.condition_failed_at(0) || failure.condition_failed_at(1) => {
                 match self.verdict_on(room.property_id, &edit).await? {
                     Verdict::Applied => Ok(()),
-                    Verdict::Refused(error) => Err(error),
+                    Verdict::Refused(error) => Err(self.refusal(error, &edit).await),
                     Verdict::Editable => Err(StoreError::RoomLimitReached),
                 }
             }
@@ -168,7 +168,7 @@ impl DynamoStore {
             Err(failure) if failure.condition_failed_at(0) || failure.condition_failed_at(1) => {
                 match self.verdict_on(property, edit).await? {
                     Verdict::Applied => Ok(()),
-                    Verdict::Refused(error) => Err(error),
+                    Verdict::Refused(error) => Err(self.refusal(error, edit).await),
                     Verdict::Editable => Err(StoreError::RoomNotFound),
                 }
             }

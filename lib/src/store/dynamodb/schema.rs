@@ -116,6 +116,8 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
 // | Property    | `PROPERTY#<id>`          | `PROPERTY`       |
 // | Room        | `PROPERTY#<property id>` | `ROOM#<room id>` |
 // | Kept answer | `KEPT#<scope>#<key>`     | `ANSWER`         |
+// | Session     | `USER#<user id>`         | `SESSION#<family>` |
+// | Sign-in failures | `THROTTLE#<lower-cased email>` | `SIGN_IN` |
 //
 // A property item is also in every index: `CITY#<city key>`, `OWNER#<owner
 // id>`, `PROPERTIES` (the feed) and `TYPE#<type code>`, sorted on its id.
@@ -125,6 +127,8 @@ const EMAIL_SORT: &str = "EMAIL";
 const PROPERTY_SORT: &str = "PROPERTY";
 const FEED_PARTITION: &str = "PROPERTIES";
 const KEPT_ANSWER_SORT: &str = "ANSWER";
+const SESSION_SORT_PREFIX: &str = "SESSION#";
+const SIGN_IN_FAILURES_SORT: &str = "SIGN_IN";
 
 fn key(partition: String, sort: String) -> Item {
     Item::from([(PARTITION_KEY.to_owned(), string(partition)), (SORT_KEY.to_owned(), string(sort))])
@@ -132,13 +136,33 @@ fn key(partition: String, sort: String) -> Item {
 
 /// The key of a user item.
 pub(super) fn user_key(id: UserId) -> Item {
-    key(format!("USER#{id}"), USER_SORT.into())
+    key(user_partition(id), USER_SORT.into())
 }
 
 /// The key of the item that claims an email address: one per address in
 /// any letter case.
 pub(super) fn email_claim_key(email: &Email) -> Item {
     key(format!("EMAIL#{}", email.normalized()), EMAIL_SORT.into())
+}
+
+/// The partition of a user's items: the user and their sessions.
+pub(super) fn user_partition(id: UserId) -> String {
+    format!("USER#{id}")
+}
+
+/// The key of a session (a refresh-token family), in its user's partition.
+pub(super) fn session_key(user: UserId, family: uuid::Uuid) -> Item {
+    key(user_partition(user), format!("{SESSION_SORT_PREFIX}{family}"))
+}
+
+/// What the sort key of every session item starts with.
+pub(super) const fn session_sort_prefix() -> &'static str {
+    SESSION_SORT_PREFIX
+}
+
+/// The key of the failed sign-ins of an address, in any letter case.
+pub(super) fn sign_in_failures_key(email: &Email) -> Item {
+    key(format!("THROTTLE#{}", email.normalized()), SIGN_IN_FAILURES_SORT.into())
 }
 
 /// The key of the answer kept under an `Idempotency-Key`, by its scoped key

@@ -4,7 +4,7 @@
 use super::expression::{Expression, Update, all};
 use super::item::{EmailClaimItem, LAST_WRITE, UserItem, attribute, written_by};
 use super::kept::Slot;
-use super::transaction::{TransactFailure, delete_action, put_new_action};
+use super::transaction::{TransactFailure, delete_action, exists_check_action, put_new_action};
 use super::{DynamoStore, Item, schema, sdk_error, string};
 use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId};
 use crate::store::{Credentials, KeptAnswer, StoreError, StoreResult, UserStore, WriteId};
@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
 impl DynamoStore {
     /// The user and their password hash, read consistently.
-    async fn read_user(&self, id: UserId) -> StoreResult<Option<(User, PasswordHash)>> {
+    pub(super) async fn read_user(&self, id: UserId) -> StoreResult<Option<(User, PasswordHash)>> {
         let output = self
             .client
             .get_item()
@@ -73,10 +73,21 @@ impl UserStore for DynamoStore {
             .await
             .map_err(sdk_error)?;
         let Some(claim) = claim.item.map(EmailClaimItem::from_item).transpose()? else {
+            // The same second read as for a registered address, so that the
+            // time of a sign-in does not tell whether the address is taken.
+            self.read_user(UserId::generate()).await?;
             return Ok(None);
         };
         let user = self.read_user(claim.into_domain()).await?;
         Ok(user.map(|(user, password_hash)| Credentials { user_id: user.id, password_hash }))
+    }
+
+    async fn account_exists(&self, id: UserId) -> StoreResult<bool> {
+        match self.transact(vec![exists_check_action(&self.table, schema::user_key(id))]).await {
+            Ok(()) => Ok(true),
+            Err(failure) if failure.condition_failed_at(0) => Ok(false),
+            Err(failure) => Err(failure.into_error()),
+        }
     }
 
     async fn get_password_hash(&self, id: UserId) -> StoreResult<Option<PasswordHash>> {
@@ -143,9 +154,10 @@ impl UserStore for DynamoStore {
         // The email is needed to release its claim; it never changes, so
         // reading it first cannot race with anything.
         let (user, _) = self.read_user(id).await?.ok_or(StoreError::AccountGone)?;
-        // Properties first: if this fails half-way the account still
-        // exists and the client can retry.
+        // Properties and sessions first: if this fails half-way the account
+        // still exists and the client can retry.
         self.delete_properties_of(id).await?;
+        self.delete_sessions_of(id).await?;
         let mut expression = Expression::default();
         let exists = expression.item_exists();
         let items = vec![

@@ -4,8 +4,11 @@
 
 mod properties;
 mod rooms;
+mod sessions;
 mod users;
 
+use crate::auth::sessions::Session;
+use crate::auth::throttle::FailedSignIns;
 use crate::domain::Timestamp;
 use crate::domain::{PasswordHash, Property, PropertyId, Room, RoomId, User, UserId};
 use crate::store::{Edit, KeptAnswer, StoreError, StoreResult, WriteId};
@@ -26,6 +29,10 @@ struct State {
     properties: BTreeMap<PropertyId, StoredProperty>,
     /// Answers kept under their `Idempotency-Key`, by scoped key.
     kept_answers: HashMap<String, KeptAnswer>,
+    /// Refresh-token families, by user and family id.
+    sessions: HashMap<(UserId, uuid::Uuid), Session>,
+    /// Failed sign-ins, by normalized email.
+    failed_sign_ins: HashMap<String, FailedSignIns>,
 }
 
 impl State {

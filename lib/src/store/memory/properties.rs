@@ -8,6 +8,10 @@ impl State {
     /// A write already applied (`StoredProperty::applied`) passes: its
     /// caller then reports success without applying it again.
     pub(super) fn editable_property(&mut self, id: PropertyId, edit: &Edit) -> StoreResult<&mut StoredProperty> {
+        // A deleted account's token is refused as such, whatever the property.
+        if !self.users.contains_key(&edit.caller) {
+            return Err(StoreError::AccountGone);
+        }
         let stored = self.properties.get_mut(&id).ok_or(StoreError::PropertyNotFound)?;
         if stored.property.owner_id != edit.caller {
             return Err(StoreError::NotOwner);

@@ -40,6 +40,10 @@ impl UserStore for MemoryStore {
         Ok(credentials)
     }
 
+    async fn account_exists(&self, id: UserId) -> StoreResult<bool> {
+        Ok(self.lock().users.contains_key(&id))
+    }
+
     async fn get_password_hash(&self, id: UserId) -> StoreResult<Option<PasswordHash>> {
         Ok(self.lock().users.get(&id).map(|stored| stored.password_hash.clone()))
     }
@@ -78,6 +82,7 @@ impl UserStore for MemoryStore {
         let stored = state.users.remove(&id).ok_or(StoreError::AccountGone)?;
         state.email_claims.remove(&stored.user.email.normalized());
         state.properties.retain(|_, stored| stored.property.owner_id != id);
+        state.sessions.retain(|(owner, _), _| *owner != id);
         Ok(())
     }
 }

@@ -10,10 +10,12 @@
 
 mod kept;
 mod property;
+mod session;
 mod user;
 
 pub(super) use kept::KeptAnswerItem;
 pub(super) use property::{PropertyItem, RoomItem};
+pub(super) use session::{FailedSignInsItem, SessionItem};
 pub(super) use user::{EmailClaimItem, UserItem};
 
 use super::{Item, StoreError};
