@@ -14,6 +14,7 @@ on_both_stores!(
     the_fifth_failure_locks_an_address_registered_or_not,
     a_successful_sign_in_forgets_the_failures,
     a_deleted_account_token_gets_401_on_every_route_that_needs_a_caller,
+    sign_in_takes_as_long_for_an_unknown_address_as_for_a_registered_one,
 );
 
 async fn sign_in(app: &TestApp, email: &str, password: &str) -> Reply {
@@ -157,6 +158,41 @@ async fn a_deleted_account_token_gets_401_on_every_route_that_needs_a_caller(app
         assert_eq!(reply.status, 401, "{} {}: {}", route.method, route.path, reply.body);
     }
     assert_eq!(app.property(&property).await["name"], "Staying");
+}
+
+/// Wrong passwords for registered and unknown addresses, in alternating
+/// pairs (each address fails once, far from its lock): the medians must be
+/// close, or the time of a sign-in tells who is registered. The call-count
+/// test below holds the store work equal; this holds the whole path.
+async fn sign_in_takes_as_long_for_an_unknown_address_as_for_a_registered_one(app: TestApp) {
+    const PAIRS: usize = 11;
+    for i in 0..PAIRS {
+        app.call("POST", "/users", None, Some(registration(&format!("timed{i}@example.com")))).await;
+    }
+    let timed = |email: String| {
+        let app = app.clone();
+        async move {
+            let started = std::time::Instant::now();
+            sign_in(&app, &email, "wrong password").await.problem(401);
+            started.elapsed()
+        }
+    };
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for i in 0..PAIRS {
+        let (registered, nobody) = (format!("timed{i}@example.com"), format!("nobody{i}@example.com"));
+        if i % 2 == 0 {
+            known.push(timed(registered).await);
+            unknown.push(timed(nobody).await);
+        } else {
+            unknown.push(timed(nobody).await);
+            known.push(timed(registered).await);
+        }
+    }
+    known.sort();
+    unknown.sort();
+    let (known, unknown) = (known[PAIRS / 2], unknown[PAIRS / 2]);
+    let gap = known.abs_diff(unknown);
+    assert!(gap < known.max(unknown) / 4, "median {known:?} registered against {unknown:?} unknown");
 }
 
 /// The DynamoDB calls of the session routes, and the same store work for a
