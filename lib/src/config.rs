@@ -97,9 +97,9 @@ pub fn signing_key_configured() -> bool {
 /// The private key, from `JWT_PRIVATE_KEY_SECRET_ARN` (a Secrets Manager
 /// secret, read once per cold start: the deployed way) or from
 /// `JWT_PRIVATE_KEY_PEM` (for development).
-pub async fn token_issuer() -> Result<TokenIssuer, ConfigError> {
+pub async fn token_issuer(aws: &aws_config::SdkConfig) -> Result<TokenIssuer, ConfigError> {
     let pem = match var("JWT_PRIVATE_KEY_SECRET_ARN") {
-        Some(arn) => read_secret(&arn).await?,
+        Some(arn) => read_secret(aws, &arn).await?,
         None => required("JWT_PRIVATE_KEY_PEM").map_err(|_| {
             ConfigError("set JWT_PRIVATE_KEY_SECRET_ARN (or JWT_PRIVATE_KEY_PEM in development)".into())
         })?,
@@ -107,9 +107,8 @@ pub async fn token_issuer() -> Result<TokenIssuer, ConfigError> {
     Ok(TokenIssuer::from_pem(&unescape_newlines(&pem), token_policy(), token_lifetime_seconds()?)?)
 }
 
-async fn read_secret(arn: &str) -> Result<String, ConfigError> {
-    let config = aws_config::load_from_env().await;
-    let client = aws_sdk_secretsmanager::Client::new(&config);
+async fn read_secret(aws: &aws_config::SdkConfig, arn: &str) -> Result<String, ConfigError> {
+    let client = aws_sdk_secretsmanager::Client::new(aws);
     let output = client.get_secret_value().secret_id(arn).send().await.map_err(|e| {
         ConfigError(format!(
             "reading the JWT private key secret {arn}: {}",

@@ -2,7 +2,7 @@
 //! lines long, and the whole API in one router (`api`), which the local
 //! server (`crate::local_server`) and the tests serve.
 
-use crate::auth::{TokenIssuer, TokenVerifier, passwords};
+use crate::auth::{TokenIssuer, TokenVerifier};
 use crate::authorizer::{AuthorizerRequest, authorize};
 use crate::config;
 use crate::http::{self, AppState, UsersState};
@@ -12,26 +12,38 @@ use std::sync::Arc;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-async fn deployed_state() -> Result<AppState<DynamoStore>, BoxError> {
-    let store = DynamoStore::from_env(config::table_name()?).await;
-    Ok(AppState { store, verifier: Arc::new(config::token_verifier()?) })
+/// What every function that serves the API holds, its connection to
+/// DynamoDB already open (see [`DynamoStore::warm_up`]), and the SDK
+/// configuration it loaded.
+async fn deployed_state() -> Result<(AppState<DynamoStore>, aws_config::SdkConfig), BoxError> {
+    let aws = aws_config::load_from_env().await;
+    let store = DynamoStore::from_sdk_config(&aws, config::table_name()?);
+    let verifier = Arc::new(config::token_verifier()?);
+    Ok((AppState { store, verifier }, aws))
 }
 
-/// The users function: registration, sign-in, accounts.
+/// The users function: registration, sign-in, accounts. Its signing key (a
+/// Secrets Manager read) and the DynamoDB warm-up are two round trips:
+/// made at once.
 pub async fn run_users() -> Result<(), BoxError> {
-    let state = UsersState { app: deployed_state().await?, issuer: Arc::new(config::token_issuer().await?) };
-    passwords::warm_up();
+    let (app, aws) = deployed_state().await?;
+    let (issuer, ()) = tokio::join!(config::token_issuer(&aws), app.store.warm_up());
+    let state = UsersState { app, issuer: Arc::new(issuer?) };
     lambda_http::run(http::finish(http::users::router(state))).await
 }
 
 /// The properties function: publishing and browsing.
 pub async fn run_properties() -> Result<(), BoxError> {
-    lambda_http::run(http::finish(http::properties::router(deployed_state().await?))).await
+    let (app, _) = deployed_state().await?;
+    app.store.warm_up().await;
+    lambda_http::run(http::finish(http::properties::router(app))).await
 }
 
 /// The rooms function: a property's rooms.
 pub async fn run_rooms() -> Result<(), BoxError> {
-    lambda_http::run(http::finish(http::rooms::router(deployed_state().await?))).await
+    let (app, _) = deployed_state().await?;
+    app.store.warm_up().await;
+    lambda_http::run(http::finish(http::rooms::router(app))).await
 }
 
 /// The authorizer function: token in, allow or deny out.

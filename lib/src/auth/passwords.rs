@@ -4,7 +4,6 @@
 use crate::domain::{Password, PasswordHash};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::LazyLock;
 
 /// OWASP's first recommended argon2id configuration: 19 MiB, 2 passes, 1 lane.
 fn argon2() -> Argon2<'static> {
@@ -13,11 +12,12 @@ fn argon2() -> Argon2<'static> {
 }
 
 /// Verified in place of a real hash when an email is unknown, so that an
-/// unknown email costs as much time as a wrong password.
-static DUMMY_HASH: LazyLock<PasswordHash> = LazyLock::new(|| {
-    let password = Password::parse("not-a-real-password".into()).expect("valid dummy password");
-    hash_now(&password).expect("hashing the dummy password")
-});
+/// unknown email costs as much time as a wrong password. A constant (the
+/// hash of a throwaway password with the parameters of [`argon2`], held
+/// equal by a test): computing it would cost a cold start tens of
+/// milliseconds of CPU.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$khpidAsseFuct44yuELagw$qb5psAjNe6S7qWsirteKzzvB5Atv3a5ci7vMVGV1vC0";
 
 fn hash_now(password: &Password) -> Result<PasswordHash, String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -25,12 +25,6 @@ fn hash_now(password: &Password) -> Result<PasswordHash, String> {
         .hash_password(password.expose().as_bytes(), &salt)
         .map(|hash| PasswordHash::from_phc(hash.to_string()))
         .map_err(|e| format!("hashing a password: {e}"))
-}
-
-/// Computes the dummy hash ahead of the first sign-in, which would otherwise
-/// pay for it and so be measurably slower.
-pub fn warm_up() {
-    LazyLock::force(&DUMMY_HASH);
 }
 
 pub async fn hash(password: Password) -> Result<PasswordHash, String> {
@@ -44,7 +38,7 @@ pub async fn hash(password: Password) -> Result<PasswordHash, String> {
 pub async fn verify(password: Password, hash: Option<PasswordHash>) -> Result<bool, String> {
     let known = hash.is_some();
     tokio::task::spawn_blocking(move || {
-        let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
+        let hash = hash.unwrap_or_else(|| PasswordHash::from_phc(DUMMY_HASH.into()));
         let parsed = argon2::PasswordHash::new(hash.as_phc()).map_err(|e| format!("stored hash unreadable: {e}"))?;
         let matches = argon2().verify_password(password.expose().as_bytes(), &parsed).is_ok();
         Ok(known && matches)
@@ -67,6 +61,20 @@ mod tests {
         assert!(hash.as_phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(verify(password("correct horse battery"), Some(hash.clone())).await.unwrap());
         assert!(!verify(password("wrong horse battery"), Some(hash)).await.unwrap());
+    }
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does() {
+        let dummy = argon2::PasswordHash::new(DUMMY_HASH).expect("a PHC string");
+        let params = Params::try_from(&dummy).expect("argon2 parameters");
+        let current = argon2();
+        assert_eq!(dummy.algorithm, Algorithm::Argon2id.ident());
+        assert_eq!(dummy.version, Some(Version::V0x13.into()));
+        let expected = current.params();
+        assert_eq!(
+            (params.m_cost(), params.t_cost(), params.p_cost()),
+            (expected.m_cost(), expected.t_cost(), expected.p_cost())
+        );
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@
 
 mod connection;
 
-use crate::auth::{TokenIssuer, TokenVerifier, ephemeral_keys, passwords};
+use crate::auth::{TokenIssuer, TokenVerifier, ephemeral_keys};
 use crate::config;
 use crate::entrypoints::{BoxError, api_routes};
 use crate::http;
@@ -213,7 +213,7 @@ pub async fn serve_on(listener: TcpListener, app: Router, limits: ServerLimits, 
 /// plus `extra`, the routes only a developer's machine serves.
 pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), BoxError> {
     let (issuer, verifier) = if config::signing_key_configured() {
-        (config::token_issuer().await?, config::token_verifier()?)
+        (config::token_issuer(&aws_config::load_from_env().await).await?, config::token_verifier()?)
     } else {
         tracing::warn!(
             "no JWT key configured: using an ephemeral key pair generated at start-up; \
@@ -222,7 +222,6 @@ pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), Box
         ephemeral_keys(config::token_policy(), config::token_lifetime_seconds()?)
     };
     let (issuer, verifier) = (Arc::new(issuer), Arc::new(verifier));
-    passwords::warm_up();
     match std::env::var("STORE").as_deref() {
         Ok("dynamodb") => {
             let table = config::table_name()?;

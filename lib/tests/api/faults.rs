@@ -270,3 +270,14 @@ async fn a_request_near_the_function_deadline_is_a_503() {
     assert!(elapsed >= left - Duration::from_secs(1) - Duration::from_millis(100), "answered too early: {elapsed:?}");
     assert!(elapsed < left, "answered after the deadline: {elapsed:?}");
 }
+
+/// A cold start whose DynamoDB never answers still starts: the warm-up
+/// only logs, within the bound of one call.
+#[tokio::test]
+async fn warming_up_a_store_that_never_answers_neither_fails_nor_hangs() {
+    let limits = Limits::DEPLOYED;
+    let dynamo = FakeDynamo::silent().await;
+    let ((), elapsed) = timed(dynamo.store(&limits).warm_up()).await;
+    assert!(dynamo.count() >= 1, "the warm-up reached the store");
+    assert!(elapsed < limits.call + MARGIN, "warmed up in {elapsed:?}, past the bound of {:?}", limits.call);
+}

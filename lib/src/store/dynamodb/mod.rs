@@ -46,9 +46,28 @@ impl DynamoStore {
     /// AWS, DynamoDB Local or a moto server, and bounded by
     /// [`Limits::DEPLOYED`].
     pub async fn from_env(table: impl Into<String>) -> Self {
-        let config = aws_config::load_from_env().await;
-        let config = client_config(aws_sdk_dynamodb::config::Builder::from(&config), &Limits::DEPLOYED);
+        Self::from_sdk_config(&aws_config::load_from_env().await, table)
+    }
+
+    /// The same, from an SDK configuration already loaded (a function that
+    /// also reads a secret loads it once).
+    pub fn from_sdk_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        let config = client_config(aws_sdk_dynamodb::config::Builder::from(config), &Limits::DEPLOYED);
         Self::new(Client::from_conf(config.build()), table)
+    }
+
+    /// Opens and warms the connection to DynamoDB, so that the first request
+    /// does not pay for DNS, TCP and TLS set-up: during a Lambda function's
+    /// init, which runs with more CPU than a throttled request. One Query of
+    /// a property collection that does not exist, which every function's
+    /// role allows and which reads nothing. A failure is only logged: the
+    /// first request then sets the connection up itself.
+    pub async fn warm_up(&self) {
+        let started = std::time::Instant::now();
+        match self.collection(crate::domain::PropertyId::generate()).await {
+            Ok(_) => tracing::debug!(elapsed = ?started.elapsed(), "DynamoDB connection warmed"),
+            Err(error) => tracing::warn!(%error, "warming the DynamoDB connection failed"),
+        }
     }
 
     /// The conditional UpdateItem of the item at `key`. It answers the item
