@@ -79,8 +79,11 @@ const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(1);
 /// account with many properties), which leave nothing half-written that a
 /// retry does not finish.
 async fn within_deadline(request: Request, next: Next) -> Response {
-    // Off Lambda there is no context, or one without a deadline.
-    let Some(context) = request.extensions().get::<lambda_http::Context>().filter(|context| context.deadline > 0)
+    // Off Lambda there is no context, or one without a deadline; `cargo lambda
+    // watch` sends a duration (600000) where Lambda sends an instant in Unix
+    // milliseconds, so a "deadline" before 2001 is no deadline either.
+    let Some(context) =
+        request.extensions().get::<lambda_http::Context>().filter(|context| context.deadline > 1_000_000_000_000)
     else {
         return next.run(request).await;
     };

@@ -271,6 +271,23 @@ async fn a_request_near_the_function_deadline_is_a_503() {
     assert!(elapsed < left, "answered after the deadline: {elapsed:?}");
 }
 
+/// `cargo lambda watch` sends its deadline as a duration (600000 ms), not as
+/// an instant: that is no deadline, not one long past.
+#[tokio::test]
+async fn a_deadline_given_as_a_duration_is_no_deadline() {
+    let app = TestApp::memory();
+    let mut context = lambda_http::Context::default();
+    context.deadline = 600_000;
+    // Registering waits for the password hash, so it cannot answer at once.
+    let body = registration("watch@example.com").to_string();
+    let mut request = axum::http::Request::post("/users")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    request.extensions_mut().insert(context);
+    assert_eq!(app.send(request).await.status.as_u16(), 201);
+}
+
 /// A cold start whose DynamoDB never answers still starts: the warm-up
 /// only logs, within the bound of one call.
 #[tokio::test]
