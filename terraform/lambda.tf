@@ -17,7 +17,7 @@ resource "aws_lambda_function" "fn" {
   description   = each.value.description
   role          = aws_iam_role.fn[each.key].arn
   runtime       = "provided.al2023"
-  architectures = ["arm64"]
+  architectures = [var.architecture]
   handler       = "bootstrap"
   memory_size   = each.value.memory_size
   timeout       = each.value.timeout

@@ -20,6 +20,17 @@ variable "environment" {
   }
 }
 
+variable "architecture" {
+  description = "Instruction set of every function: arm64 (the default, what make build packages) or x86_64."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be \"arm64\" or \"x86_64\"."
+  }
+}
+
 variable "jwt_public_key_pem" {
   description = "Ed25519 public key (SPKI PEM) used by every function to verify access tokens. Not a secret."
   type        = string
