@@ -8,7 +8,10 @@
 #      schemathesis fuzzing (scripts/contract-checks.sh);
 #   4. the offline infrastructure checks (scripts/check-infra.sh);
 #   5. the four arm64 Lambda packages within their size budget
-#      (scripts/build.sh), and `sam build` of template.yaml.
+#      (scripts/build.sh), and `sam build` of template.yaml;
+#   6. the deployed shape run locally (scripts/e2e.sh, `make e2e`): sam local
+#      start-api and invoke, and cargo lambda watch. It needs a Docker engine:
+#      skipped without one, except under CI=true, where it always runs.
 # The Python tools come pinned, each set in its own .venv/NAME.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +51,13 @@ bash scripts/build.sh
 
 echo "==> sam build"
 PATH="$PWD/.venv/build/bin:$PATH" SAM_CLI_TELEMETRY=0 .venv/infra/bin/sam build --template-file template.yaml
+
+if [ "${CI:-}" = true ] || docker info >/dev/null 2>&1; then
+    echo "==> make e2e"
+    bash scripts/e2e.sh
+else
+    echo "==> make e2e skipped: no Docker engine answers 'docker info' (CI=true never skips it)"
+fi
 
 # One closing line for the whole run: the Rust tests' totals.
 passed=$(grep -Eo '[0-9]+ passed' target/cargo-test.log | awk '{ total += $1 } END { print total + 0 }')

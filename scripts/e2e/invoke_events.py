@@ -1,0 +1,135 @@
+"""`sam local invoke -e` with every file in events/, each checked against
+the status lib/tests/api/events.rs expects (EXPECTED there).
+
+    python3 invoke_events.py API_URL -- SAM_INVOKE_COMMAND...
+
+The events address the demo ids of events.rs (a user, their property and
+room, a refresh token of theirs). Before each event that needs them, a
+fresh set is made through the running API (API_URL), and the event is sent
+with its ids in place of the demo ones: the events change what they touch
+(delete, sign out...), so none depends on another. The authorizer event is
+sent as it is (refused) and with a real token (allowed, with sub and exp).
+"""
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS_RS = ROOT / "lib/tests/api/events.rs"
+FUNCTIONS = {"users": "UsersFunction", "properties": "PropertiesFunction",
+             "rooms": "RoomsFunction", "authorizer": "AuthorizerFunction"}
+DEMO_PASSWORD = "demo password 1"
+TOKEN_PLACEHOLDER = "<paste an access token from POST /auth/token>"
+
+
+def constants():
+    text = EVENTS_RS.read_text()
+    demo = dict(re.findall(r'const (DEMO_\w+): &str = "([^"]+)";', text))
+    expected_block = text.split("const EXPECTED", 1)[1].split("];", 1)[0]
+    expected = {file: int(status) for file, status in re.findall(r'\("([^"]+\.json)",\s*(\d+)\)', expected_block)}
+    return demo, expected
+
+
+def call(api, method, path, body=None, token=None):
+    request = urllib.request.Request(api + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+    request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read() or b"null")
+
+
+def fixture(api):
+    """A user (demo password), a session, a property with one room."""
+    email = f"demo-{uuid.uuid4().hex[:12]}@example.com"
+    user = call(api, "POST", "/users", {"email": email, "password": DEMO_PASSWORD, "first_name": "Demo",
+                                        "last_name": "User", "birth_date": "1980-01-01"})
+    session = call(api, "POST", "/auth/token", {"email": email, "password": DEMO_PASSWORD})
+    created = call(api, "POST", "/properties",
+                   {"name": "Demo house", "description": "For the events.", "type": "house", "city": "Lyon",
+                    "rooms": [{"name": "Kitchen", "kind": "kitchen", "area_m2": 12.5}]},
+                   token=session["access_token"])
+    return {"email": email, "user": user["id"], "session": session, "property": created["id"],
+            "room": created["rooms"][0]["id"]}
+
+
+def invoke(command, function, text):
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        file.write(text)
+    started = time.monotonic()
+    run = subprocess.run([*command, function, "-e", file.name], capture_output=True, text=True)
+    Path(file.name).unlink()
+    lines = [line for line in run.stdout.splitlines() if line.strip().startswith("{")]
+    try:
+        answer = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        answer = None
+    return answer, run, time.monotonic() - started
+
+
+def main():
+    api, command = sys.argv[1].rstrip("/"), sys.argv[sys.argv.index("--") + 1:]
+    demo, expected = constants()
+    files = sorted(str(p.relative_to(ROOT / "events")) for p in (ROOT / "events").glob("*/*.json"))
+    failures = []
+    if sorted(f for f in files if not f.startswith("authorizer/")) != sorted(expected):
+        failures.append(f"events/ and EXPECTED in {EVENTS_RS.name} list different files")
+
+    def run(file):
+        """Invokes one event file; returns its report lines and failures."""
+        lines, failed = [], []
+        folder = file.split("/", 1)[0]
+        text = (ROOT / "events" / file).read_text()
+        if folder == "authorizer":
+            ids = fixture(api)
+            cases = [("as it is", text, False),
+                     ("with a real token", text.replace(TOKEN_PLACEHOLDER, ids["session"]["access_token"]), True)]
+            for label, event, allowed in cases:
+                answer, run_, seconds = invoke(command, FUNCTIONS[folder], event)
+                ok = isinstance(answer, dict) and answer.get("isAuthorized") is allowed
+                if allowed and ok:
+                    context = answer.get("context") or {}
+                    ok = context.get("sub") == ids["user"] and str(context.get("exp", "")).isdigit()
+                lines.append(f"  {'ok  ' if ok else 'FAIL'} {file} {label}: {answer} ({seconds:.1f} s)")
+                if not ok:
+                    failed.append(f"{file} {label}: {answer}\n{run_.stderr[-2000:]}")
+            return lines, failed
+        if any(value in text for value in demo.values()) or "demo@example.com" in text:
+            ids = fixture(api)
+            text = (text.replace(demo["DEMO_REFRESH_TOKEN"], ids["session"]["refresh_token"])
+                    .replace(demo["DEMO_USER"], ids["user"])
+                    .replace(demo["DEMO_PROPERTY"], ids["property"])
+                    .replace(demo["DEMO_ROOM"], ids["room"])
+                    .replace("demo@example.com", ids["email"]))
+        text = text.replace("new.user@example.com", f"new-{uuid.uuid4().hex[:12]}@example.com")
+        answer, run_, seconds = invoke(command, FUNCTIONS[folder], text)
+        status = answer.get("statusCode") if isinstance(answer, dict) else None
+        ok = status == expected.get(file)
+        lines.append(f"  {'ok  ' if ok else 'FAIL'} {file}: {status} (expected {expected.get(file)}, {seconds:.1f} s)")
+        if not ok:
+            failed.append(f"{file}: {status} != {expected.get(file)}: {answer}\n{run_.stderr[-2000:]}")
+        return lines, failed
+
+    # Two at a time: each invocation is mostly SAM CLI start-up and a new container.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for lines, failed in pool.map(run, files):
+            print("\n".join(lines), flush=True)
+            failures.extend(failed)
+
+    for failure in failures:
+        print(f"FAIL {failure}", file=sys.stderr)
+    print(f"sam local invoke: {len(files) + 1} invocations, {len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
