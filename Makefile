@@ -4,7 +4,7 @@
 # Deployment (see "Deploy" in the README): make build, make deploy-sam,
 # make deploy-tf, make destroy-sam, make destroy-tf; ENV=dev|prod.
 
-.PHONY: run seed watch test e2e build check-infra deploy-sam deploy-tf destroy-sam destroy-tf jwt-inputs
+.PHONY: run seed watch test bench e2e build check-infra deploy-sam deploy-tf destroy-sam destroy-tf jwt-inputs
 
 run:
 	cargo run -p local
@@ -19,6 +19,12 @@ watch:
 
 test:
 	bash scripts/test.sh
+
+# Cold starts against a local Lambda Runtime API, warm latency per route,
+# the local server under wrk: one table, target/bench/report.json
+# (BENCH_RUNS=N cold starts per binary, 20 by default).
+bench:
+	bash scripts/bench.sh
 
 # The deployed shape locally (Docker, no registry needed): sam local start-api
 # and sam local invoke on template.yaml, and cargo lambda watch (README,

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# `make bench`: a benchmark, not a test (nothing here has a time limit).
+#   1. release builds of the four functions, the hello-world baseline
+#      (bench/hello) and the local server; the four arm64 zips (build.sh);
+#   2. cold starts of each binary against a local Lambda Runtime API, each
+#      with one real event from events/, reading DynamoDB (moto, seeded)
+#      over TLS with a CA made for the run (scripts/bench/coldstart.py);
+#   3. warm latency per route through the routers, in process, on the
+#      embedded store (lib/benches/routes.rs);
+#   4. the local server's throughput under wrk.
+# It prints one table and writes target/bench/report.json.
+# Settings: BENCH_RUNS (cold starts per binary, 20) or --runs N; BENCH_QUICK=1
+# or --quick for a smoke run (few route calls, short wrk runs, and the dev
+# builds `make test` already has instead of a release build: it proves the
+# bench works, its numbers mean nothing). BENCH_BEFORE=DIR: the same cold
+# starts, in the same run, of the four functions built elsewhere (DIR, say
+# from the commit before a change that claims speed), against the same
+# hello-world, written to target/bench/coldstart-before.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+runs=${BENCH_RUNS:-20}
+quick=${BENCH_QUICK:-0}
+while [ $# -gt 0 ]; do
+    case $1 in
+        --runs) runs=$2; shift 2 ;;
+        --quick) quick=1; shift ;;
+        *) echo "usage: scripts/bench.sh [--runs N] [--quick]" >&2; exit 2 ;;
+    esac
+done
+if [ "$quick" = 1 ]; then
+    iterations=50 wrk_seconds=2 profile=dev
+else
+    iterations=1000 wrk_seconds=10 profile=release
+fi
+bin=target/$([ "$profile" = dev ] && echo debug || echo release)
+export BENCH_BINARIES=$bin
+wrk_flags="-t2 -c16 -d${wrk_seconds}s"
+
+out=target/bench
+rm -rf "$out"
+mkdir -p "$out/logs"
+# Everything started in the background is stopped however the run ends.
+pids=()
+stop_all() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    pids=()
+}
+trap stop_all EXIT
+
+bash scripts/tools.sh dev
+for tool in wrk openssl; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "==> installing Debian's $tool"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null
+    fi
+done
+
+echo "==> $profile builds"
+cargo build --profile "$profile" -p users -p properties -p rooms -p authorizer -p hello -p local
+echo "==> arm64 Lambda packages"
+bash scripts/build.sh
+
+echo "==> keys: a JWT key pair, and a CA with the DynamoDB endpoint's certificate"
+keys=$out/keys
+mkdir -p "$keys"
+openssl genpkey -algorithm ed25519 -out "$keys/jwt-private.pem" 2>/dev/null
+openssl pkey -in "$keys/jwt-private.pem" -pubout -out "$keys/jwt-public.pem"
+for ca in ca wrong-ca; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+        -subj "/CN=real-estate bench $ca" -keyout "$keys/$ca.key" -out "$keys/$ca.pem" 2>/dev/null
+done
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost \
+    -keyout "$keys/server.key" -out "$keys/server.csr" 2>/dev/null
+openssl x509 -req -in "$keys/server.csr" -CA "$keys/ca.pem" -CAkey "$keys/ca.key" -CAcreateserial -days 1 \
+    -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n') \
+    -out "$keys/server.pem" 2>/dev/null
+# The AWS SDK's HTTPS client (aws-smithy-http-client: hyper-rustls with
+# rustls-native-certs, see Cargo.lock) trusts only SSL_CERT_FILE when it is
+# set. The bundles hold the system's roots too, as on Lambda, so loading
+# them costs what it costs there.
+roots=()
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then roots=(/etc/ssl/certs/ca-certificates.crt); fi
+for ca in ca wrong-ca; do
+    cat "${roots[@]}" "$keys/$ca.pem" >"$keys/$ca-bundle.pem"
+done
+
+echo "==> DynamoDB (moto) behind a TLS proxy"
+moto_port=$(free_port)
+.venv/dev/bin/python scripts/dynamodb_server.py 127.0.0.1 "$moto_port" >"$out/logs/moto.log" 2>&1 &
+pids+=("$!")
+tls_port=$(free_port)
+python3 scripts/bench/tls_proxy.py "$tls_port" "$moto_port" "$keys/server.pem" "$keys/server.key" \
+    >"$out/logs/tls-proxy.log" 2>&1 &
+pids+=("$!")
+wait_for_port "$moto_port" "$out/logs/moto.log" "the DynamoDB-API server (moto)"
+wait_for_port "$tls_port" "$out/logs/tls-proxy.log" "the TLS proxy"
+
+export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench TABLE_NAME=real-estate-bench
+JWT_PRIVATE_KEY_PEM=$(cat "$keys/jwt-private.pem") JWT_PUBLIC_KEY_PEM=$(cat "$keys/jwt-public.pem")
+export JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM
+moto="http://127.0.0.1:$moto_port"
+# The demo data, then the ids the events address (fixtures.py says why).
+STORE=dynamodb AWS_ENDPOINT_URL=$moto RUST_LOG=warn "$bin/local" --create-table --seed --no-serve
+AWS_ENDPOINT_URL=$moto .venv/dev/bin/python scripts/bench/fixtures.py pin-ids
+# An access token of the events' demo user, for the authorizer's event.
+port=$(free_port)
+STORE=dynamodb AWS_ENDPOINT_URL=$moto PORT=$port RUST_LOG=warn "$bin/local" >"$out/logs/local-dynamodb.log" 2>&1 &
+local_pid=$!
+pids+=("$local_pid")
+wait_for_port "$port" "$out/logs/local-dynamodb.log" "the local server (DynamoDB)"
+token=$(python3 scripts/bench/fixtures.py sign-in "http://127.0.0.1:$port" camille@example.com "demo password 1")
+kill "$local_pid"
+
+echo "==> cold starts ($runs per binary)"
+AWS_ENDPOINT_URL="https://127.0.0.1:$tls_port" SSL_CERT_FILE="$keys/ca-bundle.pem" \
+    python3 scripts/bench/coldstart.py --runs "$runs" --token "$token" --wrong-ca "$keys/wrong-ca-bundle.pem" \
+    --out "$out/coldstart.json"
+if [ -n "${BENCH_BEFORE:-}" ]; then
+    echo "==> cold starts of the builds in $BENCH_BEFORE ($runs per binary)"
+    cp "$bin/hello" "$BENCH_BEFORE/hello"
+    BENCH_BINARIES=$BENCH_BEFORE AWS_ENDPOINT_URL="https://127.0.0.1:$tls_port" SSL_CERT_FILE="$keys/ca-bundle.pem" \
+        python3 scripts/bench/coldstart.py --runs "$runs" --token "$token" --wrong-ca "$keys/wrong-ca-bundle.pem" \
+        --out "$out/coldstart-before.json"
+fi
+stop_all
+
+echo "==> warm latency per route, in process ($iterations calls each)"
+BENCH_ITERATIONS=$iterations BENCH_ROUTES_JSON="$PWD/$out/routes.json" cargo bench -q --profile "$profile" -p estate --bench routes >/dev/null
+
+echo "==> the local server under wrk ($wrk_flags)"
+port=$(free_port)
+PORT=$port RUST_LOG=warn "$bin/local" >"$out/logs/local-memory.log" 2>&1 &
+pids+=("$!")
+wait_for_port "$port" "$out/logs/local-memory.log" "the local server"
+api="http://127.0.0.1:$port"
+property=$(python3 scripts/bench/fixtures.py seed-local "$api" 25 Lyon)
+# shellcheck disable=SC2086 # the flags are words
+wrk $wrk_flags -s scripts/bench/wrk_report.lua "$api/properties/$property" | tail -n 1 >"$out/wrk-property.json"
+# shellcheck disable=SC2086
+wrk $wrk_flags -s scripts/bench/wrk_report.lua "$api/properties?city=lyon" | tail -n 1 >"$out/wrk-city.json"
+stop_all
+
+settings=$(printf '{"runs": %s, "quick": %s, "route_iterations": %s, "wrk": "%s"}' \
+    "$runs" "$([ "$quick" = 1 ] && echo true || echo false)" "$iterations" "$wrk_flags")
+python3 scripts/bench/report.py "$out" "$settings"
