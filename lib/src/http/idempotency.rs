@@ -149,7 +149,7 @@ impl IntoResponse for Created {
 }
 
 /// 422 unless `earlier` answered this very request (same fingerprint).
-pub fn check_same_request(earlier: &KeptAnswer, key: Option<&IdempotencyKey>) -> ApiResult<()> {
+fn check_same_request(earlier: &KeptAnswer, key: Option<&IdempotencyKey>) -> ApiResult<()> {
     if key.is_some_and(|key| key.fingerprint == earlier.fingerprint) {
         return Ok(());
     }
