@@ -77,14 +77,11 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=lo
 openssl x509 -req -in "$keys/server.csr" -CA "$keys/ca.pem" -CAkey "$keys/ca.key" -CAcreateserial -days 1 \
     -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n') \
     -out "$keys/server.pem" 2>/dev/null
-# The AWS SDK's HTTPS client (aws-smithy-http-client: hyper-rustls with
-# rustls-native-certs, see Cargo.lock) trusts only SSL_CERT_FILE when it is
-# set. The bundles hold the system's roots too, as on Lambda, so loading
-# them costs what it costs there.
-roots=()
-if [ -f /etc/ssl/certs/ca-certificates.crt ]; then roots=(/etc/ssl/certs/ca-certificates.crt); fi
+# The functions trust the roots AWS_CA_BUNDLE names instead of Amazon's
+# (lib/src/aws). Each bundle holds Amazon's five too, so loading it costs
+# what loading them costs on Lambda.
 for ca in ca wrong-ca; do
-    cat "${roots[@]}" "$keys/$ca.pem" >"$keys/$ca-bundle.pem"
+    cat lib/src/aws/amazon-trust-services.pem "$keys/$ca.pem" >"$keys/$ca-bundle.pem"
 done
 
 echo "==> DynamoDB (moto) behind a TLS proxy"
@@ -115,13 +112,13 @@ token=$(python3 scripts/bench/fixtures.py sign-in "http://127.0.0.1:$port" camil
 kill "$local_pid"
 
 echo "==> cold starts ($runs per binary)"
-AWS_ENDPOINT_URL="https://127.0.0.1:$tls_port" SSL_CERT_FILE="$keys/ca-bundle.pem" \
+AWS_ENDPOINT_URL="https://127.0.0.1:$tls_port" AWS_CA_BUNDLE="$keys/ca-bundle.pem" \
     python3 scripts/bench/coldstart.py --runs "$runs" --token "$token" --wrong-ca "$keys/wrong-ca-bundle.pem" \
     --out "$out/coldstart.json"
 if [ -n "${BENCH_BEFORE:-}" ]; then
     echo "==> cold starts of the builds in $BENCH_BEFORE ($runs per binary)"
     cp "$bin/hello" "$BENCH_BEFORE/hello"
-    BENCH_BINARIES=$BENCH_BEFORE AWS_ENDPOINT_URL="https://127.0.0.1:$tls_port" SSL_CERT_FILE="$keys/ca-bundle.pem" \
+    BENCH_BINARIES=$BENCH_BEFORE AWS_ENDPOINT_URL="https://127.0.0.1:$tls_port" AWS_CA_BUNDLE="$keys/ca-bundle.pem" \
         python3 scripts/bench/coldstart.py --runs "$runs" --token "$token" --wrong-ca "$keys/wrong-ca-bundle.pem" \
         --out "$out/coldstart-before.json"
 fi

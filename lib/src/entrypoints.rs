@@ -16,7 +16,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// DynamoDB already open (see [`DynamoStore::warm_up`]), and the SDK
 /// configuration it loaded.
 async fn deployed_state() -> Result<(AppState<DynamoStore>, aws_config::SdkConfig), BoxError> {
-    let aws = aws_config::load_from_env().await;
+    let aws = crate::aws::load().await?;
     let store = DynamoStore::from_sdk_config(&aws, config::table_name()?);
     let verifier = Arc::new(config::token_verifier()?);
     Ok((AppState { store, verifier }, aws))

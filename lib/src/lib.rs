@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod authorizer;
+pub mod aws;
 pub mod config;
 pub mod domain;
 pub mod entrypoints;

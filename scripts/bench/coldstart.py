@@ -42,7 +42,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # What each function reads from the environment (lib/src/config.rs, and the
 # AWS SDK's settings); only users holds the private key.
 FUNCTION_SETTINGS = ["TABLE_NAME", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                     "JWT_PUBLIC_KEY_PEM", "SSL_CERT_FILE"]
+                     "JWT_PUBLIC_KEY_PEM", "AWS_CA_BUNDLE"]
 TOKEN_PLACEHOLDER = "<paste an access token from POST /auth/token>"
 
 
@@ -149,7 +149,7 @@ def cold_start(api: RuntimeApi, binary: str, event: bytes, check, env=None, log_
 
 def check_wrong_ca(api: RuntimeApi, event: bytes, bundle: str):
     """The properties function, trusting another CA, must not reach DynamoDB."""
-    env = {**environment("properties", api), "SSL_CERT_FILE": bundle}
+    env = {**environment("properties", api), "AWS_CA_BUNDLE": bundle}
     try:
         sample = cold_start(api, "properties", event, lambda answer: True, env, "properties-wrong-ca")
     except RuntimeError as error:

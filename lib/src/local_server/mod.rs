@@ -118,9 +118,8 @@ fn is_local_endpoint(url: &str) -> bool {
 /// The endpoint the DynamoDB store calls, resolved as the SDK resolves it
 /// (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL`, then the profile's
 /// `endpoint_url`s); `None` is AWS itself.
-async fn dynamodb_endpoint() -> Option<String> {
+fn dynamodb_endpoint(config: &aws_config::SdkConfig) -> Option<String> {
     use aws_types::service_config::ServiceConfigKey;
-    let config = aws_config::load_from_env().await;
     let key = ServiceConfigKey::builder()
         .service_id("DynamoDB")
         .env("AWS_ENDPOINT_URL")
@@ -213,7 +212,7 @@ pub async fn serve_on(listener: TcpListener, app: Router, limits: ServerLimits, 
 /// plus `extra`, the routes only a developer's machine serves.
 pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), BoxError> {
     let (issuer, verifier) = if config::signing_key_configured() {
-        (config::token_issuer(&aws_config::load_from_env().await).await?, config::token_verifier()?)
+        (config::token_issuer(&crate::aws::load().await?).await?, config::token_verifier()?)
     } else {
         tracing::warn!(
             "no JWT key configured: using an ephemeral key pair generated at start-up; \
@@ -225,11 +224,12 @@ pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), Box
     match std::env::var("STORE").as_deref() {
         Ok("dynamodb") => {
             let table = config::table_name()?;
+            let aws = crate::aws::load().await?;
             if options.seed {
-                check_seed_endpoint(dynamodb_endpoint().await.as_deref(), options.allow_remote_seed)?;
+                check_seed_endpoint(dynamodb_endpoint(&aws).as_deref(), options.allow_remote_seed)?;
             }
             tracing::info!(table = %table, "using the DynamoDB store");
-            let store = DynamoStore::from_env(table).await;
+            let store = DynamoStore::from_sdk_config(&aws, table);
             if options.create_table {
                 create_table_if_missing(&store).await?;
             }

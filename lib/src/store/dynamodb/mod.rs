@@ -41,16 +41,8 @@ impl DynamoStore {
         Self { client, table: table.into() }
     }
 
-    /// A client configured the standard way (`AWS_REGION`,
-    /// `AWS_ENDPOINT_URL`, credentials chain), so the same binary talks to
-    /// AWS, DynamoDB Local or a moto server, and bounded by
-    /// [`Limits::DEPLOYED`].
-    pub async fn from_env(table: impl Into<String>) -> Self {
-        Self::from_sdk_config(&aws_config::load_from_env().await, table)
-    }
-
-    /// The same, from an SDK configuration already loaded (a function that
-    /// also reads a secret loads it once).
+    /// A client of the SDK configuration `config` (see [`crate::aws`]),
+    /// bounded by [`Limits::DEPLOYED`].
     pub fn from_sdk_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         let config = client_config(aws_sdk_dynamodb::config::Builder::from(config), &Limits::DEPLOYED);
         Self::new(Client::from_conf(config.build()), table)
@@ -151,7 +143,7 @@ impl Limits {
 }
 
 /// `builder` bounded by `limits`: the one home of the store's timeouts and
-/// retries, used by [`DynamoStore::from_env`] and by the tests' clients.
+/// retries, used by [`DynamoStore::from_sdk_config`] and by the tests' clients.
 /// They replace any `AWS_MAX_ATTEMPTS` or `AWS_RETRY_MODE` of the
 /// environment, which could unbind them.
 pub fn client_config(builder: aws_sdk_dynamodb::config::Builder, limits: &Limits) -> aws_sdk_dynamodb::config::Builder {
