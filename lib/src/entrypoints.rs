@@ -12,6 +12,15 @@ use std::sync::Arc;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Runs a function's `run_*` with its logging set up, on one thread: Lambda
+/// hands a function one invocation at a time, so a runtime with a worker
+/// per core would only add threads to start and wake (README, Performance).
+/// Password hashing still leaves it, on tokio's blocking pool.
+pub fn start(function: impl Future<Output = Result<(), BoxError>>) -> Result<(), BoxError> {
+    crate::telemetry::init();
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(function)
+}
+
 /// What every function that serves the API holds, its connection to
 /// DynamoDB already open (see [`DynamoStore::warm_up`]), and the SDK
 /// configuration it loaded.

@@ -1,7 +1,5 @@
 //! Lambda authorizer for API Gateway (HTTP API, payload 2.0, simple responses).
 
-#[tokio::main]
-async fn main() -> Result<(), estate::entrypoints::BoxError> {
-    estate::telemetry::init();
-    estate::entrypoints::run_authorizer().await
+fn main() -> Result<(), estate::entrypoints::BoxError> {
+    estate::entrypoints::start(estate::entrypoints::run_authorizer())
 }

@@ -1,7 +1,5 @@
 //! Lambda function for the users route group.
 
-#[tokio::main]
-async fn main() -> Result<(), estate::entrypoints::BoxError> {
-    estate::telemetry::init();
-    estate::entrypoints::run_users().await
+fn main() -> Result<(), estate::entrypoints::BoxError> {
+    estate::entrypoints::start(estate::entrypoints::run_users())
 }
