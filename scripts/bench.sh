@@ -63,20 +63,27 @@ cargo build --profile "$profile" -p users -p properties -p rooms -p authorizer -
 echo "==> arm64 Lambda packages"
 bash scripts/build.sh
 
-echo "==> keys: a JWT key pair, and a CA with the DynamoDB endpoint's certificate"
+echo "==> keys: a JWT key pair, and the DynamoDB endpoint's certificate chain"
 keys=$out/keys
 mkdir -p "$keys"
 openssl genpkey -algorithm ed25519 -out "$keys/jwt-private.pem" 2>/dev/null
 openssl pkey -in "$keys/jwt-private.pem" -pubout -out "$keys/jwt-public.pem"
+# The shape of DynamoDB's own chain, whose cost the TLS handshake measures:
+# RSA 2048 throughout, a leaf signed by an intermediate ("Amazon RSA 2048
+# M0x") signed by a root ("Amazon Root CA 1"), the server sending both.
 for ca in ca wrong-ca; do
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-        -subj "/CN=real-estate bench $ca" -keyout "$keys/$ca.key" -out "$keys/$ca.pem" 2>/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=real-estate bench $ca" \
+        -keyout "$keys/$ca.key" -out "$keys/$ca.pem" 2>/dev/null
 done
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost \
-    -keyout "$keys/server.key" -out "$keys/server.csr" 2>/dev/null
-openssl x509 -req -in "$keys/server.csr" -CA "$keys/ca.pem" -CAkey "$keys/ca.key" -CAcreateserial -days 1 \
-    -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n') \
-    -out "$keys/server.pem" 2>/dev/null
+sign() { # NAME ISSUER EXTENSIONS: an RSA 2048 key and its certificate signed by ISSUER
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=real-estate bench $1" \
+        -keyout "$keys/$1.key" -out "$keys/$1.csr" 2>/dev/null
+    openssl x509 -req -in "$keys/$1.csr" -CA "$keys/$2.pem" -CAkey "$keys/$2.key" -CAcreateserial -days 1 \
+        -extfile <(printf '%b' "$3") -out "$keys/$1.pem" 2>/dev/null
+}
+sign intermediate ca 'basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n'
+sign server intermediate 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'
+cat "$keys/intermediate.pem" >>"$keys/server.pem"
 # The functions trust the roots AWS_CA_BUNDLE names instead of Amazon's
 # (lib/src/aws). Each bundle holds Amazon's five too, so loading it costs
 # what loading them costs on Lambda.
