@@ -33,7 +33,9 @@ pub async fn load() -> Result<SdkConfig, ConfigError> {
 }
 
 /// The SDK's default HTTPS client (aws-smithy-runtime's
-/// `default_https_client`), trusting `roots` only.
+/// `default_https_client`), trusting `roots` only. It is built the way
+/// that function builds it, through `build_with_connector_fn` (public but
+/// hidden from the docs): the public builders drop its proxy settings.
 fn https_client(roots: Vec<u8>) -> aws_types::sdk_config::SharedHttpClient {
     let trust = TrustStore::empty().with_native_roots(false).with_pem_certificate(roots);
     let context = TlsContext::builder().with_trust_store(trust).build().expect("a TLS context builds");
