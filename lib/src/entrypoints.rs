@@ -38,21 +38,27 @@ pub async fn run_users() -> Result<(), BoxError> {
     let (app, aws) = deployed_state().await?;
     let (issuer, ()) = tokio::join!(config::token_issuer(&aws), app.store.warm_up());
     let state = UsersState { app, issuer: Arc::new(issuer?) };
-    lambda_http::run(http::finish(http::users::router(state))).await
+    lambda_http::run(http::finish(users_routes(state))).await
+}
+
+/// What the users function serves, before [`http::finish`]: its route
+/// group and the contract, `GET /openapi.json`.
+pub fn users_routes<S: Store>(state: UsersState<S>) -> Router {
+    http::routes::users::router(state).merge(http::openapi::routes())
 }
 
 /// The properties function: publishing and browsing.
 pub async fn run_properties() -> Result<(), BoxError> {
     let (app, _) = deployed_state().await?;
     app.store.warm_up().await;
-    lambda_http::run(http::finish(http::properties::router(app))).await
+    lambda_http::run(http::finish(http::routes::properties::router(app))).await
 }
 
 /// The rooms function: a property's rooms.
 pub async fn run_rooms() -> Result<(), BoxError> {
     let (app, _) = deployed_state().await?;
     app.store.warm_up().await;
-    lambda_http::run(http::finish(http::rooms::router(app))).await
+    lambda_http::run(http::finish(http::routes::rooms::router(app))).await
 }
 
 /// The authorizer function: token in, allow or deny out.
@@ -68,9 +74,9 @@ pub async fn run_authorizer() -> Result<(), BoxError> {
 /// Every route group in one router, before [`http::finish`].
 pub(crate) fn api_routes<S: Store>(store: S, issuer: Arc<TokenIssuer>, verifier: Arc<TokenVerifier>) -> Router {
     let app = AppState { store, verifier };
-    let users = http::users::router(UsersState { app: app.clone(), issuer });
-    let properties = http::properties::router(app.clone());
-    let rooms = http::rooms::router(app);
+    let users = users_routes(UsersState { app: app.clone(), issuer });
+    let properties = http::routes::properties::router(app.clone());
+    let rooms = http::routes::rooms::router(app);
     users.merge(properties).merge(rooms)
 }
 

@@ -1,4 +1,6 @@
-//! Value types that can only hold valid data, and the entities built from them.
+//! Value types that can only hold valid data, and the entities built from
+//! them: users, properties and rooms, and the sessions and failed sign-ins
+//! the store keeps for them.
 //!
 //! Every constructor is a `parse` that either returns a valid value or says
 //! why the input is not one: past the HTTP edge nothing is ever re-checked.
@@ -7,11 +9,13 @@ mod area;
 mod birth_date;
 mod city;
 mod email;
+mod failed_sign_ins;
 mod ids;
 mod password;
 mod person_name;
 mod property;
 mod room;
+mod session;
 mod text;
 mod timestamp;
 mod user;
@@ -20,6 +24,7 @@ pub use area::Area;
 pub use birth_date::BirthDate;
 pub use city::{City, city_key};
 pub use email::Email;
+pub use failed_sign_ins::FailedSignIns;
 pub use ids::{PropertyId, RoomId, UserId};
 pub use password::{Password, PasswordHash};
 pub use person_name::PersonName;
@@ -28,6 +33,7 @@ pub use property::{
     PropertyType,
 };
 pub use room::{Features, Floor, Room, RoomChanges, RoomDescription, RoomDraft, RoomKind, RoomName};
+pub use session::{REFRESH_LIFETIME_SECONDS, RefreshToken, Session};
 pub use timestamp::Timestamp;
 pub use user::{ProfileChanges, User};
 

@@ -4,18 +4,11 @@
 //! routers built here, so no route exists twice.
 
 pub mod error;
-pub mod extract;
-pub mod fields;
-pub mod idempotency;
 pub mod openapi;
-mod paging;
-mod preconditions;
-pub mod properties;
-pub mod rooms;
+pub mod request;
+pub mod responses;
 pub mod routes;
 mod schemas;
-pub mod sessions;
-pub mod users;
 
 use crate::auth::{TokenIssuer, TokenVerifier};
 use axum::Router;

@@ -4,109 +4,13 @@
 //! fails when they differ).
 
 use super::error::Problem;
-use super::{properties, rooms, users};
+use super::routes::{properties, rooms, users};
 use crate::store::MemoryStore;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Components, OpenApi as Document, RefOr};
-use utoipa::{IntoResponses, Modify, OpenApi};
-
-/// Errors any route may answer. 500 and 503 carry no internals.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum ServerFailures {
-    /// A bug: the detail went to the log with the request id.
-    #[response(status = 500, content_type = "application/problem+json")]
-    Internal(Problem),
-    /// DynamoDB is throttling or unreachable; retry after `Retry-After` seconds.
-    #[response(status = 503, content_type = "application/problem+json")]
-    Unavailable(Problem),
-}
-
-/// What a route with a JSON body answers to a body it cannot take.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum BodyFailures {
-    /// The body is not parseable JSON, or repeats a member; or, on an
-    /// operation that takes `If-Match`, that header is not `*` or an entity
-    /// tag.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// The body is larger than 64 KiB.
-    #[response(status = 413, content_type = "application/problem+json")]
-    TooLarge(Problem),
-    /// The body is not sent as `application/json`.
-    #[response(status = 415, content_type = "application/problem+json")]
-    UnsupportedMediaType(Problem),
-    /// Invalid, unknown, missing or `null` fields; `errors` lists each one.
-    #[response(status = 422, content_type = "application/problem+json")]
-    Invalid(Problem),
-}
-
-/// What a route that needs a caller answers without a valid token.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum CallerFailures {
-    /// No token, or one that is forged, expired, for another audience, or
-    /// whose account no longer exists. Sent with `WWW-Authenticate: Bearer`.
-    #[response(status = 401, content_type = "application/problem+json")]
-    Unauthorized(Problem),
-}
-
-/// What a route answers for an id that names nothing.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum NotFound {
-    /// No such resource (a malformed id names nothing either).
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
-}
-
-/// What an owner-only write answers to anyone else.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum OwnerFailures {
-    /// The caller does not own the property; nothing changed.
-    #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(Problem),
-}
-
-/// What a write guarded by `If-Match` answers when the property moved on.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum Stale {
-    /// `If-Match` names a version of the property that is no longer
-    /// current; nothing was written. Read it again, then retry.
-    #[response(status = 412, content_type = "application/problem+json")]
-    PreconditionFailed(Problem),
-}
-
-/// What a bodiless write guarded by `If-Match` answers to that header:
-/// the preconditions of a DELETE.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum Preconditions {
-    /// `If-Match` is not `*` or an entity tag as sent in `ETag`.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// `If-Match` names a version of the property that is no longer
-    /// current; nothing was deleted. Read it again, then retry.
-    #[response(status = 412, content_type = "application/problem+json")]
-    PreconditionFailed(Problem),
-}
-
-/// What a listing answers to parameters it cannot take.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum QueryFailures {
-    /// An unreadable query string, or a cursor that cannot be read or
-    /// belongs to another query.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// An unknown, repeated or invalid parameter; `errors` lists each one.
-    #[response(status = 422, content_type = "application/problem+json")]
-    Invalid(Problem),
-}
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -209,6 +113,7 @@ impl Modify for Links {
 /// routers themselves, which register each handler with its annotation.
 pub fn document() -> Document {
     let mut document = ApiDoc::openapi();
+    document.merge(routes().into_openapi());
     document.merge(users::routes::<MemoryStore>().into_openapi());
     document.merge(properties::routes::<MemoryStore>().into_openapi());
     document.merge(rooms::routes::<MemoryStore>().into_openapi());
@@ -249,13 +154,20 @@ fn camel_case_links(document: &mut serde_json::Value) {
     }
 }
 
+/// `GET /openapi.json` and its contract. The entry points that serve the
+/// contract mount it (the users function and the local server), so that no
+/// route group has to import the document that imports every route group.
+pub fn routes() -> OpenApiRouter {
+    OpenApiRouter::new().routes(routes!(serve))
+}
+
 /// `GET /openapi.json`.
 #[utoipa::path(
     get, path = "/openapi.json", tag = "service", operation_id = "openapi", summary = "The contract",
     description = "This OpenAPI 3.1 document, as committed in the repository.",
     responses((status = 200, description = "This contract (OpenAPI 3.1)", body = Object, content_type = "application/json"))
 )]
-pub async fn serve() -> impl axum::response::IntoResponse {
+async fn serve() -> impl axum::response::IntoResponse {
     // Built at the first request, not during init: most cold starts never
     // serve it, and rebuilding it on each request cost most of a millisecond.
     static CONTRACT: std::sync::LazyLock<String> = std::sync::LazyLock::new(json);

@@ -222,7 +222,7 @@ mod tests {
         for path in ["/properties", "/users/me/properties"] {
             let parameters = document["paths"][path]["get"]["parameters"].as_array().unwrap();
             let limit = parameters.iter().find(|parameter| parameter["name"] == "limit").unwrap();
-            assert_eq!(limit["schema"]["maximum"], super::super::paging::MAX_LIMIT, "{path}");
+            assert_eq!(limit["schema"]["maximum"], crate::http::request::paging::MAX_LIMIT, "{path}");
         }
         let parameters = document["paths"]["/properties"]["get"]["parameters"].as_array().unwrap();
         let city = parameters.iter().find(|parameter| parameter["name"] == "city").unwrap();

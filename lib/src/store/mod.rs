@@ -6,11 +6,9 @@
 pub mod dynamodb;
 pub mod memory;
 
-use crate::auth::sessions::Session;
-use crate::auth::throttle::FailedSignIns;
 use crate::domain::{
-    Email, PasswordHash, ProfileChanges, Property, PropertyChanges, PropertyId, PropertyType, Room, RoomChanges,
-    RoomId, Timestamp, User, UserId,
+    Email, FailedSignIns, PasswordHash, ProfileChanges, Property, PropertyChanges, PropertyId, PropertyType, Room,
+    RoomChanges, RoomId, Session, Timestamp, User, UserId,
 };
 use std::future::Future;
 

@@ -2,10 +2,10 @@
 //! token; during a key rotation, tokens of both keys are accepted.
 
 use crate::on_both_stores;
+use crate::support::routes::ROUTES;
 use crate::support::{PASSWORD, TestApp, concrete, registration, test_keys, test_policy};
 use estate::auth::Claims;
 use estate::domain::{Timestamp, UserId};
-use estate::http::routes::ROUTES;
 use estate::store::MemoryStore;
 use serde_json::{Value, json};
 use std::sync::Arc;

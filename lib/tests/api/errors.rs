@@ -5,7 +5,7 @@ use crate::support::{TestApp, registration, unreachable_dynamo_store};
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
-use estate::http::extract::MAX_BODY_BYTES;
+use estate::http::request::extract::MAX_BODY_BYTES;
 
 on_both_stores!(
     app:

@@ -3,12 +3,12 @@
 //! `sam local invoke -e` use cannot rot.
 
 use crate::support::fixtures::{details, room, user};
+use crate::support::routes::{Function, ROUTES};
 use crate::support::{read_repo_file, repo_path, test_keys};
 use estate::auth::passwords;
-use estate::auth::sessions::RefreshToken;
 use estate::authorizer::{AuthorizerRequest, authorize};
+use estate::domain::RefreshToken;
 use estate::domain::{Password, Property, PropertyId, PropertyType, Room, RoomId, Timestamp, User, UserId};
-use estate::http::routes::{Function, ROUTES};
 use estate::http::{AppState, UsersState, finish};
 use estate::seed::DEMO_PASSWORD;
 use estate::store::{MemoryStore, PropertyStore, SessionStore, UserStore};
@@ -79,7 +79,7 @@ async fn seeded_store() -> MemoryStore {
     store
 }
 
-fn route_of(event: &serde_json::Value) -> &estate::http::routes::Route {
+fn route_of(event: &serde_json::Value) -> &crate::support::routes::Route {
     let key = event["routeKey"].as_str().expect("an event has a routeKey");
     ROUTES
         .iter()
@@ -105,9 +105,9 @@ async fn every_http_event_replays_with_its_expected_status() {
         let (issuer, verifier) = test_keys();
         let app = AppState { store: seeded_store().await, verifier: Arc::new(verifier) };
         let router = match route.function {
-            Function::Users => finish(estate::http::users::router(UsersState { app, issuer: Arc::new(issuer) })),
-            Function::Properties => finish(estate::http::properties::router(app)),
-            Function::Rooms => finish(estate::http::rooms::router(app)),
+            Function::Users => finish(estate::entrypoints::users_routes(UsersState { app, issuer: Arc::new(issuer) })),
+            Function::Properties => finish(estate::http::routes::properties::router(app)),
+            Function::Rooms => finish(estate::http::routes::rooms::router(app)),
         };
         let response = router.oneshot(request.map(axum::body::Body::new)).await.unwrap();
         assert_eq!(response.status().as_u16(), *expected, "{file}");
@@ -116,7 +116,7 @@ async fn every_http_event_replays_with_its_expected_status() {
 
 #[tokio::test]
 async fn every_route_of_a_function_has_an_event() {
-    for route in ROUTES {
+    for route in ROUTES.iter() {
         let key = format!("{} {}", route.method, route.path);
         let covered = event_files(route.function.name()).iter().any(|file| {
             let event: serde_json::Value = serde_json::from_str(&read_repo_file(&format!("events/{file}"))).unwrap();
@@ -168,7 +168,7 @@ async fn an_authorizer_context_without_a_current_exp_is_refused() {
         let request = lambda_http::request::from_str(&event.to_string()).unwrap();
         let (issuer, verifier) = test_keys();
         let app = AppState { store: seeded_store().await, verifier: Arc::new(verifier) };
-        let router = finish(estate::http::users::router(UsersState { app, issuer: Arc::new(issuer) }));
+        let router = finish(estate::entrypoints::users_routes(UsersState { app, issuer: Arc::new(issuer) }));
         let response = router.oneshot(request.map(axum::body::Body::new)).await.unwrap();
         assert_eq!(response.status().as_u16(), expected, "{case}");
     }

@@ -4,9 +4,9 @@
 //! before the function's timeout, instead of hanging until it.
 
 use crate::support::fixtures::{hash, user};
+use crate::support::routes::ROUTES;
 use crate::support::{TestApp, read_repo_file, registration};
 use estate::domain::{Timestamp, UserId};
-use estate::http::routes::ROUTES;
 use estate::store::dynamodb::{Limits, client_config};
 use estate::store::{DynamoStore, StoreError, UserStore};
 use std::collections::BTreeMap;
@@ -232,7 +232,7 @@ fn one_call_is_well_within_every_api_function_timeout() {
     let limits = Limits::DEPLOYED;
     assert!(limits.connect <= limits.attempt && limits.attempt <= limits.call, "{limits:?}");
     assert!(limits.max_attempts >= 2, "a timed-out attempt is retried: {limits:?}");
-    for route in ROUTES {
+    for route in ROUTES.iter() {
         let name = route.function.name();
         let timeout = Duration::from_secs(timeouts.get(name).copied().unwrap_or(default));
         // Well within: a store that never answers gets its 503 before half

@@ -4,7 +4,7 @@
 //! which is what these readers rely on.
 
 use crate::support::read_repo_file;
-use estate::http::routes::ROUTES;
+use crate::support::routes::ROUTES;
 use estate::store::dynamodb::{GSI_SORT_KEY, Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE};
 use std::collections::BTreeSet;
 

@@ -15,8 +15,8 @@
 //! Both files write one action and one pattern per line, which is what the
 //! readers below rely on; they refuse any shape they do not know.
 
+use crate::support::routes::ROUTES;
 use crate::support::{PASSWORD, TestApp, counted_dynamo_store, new_property, new_room, read_repo_file, registration};
-use estate::http::routes::ROUTES;
 use estate::store::dynamodb::{Index, PARTITION_KEY};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,9 +1,9 @@
-//! The route table in `lib/src/http/routes.rs` is the one source of truth:
+//! The route table (`support::routes`, read from the routers' contract):
 //! the routers serve exactly its routes, and the `cargo lambda watch`
 //! router sends each to the same function.
 
+use crate::support::routes::{Function, ROUTES};
 use crate::support::{TestApp, concrete, read_repo_file};
-use estate::http::routes::{Function, ROUTES};
 use std::collections::BTreeSet;
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -26,8 +26,7 @@ async fn the_routers_serve_exactly_the_route_table() {
     }
 }
 
-/// The (method, path) pairs a route group's router registers: its router
-/// and its part of the contract are built from the same declarations.
+/// The (method, path) pairs of a contract.
 fn registered(document: utoipa::openapi::OpenApi) -> BTreeSet<(String, String)> {
     let paths = serde_json::to_value(document.paths).unwrap();
     let mut routes = BTreeSet::new();
@@ -39,23 +38,17 @@ fn registered(document: utoipa::openapi::OpenApi) -> BTreeSet<(String, String)> 
     routes
 }
 
+/// Each route is served by exactly one function, and together they serve
+/// the whole contract.
 #[test]
-fn each_function_serves_its_own_routes_only() {
-    use estate::http::{properties, rooms, users};
-    use estate::store::MemoryStore;
-    for function in [Function::Users, Function::Properties, Function::Rooms] {
-        let served = registered(match function {
-            Function::Users => users::routes::<MemoryStore>().into_openapi(),
-            Function::Properties => properties::routes::<MemoryStore>().into_openapi(),
-            Function::Rooms => rooms::routes::<MemoryStore>().into_openapi(),
-        });
-        let listed: BTreeSet<(String, String)> = ROUTES
-            .iter()
-            .filter(|route| route.function == function)
-            .map(|route| (route.method.to_owned(), route.path.to_owned()))
-            .collect();
-        assert_eq!(served, listed, "the {} function's router", function.name());
+fn the_functions_share_out_the_whole_contract() {
+    let mut served = BTreeSet::new();
+    for function in Function::ALL {
+        for route in registered(function.contract()) {
+            assert!(served.insert(route.clone()), "{route:?} is served by two functions");
+        }
     }
+    assert_eq!(served, registered(estate::http::openapi::document()));
 }
 
 /// Reads `[workspace.metadata.lambda.watch.router]` from the workspace

@@ -3,8 +3,8 @@
 //! an account deletion make, and sign-in throttling per address.
 
 use crate::on_both_stores;
+use crate::support::routes::ROUTES;
 use crate::support::{PASSWORD, Reply, TestApp, counted_dynamo_store, new_property, new_room, registration};
-use estate::http::routes::ROUTES;
 use serde_json::{Value, json};
 
 on_both_stores!(

@@ -7,9 +7,7 @@ use super::expression::{Expression, Update, all};
 use super::item::{FailedSignInsItem, SessionItem};
 use super::schema::{self, PARTITION_KEY, SORT_KEY};
 use super::{DynamoStore, number, sdk_error, string};
-use crate::auth::sessions::Session;
-use crate::auth::throttle::FailedSignIns;
-use crate::domain::{Email, Timestamp, UserId};
+use crate::domain::{Email, FailedSignIns, Session, Timestamp, UserId};
 use crate::store::{Rotation, SessionStore, StoreError, StoreResult};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 

@@ -7,10 +7,9 @@ mod rooms;
 mod sessions;
 mod users;
 
-use crate::auth::sessions::Session;
-use crate::auth::throttle::FailedSignIns;
-use crate::domain::Timestamp;
-use crate::domain::{PasswordHash, Property, PropertyId, Room, RoomId, User, UserId};
+use crate::domain::{
+    FailedSignIns, PasswordHash, Property, PropertyId, Room, RoomId, Session, Timestamp, User, UserId,
+};
 use crate::store::{Edit, KeptAnswer, StoreError, StoreResult, WriteId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};

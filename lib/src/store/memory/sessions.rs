@@ -2,9 +2,7 @@
 //! semantics as the DynamoDB adapter's conditional writes.
 
 use super::MemoryStore;
-use crate::auth::sessions::Session;
-use crate::auth::throttle::FailedSignIns;
-use crate::domain::{Email, Timestamp, UserId};
+use crate::domain::{Email, FailedSignIns, Session, Timestamp, UserId};
 use crate::store::{Rotation, SessionStore, StoreError, StoreResult};
 
 impl SessionStore for MemoryStore {

@@ -1,9 +1,7 @@
 //! The items of sessions and of sign-in throttling.
 
 use super::{decode, encode};
-use crate::auth::sessions::Session;
-use crate::auth::throttle::FailedSignIns;
-use crate::domain::{Email, UserId};
+use crate::domain::{Email, FailedSignIns, Session, UserId};
 use crate::store::StoreResult;
 use crate::store::dynamodb::{Item, schema};
 use serde::{Deserialize, Serialize};

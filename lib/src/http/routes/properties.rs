@@ -1,21 +1,21 @@
 //! The properties route group: publish, browse (everywhere, by city, by
 //! type, or one's own), and owner-only changes guarded by `If-Match`.
 
-use super::error::ApiResult;
-use super::extract::{Caller, JsonBody, PathParams, PropertyPath};
-use super::fields::{Fields, Member};
-use super::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
-use super::openapi::{
-    BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, QueryFailures, ServerFailures, Stale,
-};
-use super::paging::{encode_cursor, page_request, public_listing, query_params};
-use super::preconditions::{IfMatch, IfMatchHeader, IfNoneMatchHeader, etag, not_modified};
 use super::rooms::{NewRoom, RoomView};
-use super::{AppState, Private};
 use crate::domain::{
     City, NewRooms, Property, PropertyChanges, PropertyDescription, PropertyDetails, PropertyId, PropertyName,
     PropertyType, Room, Timestamp, UserId,
 };
+use crate::http::error::ApiResult;
+use crate::http::request::extract::{Caller, JsonBody, PathParams, PropertyPath};
+use crate::http::request::fields::{Fields, Member};
+use crate::http::request::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
+use crate::http::request::paging::{encode_cursor, page_request, public_listing, query_params};
+use crate::http::request::preconditions::{IfMatch, IfMatchHeader, IfNoneMatchHeader, etag, not_modified};
+use crate::http::responses::{
+    BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, QueryFailures, ServerFailures, Stale,
+};
+use crate::http::{AppState, Private};
 use crate::store::{Edit, Listing, Store, StoreError};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -204,7 +204,7 @@ pub(crate) struct NewProperty {
     #[schema(inline, value_type = City, required = true)]
     city: Member<String>,
     #[serde(default)]
-    #[schema(inline, value_type = super::schemas::NewRooms)]
+    #[schema(inline, value_type = crate::http::schemas::NewRooms)]
     rooms: Member<Vec<serde_json::Value>>,
 }
 

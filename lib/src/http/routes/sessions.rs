@@ -2,14 +2,13 @@
 //! address), refresh with rotation and reuse detection, sign-out, and
 //! signing out everywhere.
 
-use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{Caller, JsonBody};
-use super::fields::{Fields, Member};
-use super::openapi::{BodyFailures, CallerFailures, ServerFailures};
-use super::{Private, UsersState};
 use crate::auth::passwords;
-use crate::auth::sessions::{REFRESH_LIFETIME_SECONDS, RefreshToken, Session};
-use crate::domain::{Email, Password, Timestamp, UserId};
+use crate::domain::{Email, Password, REFRESH_LIFETIME_SECONDS, RefreshToken, Session, Timestamp, UserId};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::request::extract::{Caller, JsonBody};
+use crate::http::request::fields::{Fields, Member};
+use crate::http::responses::{BodyFailures, CallerFailures, ServerFailures};
+use crate::http::{Private, UsersState};
 use crate::store::{Rotation, Store};
 use axum::Json;
 use axum::extract::State;

@@ -1,13 +1,13 @@
 //! The users route group: registration, sign-in, and a user's own account.
 
-use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{Caller, JsonBody, PathParams};
-use super::fields::{Fields, Member};
-use super::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
-use super::openapi::{BodyFailures, CallerFailures, NotFound, ServerFailures};
-use super::{Health, Private, UsersState};
 use crate::auth::passwords;
 use crate::domain::{BirthDate, Email, Password, PersonName, ProfileChanges, Timestamp, User, UserId};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::request::extract::{Caller, JsonBody, PathParams};
+use crate::http::request::fields::{Fields, Member};
+use crate::http::request::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
+use crate::http::responses::{BodyFailures, CallerFailures, NotFound, ServerFailures};
+use crate::http::{Health, Private, UsersState};
 use crate::store::{Store, StoreError, WriteId};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,7 +29,6 @@ pub(crate) async fn health() -> Json<Health> {
 pub fn routes<S: Store>() -> OpenApiRouter<UsersState<S>> {
     OpenApiRouter::new()
         .routes(routes!(health))
-        .routes(routes!(super::openapi::serve))
         .routes(routes!(register))
         .routes(routes!(show_me, update_me, delete_me))
         .routes(routes!(change_password))

@@ -1,10 +1,10 @@
 //! Request extractors whose every failure is an `ApiError`, so that a bad
 //! request gets our problem+json and never the framework's plain text.
 
-use super::error::{ApiError, ApiResult, FieldError};
 use crate::auth::tokens::has_expired;
 use crate::auth::{TokenVerifier, bearer_token};
 use crate::domain::{PropertyId, RoomId, Timestamp, UserId};
+use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::store::StoreError;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::{header, request::Parts};

@@ -6,8 +6,8 @@
 //! where a page of that query starts, which shows nothing the query does
 //! not (the partition read is always the query's own, never the cursor's).
 
-use super::error::{ApiError, ApiResult, FieldError};
 use crate::domain::{City, PropertyId, PropertyType};
+use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::store::{Listing, PageRequest};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

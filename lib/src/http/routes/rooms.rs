@@ -1,18 +1,20 @@
 //! The rooms route group: a property's rooms, read by anyone, changed by
 //! the property's owner only.
 
-use super::AppState;
-use super::error::{ApiResult, Problem};
-use super::extract::{Caller, JsonBody, PathParams, PropertyPath, RoomPath};
-use super::fields::{Fields, Member};
-use super::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
-use super::openapi::{BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, ServerFailures, Stale};
-use super::preconditions::{IfMatch, IfMatchHeader};
-use super::schemas::RoomArea;
 use crate::domain::{
     Area, Features, Floor, PropertyId, Room, RoomChanges, RoomDescription, RoomDraft, RoomId, RoomKind, RoomName,
     Timestamp,
 };
+use crate::http::AppState;
+use crate::http::error::{ApiResult, Problem};
+use crate::http::request::extract::{Caller, JsonBody, PathParams, PropertyPath, RoomPath};
+use crate::http::request::fields::{Fields, Member};
+use crate::http::request::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
+use crate::http::request::preconditions::{IfMatch, IfMatchHeader};
+use crate::http::responses::{
+    BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, ServerFailures, Stale,
+};
+use crate::http::schemas::RoomArea;
 use crate::store::{Edit, Store, StoreError};
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -4,8 +4,8 @@
 //! at once. A handler reads as "parse the body into a command, run it,
 //! render the result".
 
-use super::error::{ApiError, ApiResult, FieldError};
 use crate::domain::Invalid;
+use crate::http::error::{ApiError, ApiResult, FieldError};
 use serde::de::{Deserialize, DeserializeOwned, Deserializer};
 
 /// A body member as it arrived. Reading one never fails, so serde reports

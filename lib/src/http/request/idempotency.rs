@@ -6,9 +6,9 @@
 //! same key with another request is a 422. Keys are scoped: to the caller,
 //! or to the email address for a registration.
 
-use super::error::{ApiError, ApiResult};
 use super::extract::{parse_json, read_json_body};
 use crate::domain::{Email, Timestamp, UserId};
+use crate::http::error::{ApiError, ApiResult};
 use crate::store::{KeptAnswer, StoreError, StoreResult};
 use aws_lc_rs::digest::{SHA256, digest};
 use axum::extract::{FromRequest, Request};

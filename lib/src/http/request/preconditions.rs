@@ -3,7 +3,7 @@
 //! rooms (checked inside the write's own condition, 412 when stale), and
 //! `If-None-Match` on reading it (304 when the client's copy is current).
 
-use super::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, HeaderValue, header, request::Parts};
 

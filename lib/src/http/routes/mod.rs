@@ -1,0 +1,8 @@
+//! The route groups, one per Lambda function that serves the API (the
+//! sessions are part of the users function): each declares its routes
+//! with their contract and builds its router.
+
+pub mod properties;
+pub mod rooms;
+pub mod sessions;
+pub mod users;
