@@ -5,9 +5,10 @@
 # click pins conflict):
 #   dev      moto, the DynamoDB-API server of the tests
 #   build    cargo-lambda (and the zig it cross-links arm64 with)
-#   infra    aws-sam-cli, cfn-lint, python-hcl2
+#   infra    aws-sam-cli, cfn-lint
 #   checkov  checkov
 #   fuzz     schemathesis
+# (terraform, for `terraform fmt`, is a binary on PATH, not one of these.)
 # Usage: scripts/tools.sh NAME...   (prints nothing when up to date)
 set -euo pipefail
 cd "$(dirname "$0")/.."
