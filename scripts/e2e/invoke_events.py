@@ -1,18 +1,19 @@
 """`sam local invoke -e` with every file in events/, each checked against
-the status lib/tests/api/events.rs expects (EXPECTED there).
+the status events/expected.json gives it (the file lib/tests/api/events.rs
+checks the same events against).
 
     python3 invoke_events.py API_URL -- SAM_INVOKE_COMMAND...
 
-The events address the demo ids of events.rs (a user, their property and
-room, a refresh token of theirs). Before each event that needs them, a
-fresh set is made through the running API (API_URL), and the event is sent
-with its ids in place of the demo ones: the events change what they touch
-(delete, sign out...), so none depends on another. The authorizer event is
-sent as it is (refused) and with a real token (allowed, with sub and exp).
+The events address the demo user of events/expected.json (their email,
+id, property and room, a refresh token of theirs). Before each event that
+needs them, a fresh set is made through the running API (API_URL), with
+the demo password, and the event is sent with its ids in place of the demo
+ones: the events change what they touch (delete, sign out...), so none
+depends on another. The authorizer event is sent as it is (refused) and
+with a real token (allowed, with sub and exp).
 """
 
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -23,19 +24,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-EVENTS_RS = ROOT / "lib/tests/api/events.rs"
+EXPECTED_JSON = ROOT / "events/expected.json"
 FUNCTIONS = {"users": "UsersFunction", "properties": "PropertiesFunction",
              "rooms": "RoomsFunction", "authorizer": "AuthorizerFunction"}
-DEMO_PASSWORD = "demo password 1"
 TOKEN_PLACEHOLDER = "<paste an access token from POST /auth/token>"
 
 
 def constants():
-    text = EVENTS_RS.read_text()
-    demo = dict(re.findall(r'const (DEMO_\w+): &str = "([^"]+)";', text))
-    expected_block = text.split("const EXPECTED", 1)[1].split("];", 1)[0]
-    expected = {file: int(status) for file, status in re.findall(r'\("([^"]+\.json)",\s*(\d+)\)', expected_block)}
-    return demo, expected
+    """The demo user's details and each HTTP event's expected status."""
+    with open(EXPECTED_JSON) as file:
+        expected = json.load(file)
+    return expected["demo"], expected["statuses"]
 
 
 def call(api, method, path, body=None, token=None):
@@ -48,12 +47,12 @@ def call(api, method, path, body=None, token=None):
         return json.loads(response.read() or b"null")
 
 
-def fixture(api):
-    """A user (demo password), a session, a property with one room."""
+def fixture(api, password):
+    """A user (with the demo password), a session, a property with one room."""
     email = f"demo-{uuid.uuid4().hex[:12]}@example.com"
-    user = call(api, "POST", "/users", {"email": email, "password": DEMO_PASSWORD, "first_name": "Demo",
+    user = call(api, "POST", "/users", {"email": email, "password": password, "first_name": "Demo",
                                         "last_name": "User", "birth_date": "1980-01-01"})
-    session = call(api, "POST", "/auth/token", {"email": email, "password": DEMO_PASSWORD})
+    session = call(api, "POST", "/auth/token", {"email": email, "password": password})
     created = call(api, "POST", "/properties",
                    {"name": "Demo house", "description": "For the events.", "type": "house", "city": "Lyon",
                     "rooms": [{"name": "Kitchen", "kind": "kitchen", "area_m2": 12.5}]},
@@ -82,7 +81,7 @@ def main():
     files = sorted(str(p.relative_to(ROOT / "events")) for p in (ROOT / "events").glob("*/*.json"))
     failures = []
     if sorted(f for f in files if not f.startswith("authorizer/")) != sorted(expected):
-        failures.append(f"events/ and EXPECTED in {EVENTS_RS.name} list different files")
+        failures.append(f"events/ and the statuses of {EXPECTED_JSON.relative_to(ROOT)} list different files")
 
     def run(file):
         """Invokes one event file; returns its report lines and failures."""
@@ -90,7 +89,7 @@ def main():
         folder = file.split("/", 1)[0]
         text = (ROOT / "events" / file).read_text()
         if folder == "authorizer":
-            ids = fixture(api)
+            ids = fixture(api, demo["password"])
             cases = [("as it is", text, False),
                      ("with a real token", text.replace(TOKEN_PLACEHOLDER, ids["session"]["access_token"]), True)]
             for label, event, allowed in cases:
@@ -103,13 +102,13 @@ def main():
                 if not ok:
                     failed.append(f"{file} {label}: {answer}\n{run_.stderr[-2000:]}")
             return lines, failed
-        if any(value in text for value in demo.values()) or "demo@example.com" in text:
-            ids = fixture(api)
-            text = (text.replace(demo["DEMO_REFRESH_TOKEN"], ids["session"]["refresh_token"])
-                    .replace(demo["DEMO_USER"], ids["user"])
-                    .replace(demo["DEMO_PROPERTY"], ids["property"])
-                    .replace(demo["DEMO_ROOM"], ids["room"])
-                    .replace("demo@example.com", ids["email"]))
+        if any(demo[key] in text for key in ("user", "property", "room", "refresh_token", "email")):
+            ids = fixture(api, demo["password"])
+            text = (text.replace(demo["refresh_token"], ids["session"]["refresh_token"])
+                    .replace(demo["user"], ids["user"])
+                    .replace(demo["property"], ids["property"])
+                    .replace(demo["room"], ids["room"])
+                    .replace(demo["email"], ids["email"]))
         text = text.replace("new.user@example.com", f"new-{uuid.uuid4().hex[:12]}@example.com")
         answer, run_, seconds = invoke(command, FUNCTIONS[folder], text)
         status = answer.get("statusCode") if isinstance(answer, dict) else None

@@ -12,45 +12,44 @@ use estate::domain::{Password, Property, PropertyId, PropertyType, Room, RoomId,
 use estate::http::{AppState, UsersState, finish};
 use estate::seed::DEMO_PASSWORD;
 use estate::store::{MemoryStore, PropertyStore, SessionStore, UserStore};
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
 use tower::ServiceExt;
 
-/// The user whose id the events' authorizer context carries; the events sign
-/// in with the demo data's password.
-const DEMO_USER: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
-/// The demo user's property, with one room, that the events address.
-const DEMO_PROPERTY: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60";
-const DEMO_ROOM: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a61";
-/// The live refresh token of the demo user's session that the events use.
-const DEMO_REFRESH_TOKEN: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a62.c2FtcGxlIHJlZnJlc2ggdG9rZW4gb2YgdGhlIGRlbW8";
+/// What the events are checked against, in `events/expected.json`, which
+/// `scripts/e2e/invoke_events.py` reads too (it sends the same events to
+/// `sam local invoke`).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    #[serde(rename = "$comment", default)]
+    _comment: Vec<String>,
+    demo: Demo,
+    /// Each HTTP event file, under `events/`, and the status its replay
+    /// must answer.
+    statuses: BTreeMap<String, u16>,
+}
 
-/// Each HTTP event and the status its replay must answer.
-const EXPECTED: &[(&str, u16)] = &[
-    ("users/health.json", 200),
-    ("users/openapi.json", 200),
-    ("users/register.json", 201),
-    ("users/sign-in.json", 200),
-    ("users/get-profile.json", 200),
-    ("users/get-me.json", 200),
-    ("users/patch-me.json", 200),
-    ("users/change-password.json", 204),
-    ("users/delete-me.json", 204),
-    ("users/refresh.json", 200),
-    ("users/sign-out.json", 204),
-    ("users/sign-out-everywhere.json", 204),
-    ("properties/list-property-types.json", 200),
-    ("properties/list-properties.json", 200),
-    ("properties/create-property.json", 201),
-    ("properties/get-property.json", 200),
-    ("properties/patch-property.json", 200),
-    ("properties/delete-property.json", 204),
-    ("properties/list-my-properties.json", 200),
-    ("rooms/list-rooms.json", 200),
-    ("rooms/get-room.json", 200),
-    ("rooms/add-room.json", 201),
-    ("rooms/patch-room.json", 200),
-    ("rooms/delete-room.json", 204),
-];
+/// The demo user the events address.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Demo {
+    /// The events sign in with this email and the demo data's password.
+    email: String,
+    password: String,
+    /// The user whose id the events' authorizer context carries.
+    user: String,
+    /// Their property, with one room, that the events address.
+    property: String,
+    room: String,
+    /// The live refresh token of their session that the events use.
+    refresh_token: String,
+}
+
+static EXPECTED: LazyLock<Expected> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("../../../events/expected.json"))
+        .unwrap_or_else(|e| panic!("events/expected.json: {e}"))
+});
 
 const FUNCTIONS: [Function; 3] = [Function::Users, Function::Properties, Function::Rooms];
 
@@ -65,16 +64,17 @@ fn event_files(function: &str) -> Vec<String> {
 
 async fn seeded_store() -> MemoryStore {
     let store = MemoryStore::new();
-    let demo = User { id: UserId::parse(DEMO_USER).unwrap(), ..user("demo@example.com") };
+    let ids = &EXPECTED.demo;
+    let demo = User { id: UserId::parse(&ids.user).unwrap(), ..user(&ids.email) };
     let hash = passwords::hash(Password::parse(DEMO_PASSWORD.into()).unwrap()).await.unwrap();
     store.create_user(&demo, &hash, None).await.unwrap();
-    let room = Room { id: RoomId::parse(DEMO_ROOM).unwrap(), ..room(PropertyId::parse(DEMO_PROPERTY).unwrap(), 1250) };
+    let room = Room { id: RoomId::parse(&ids.room).unwrap(), ..room(PropertyId::parse(&ids.property).unwrap(), 1250) };
     // A fixture with the fixed ids the events address, as a store would hold it.
     let now = Timestamp::now();
     let details = details("Lyon", PropertyType::House);
     let property = Property::restore(room.property_id, demo.id, details, (now, now), 1, [room.area]);
     store.create_property(&property, &[room], None).await.unwrap();
-    let refresh = RefreshToken::parse(DEMO_REFRESH_TOKEN).expect("a well-formed refresh token");
+    let refresh = RefreshToken::parse(&ids.refresh_token).expect("a well-formed refresh token");
     store.start_session(&refresh.session(now)).await.unwrap();
     store
 }
@@ -91,11 +91,10 @@ fn route_of(event: &serde_json::Value) -> &crate::support::routes::Route {
 async fn every_http_event_replays_with_its_expected_status() {
     let mut files: Vec<String> = FUNCTIONS.iter().flat_map(|function| event_files(function.name())).collect();
     files.sort();
-    let mut listed: Vec<String> = EXPECTED.iter().map(|(file, _)| file.to_string()).collect();
-    listed.sort();
-    assert_eq!(files, listed, "every event file needs an expected status here, and vice versa");
+    let listed: Vec<String> = EXPECTED.statuses.keys().cloned().collect();
+    assert_eq!(files, listed, "every event file needs an expected status in events/expected.json, and vice versa");
 
-    for (file, expected) in EXPECTED {
+    for (file, expected) in &EXPECTED.statuses {
         let text = read_repo_file(&format!("events/{file}"));
         let event: serde_json::Value = serde_json::from_str(&text).unwrap();
         let route = route_of(&event);
@@ -112,6 +111,13 @@ async fn every_http_event_replays_with_its_expected_status() {
         let response = router.oneshot(request.map(axum::body::Body::new)).await.unwrap();
         assert_eq!(response.status().as_u16(), *expected, "{file}");
     }
+}
+
+/// The events sign in with the password of the demo data (`make seed`), so
+/// they work against it too.
+#[test]
+fn the_events_demo_password_is_the_demo_data_s() {
+    assert_eq!(EXPECTED.demo.password, DEMO_PASSWORD);
 }
 
 #[tokio::test]
@@ -134,12 +140,13 @@ async fn the_authorizer_event_is_denied_as_is_and_allowed_with_a_real_token() {
     assert!(!authorize(&verifier, &event).is_authorized);
 
     let now = Timestamp::now();
-    let token = issuer.issue(UserId::parse(DEMO_USER).unwrap(), now).unwrap();
+    let demo_user = EXPECTED.demo.user.as_str();
+    let token = issuer.issue(UserId::parse(demo_user).unwrap(), now).unwrap();
     let with_token = text.replace("<paste an access token from POST /auth/token>", &token);
     let event: AuthorizerRequest = serde_json::from_str(&with_token).unwrap();
     let answer = authorize(&verifier, &event);
     assert!(answer.is_authorized);
-    assert_eq!(answer.context["sub"], DEMO_USER);
+    assert_eq!(answer.context["sub"], demo_user);
     assert_eq!(answer.context["exp"], (now.unix_seconds() + issuer.lifetime_seconds()).to_string());
 }
 
