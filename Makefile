@@ -1,7 +1,7 @@
 # Developer commands. The two that matter most are in the README:
 #   cargo run -p local   the whole API on http://127.0.0.1:3000, embedded store
 #   make test            every check and test, as CI runs them
-# Deployment (see "Deploy" in the README): make build, make deploy-sam,
+# Deployment (see docs/deploy.md): make build, make deploy-sam,
 # make deploy-tf, make destroy-sam, make destroy-tf; ENV=dev|prod.
 
 .PHONY: run seed watch test bench e2e build check-infra deploy-sam deploy-tf destroy-sam destroy-tf jwt-inputs
@@ -9,7 +9,7 @@
 run:
 	cargo run -p local
 
-# The local server with the demo data set loaded (any store: see README).
+# The local server with the demo data set loaded (any store: docs/development.md#the-demo-data-set).
 seed:
 	cargo run -p local -- --seed
 
@@ -27,8 +27,8 @@ bench:
 	bash scripts/bench.sh
 
 # The deployed shape locally (Docker, no registry needed): sam local start-api
-# and sam local invoke on template.yaml, and cargo lambda watch (README,
-# Lambda tooling).
+# and sam local invoke on template.yaml, and cargo lambda watch
+# (docs/development.md#lambda-tooling).
 e2e:
 	bash scripts/e2e.sh
 
@@ -45,7 +45,7 @@ ENV                       ?= dev
 AWS_REGION                ?= us-east-1
 STACK_NAME                ?= real-estate-$(ENV)
 JWT_PUBLIC_KEY_FILE       ?= jwt-public.pem
-# The next public key, only during a key rotation (README, Deploy). Always
+# The next public key, only during a key rotation (docs/deploy.md#rotating-the-key). Always
 # passed, empty when unset, so a deploy without it ends the rotation (sam
 # deploy would otherwise keep the parameter's previous value).
 JWT_NEXT_PUBLIC_KEY_FILE  ?=
@@ -71,9 +71,9 @@ TF_VARS = -var 'environment=$(ENV)' -var 'aws_region=$(AWS_REGION)' \
 	-var "jwt_next_public_key_pem=$(next_public_key_pem)"
 
 jwt-inputs:
-	@test -f '$(JWT_PUBLIC_KEY_FILE)' || { echo "missing $(JWT_PUBLIC_KEY_FILE): see the README, Deploy, step 1" >&2; exit 1; }
+	@test -f '$(JWT_PUBLIC_KEY_FILE)' || { echo "missing $(JWT_PUBLIC_KEY_FILE): see docs/deploy.md#1-create-the-signing-key-once-per-environment" >&2; exit 1; }
 	@test -z '$(JWT_NEXT_PUBLIC_KEY_FILE)' || test -f '$(JWT_NEXT_PUBLIC_KEY_FILE)' || { echo "missing $(JWT_NEXT_PUBLIC_KEY_FILE) (JWT_NEXT_PUBLIC_KEY_FILE)" >&2; exit 1; }
-	@test -n '$(JWT_SECRET_ARN)' || { echo "secret $(JWT_SECRET_NAME) not found in $(AWS_REGION): see the README, Deploy, step 1" >&2; exit 1; }
+	@test -n '$(JWT_SECRET_ARN)' || { echo "secret $(JWT_SECRET_NAME) not found in $(AWS_REGION): see docs/deploy.md#1-create-the-signing-key-once-per-environment" >&2; exit 1; }
 
 # sam build runs cargo-lambda per function in this workspace (it reuses target/).
 deploy-sam: jwt-inputs

@@ -1,5 +1,5 @@
 //! The DynamoDB calls each route makes, counted at the SDK: the budgets
-//! of the README's access-pattern table, held by a test.
+//! of the access-pattern table (docs/data-model.md#access-patterns), held by a test.
 
 use crate::support::{TestApp, counted_dynamo_store, new_property, new_room, registration};
 use serde_json::json;
