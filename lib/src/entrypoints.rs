@@ -14,7 +14,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Runs a function's `run_*` with its logging set up, on one thread: Lambda
 /// hands a function one invocation at a time, so a runtime with a worker
-/// per core would only add threads to start and wake (README, Performance).
+/// per core would only add threads to start and wake (docs/performance.md#what-a-cold-start-does).
 /// Password hashing still leaves it, on tokio's blocking pool.
 pub fn start(function: impl Future<Output = Result<(), BoxError>>) -> Result<(), BoxError> {
     crate::telemetry::init();

@@ -1,8 +1,8 @@
 //! The AWS SDK configuration every part of the API loads: the functions and
 //! the local server on DynamoDB. It reads the standard settings
 //! (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials, proxies) with two
-//! choices made for cold starts, each measured by `make bench` (README,
-//! Performance):
+//! choices made for cold starts, each measured by `make bench`
+//! (docs/performance.md#what-a-cold-start-does):
 //! - credentials straight from the environment when it holds them, as it
 //!   always does on Lambda: the SDK's default chain would first build every
 //!   other provider, web identity's STS client and its TLS set-up included;

@@ -1,5 +1,5 @@
 //! The DynamoDB adapter: one table, generic key attributes, every write
-//! guarded by its own condition. See the README's "Data model" section.
+//! guarded by its own condition. See docs/data-model.md.
 //!
 //! Each rule has one home: `schema` names every key attribute and spells
 //! every key value, `item` maps each aggregate to and from its items,

@@ -107,7 +107,7 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
 
 // ---------------------------------------------------------------------- keys
 //
-// Every key value, as the README's "Data model" table lists them:
+// Every key value, as docs/data-model.md#items-and-indexes lists them:
 //
 // | Item        | partition key            | sort key         |
 // | ----------- | ------------------------ | ---------------- |
