@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Checks the API against its contract, on a fresh local server:
-#   1. /docs in headless Chromium lists every operation of the contract
+# Checks the contract, then the API against it on a fresh local server:
+#   1. openapi-spec-validator: the committed openapi.json is a valid OpenAPI
+#      document (against the OpenAPI 3.1 schema, every $ref resolving);
+#      before any server starts, and an invalid document ends the run;
+#   2. /docs in headless Chromium lists every operation of the contract
 #      (and offers Authorize) with no network but loopback;
-#   2. schemathesis fuzzes every operation from openapi.json, stateful links
+#   3. schemathesis fuzzes every operation from openapi.json, stateful links
 #      included, with a registered user's token: no 5xx, no response outside
 #      its schema, no undocumented status code.
 # Chromium comes from Debian's package (installed when missing, as root);
-# schemathesis from requirements-fuzz.txt in .venv/fuzz.
+# openapi-spec-validator from requirements-dev.txt in .venv/dev; schemathesis
+# from requirements-fuzz.txt in .venv/fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-bash scripts/tools.sh fuzz
+bash scripts/tools.sh dev fuzz
+echo "==> openapi-spec-validator openapi.json"
+.venv/dev/bin/openapi-spec-validator openapi.json ||
+    { echo "contract-checks: openapi.json is not a valid OpenAPI document (above)" >&2; exit 1; }
 if ! command -v chromium >/dev/null; then
     echo "==> installing Debian's chromium"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
