@@ -26,6 +26,7 @@ mod store_conformance;
 
 // What the code and the files around it must agree on: the sample events,
 // the OpenAPI contract, the route table, and the infrastructure templates.
+mod docs;
 mod events;
 mod infrastructure;
 mod openapi;
