@@ -40,7 +40,8 @@ fn help() -> String {
          --no-serve           exit after the steps above\n\
          --openapi            print the OpenAPI contract and exit\n\n\
          Limits: request target 8 KiB (414), request line and headers 32 KiB in at\n\
-         most 100 fields (431), 10 s for the headers and 10 s for the body (408).\n",
+         most 100 fields (431), 10 s for the headers (then the connection closes),\n\
+         10 s between parts of a body (408). Connections are kept alive.\n",
         estate::seed::DEMO_PASSWORD
     )
 }

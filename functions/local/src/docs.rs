@@ -35,7 +35,10 @@ mod tests {
         tokio::spawn(serve_on(listener, app, limits, std::future::pending()));
         for path in ["/docs/", "/docs/swagger-ui.css"] {
             let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-            stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes()).await.unwrap();
+            stream
+                .write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())
+                .await
+                .unwrap();
             let mut answer = Vec::new();
             stream.read_to_end(&mut answer).await.unwrap();
             let answer = String::from_utf8_lossy(&answer);

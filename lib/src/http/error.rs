@@ -51,8 +51,6 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     /// 429: too many failed sign-ins for an address; retry after this many seconds.
     TooManyRequests(i64),
-    /// 431: the request headers are too large or too many (local server only).
-    HeadersTooLarge(String),
     /// 500: our fault. The detail goes to the log, never to the client.
     Internal(String),
     /// 503: a dependency is overloaded or unreachable; retrying may work.
@@ -79,7 +77,6 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -94,8 +91,7 @@ impl ApiError {
             | Self::NotFound(detail)
             | Self::Conflict(detail)
             | Self::PreconditionFailed(detail)
-            | Self::RequestTimeout(detail)
-            | Self::HeadersTooLarge(detail) => detail.clone(),
+            | Self::RequestTimeout(detail) => detail.clone(),
             Self::MethodNotAllowed => "This method is not allowed on this resource.".into(),
             Self::PayloadTooLarge(limit) => format!("The request body must not exceed {limit} bytes."),
             Self::UriTooLong(limit) => format!("The request target (path and query) must not exceed {limit} bytes."),

@@ -1,9 +1,9 @@
 //! The local server: the whole API on one port, on the embedded store or
 //! DynamoDB, with the routes only a developer's machine serves (`/docs`).
-//! It reads each request head itself (`connection`) so that even requests
-//! it refuses get problem+json, and bounds how long it waits for a client.
+//! hyper serves the connections, keep-alive on, with its own head limits;
+//! tower-http bounds how long a body may take (`serve`).
 
-mod connection;
+mod serve;
 
 use crate::auth::{TokenIssuer, TokenVerifier, ephemeral_keys};
 use crate::config;
@@ -14,12 +14,14 @@ use axum::Router;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// What the local server serves: the whole API and `extra` (the routes
 /// only a developer's machine serves, such as `/docs`), finished once
 /// together, so every response carries `x-request-id` (and unknown paths
-/// get problem+json) whichever part answers; and request bodies bounded
-/// by `limits.body_read_timeout`.
+/// get problem+json) whichever part answers; a request target over
+/// `limits.max_target_bytes` gets 414, and a body that stalls for
+/// `limits.body_read_timeout` gets 408.
 pub fn local_app<S: Store>(
     store: S,
     issuer: Arc<TokenIssuer>,
@@ -27,11 +29,12 @@ pub fn local_app<S: Store>(
     extra: Router,
     limits: &ServerLimits,
 ) -> Router {
-    let timeout = limits.body_read_timeout;
-    let routes = extra.merge(api_routes(store, issuer, verifier));
-    http::finish(
-        routes.layer(axum::middleware::from_fn(move |request, next| connection::body_deadline(timeout, request, next))),
-    )
+    let max_target_bytes = limits.max_target_bytes;
+    let routes = extra
+        .merge(api_routes(store, issuer, verifier))
+        .layer(RequestBodyTimeoutLayer::new(limits.body_read_timeout))
+        .layer(axum::middleware::from_fn(move |request, next| serve::target_limit(max_target_bytes, request, next)));
+    http::finish(routes)
 }
 
 /// What the local server is asked to do besides serving (its command
@@ -49,28 +52,29 @@ pub struct LocalOptions {
     pub no_serve: bool,
 }
 
-/// How much of a client the local server waits for and reads. A request
-/// over a limit gets an RFC 9457 problem (with `x-request-id`) and the
-/// connection is closed.
+/// How much of a client the local server waits for and reads.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerLimits {
-    /// The request target (path and query), in bytes: longer gets 414.
+    /// The request target (path and query), in bytes: longer gets a 414
+    /// problem.
     pub max_target_bytes: usize,
-    /// The request line and headers together, in bytes: larger gets 431.
+    /// The request line and headers together, in bytes: larger gets
+    /// hyper's bare 431.
     pub max_head_bytes: usize,
-    /// Header fields: more gets 431.
+    /// Header fields: more gets hyper's bare 431.
     pub max_headers: usize,
-    /// From accepting a connection to the end of its request head: slower
-    /// gets 408, or just a close if not one byte came.
+    /// For a request's head, from its first byte or from the end of the
+    /// previous request on the connection: slower closes the connection.
     pub header_read_timeout: Duration,
-    /// From the end of the head to the end of the body, for a handler that
-    /// reads the body: slower gets 408.
+    /// The longest wait for the next part of a body that a handler reads:
+    /// longer gets a 408 problem.
     pub body_read_timeout: Duration,
 }
 
 impl ServerLimits {
     /// The local server's limits: 8 KiB of target, 32 KiB of head in at
-    /// most 100 fields, 10 seconds for the head and 10 for the body.
+    /// most 100 fields, 10 seconds for the head and 10 between parts of
+    /// the body.
     pub const LOCAL: Self = Self {
         max_target_bytes: 8 * 1024,
         max_head_bytes: 32 * 1024,
@@ -170,42 +174,7 @@ async fn serve(app: Router, limits: ServerLimits) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then closes the
-/// connections that have not sent a byte and lets the others finish for a
-/// few seconds.
-///
-/// Each connection carries one request (the response says `Connection:
-/// close`), whose head this server reads before hyper does, so that every
-/// request it can still answer gets problem+json and `x-request-id`: a
-/// head that is not valid HTTP/1.0 or 1.1 gets 400, a target over
-/// `limits.max_target_bytes` 414, a head over `limits.max_head_bytes` or
-/// `limits.max_headers` 431, a head slower than
-/// `limits.header_read_timeout` 408; a body slower than
-/// `limits.body_read_timeout` gets 408 from [`local_app`].
-pub async fn serve_on(listener: TcpListener, app: Router, limits: ServerLimits, shutdown: impl Future<Output = ()>) {
-    let mut connections = tokio::task::JoinSet::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    let (stop, stopping) = tokio::sync::watch::channel(false);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
-                    connections.spawn(connection::serve(stream, app.clone(), limits, stopping.clone()));
-                }
-                Err(error) => connection::accept_failed(error).await,
-            },
-        }
-    }
-    drop(listener);
-    stop.send_replace(true);
-    let drained =
-        tokio::time::timeout(connection::SHUTDOWN_GRACE, async { while connections.join_next().await.is_some() {} });
-    if drained.await.is_err() {
-        tracing::info!(left = connections.len(), "closing the connections still open at shutdown");
-    }
-}
+pub use serve::serve_on;
 
 /// The local server: the whole API on one port, on the embedded store
 /// unless `STORE=dynamodb` (with `TABLE_NAME` and the usual AWS variables),

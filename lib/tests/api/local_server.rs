@@ -1,7 +1,8 @@
-//! The local server on a real socket, as `serve_local` runs it: requests too
-//! large, malformed or too slow for the router still get problem+json with
-//! an `x-request-id`, and so does every other response, local-only routes
-//! included. Also the rule that keeps `--seed` off remote DynamoDB tables.
+//! The local server on a real socket, as `serve_local` runs it: keep-alive,
+//! hyper's own answers to heads it cannot take, problem+json with an
+//! `x-request-id` for everything the router answers (a target too long, a
+//! body too slow, local-only routes included). Also the rule that keeps
+//! `--seed` off remote DynamoDB tables.
 
 use crate::support::{registration, test_keys};
 use axum::Router;
@@ -117,37 +118,39 @@ async fn answer(address: SocketAddr, request: &[u8]) -> Answer {
 #[tokio::test]
 async fn a_target_over_the_limit_gets_414_problem() {
     let address = start().await;
-    let long = format!("GET /properties?q={} HTTP/1.1\r\nHost: localhost\r\n\r\n", "a".repeat(100_000));
+    let long =
+        format!("GET /properties?q={} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", "a".repeat(20_000));
     let problem = answer(address, long.as_bytes()).await.problem(414);
     assert_eq!(problem["title"], "URI Too Long");
     assert!(problem["detail"].as_str().unwrap().contains("8192 bytes"), "{problem}");
 
     let target = format!("/health?q={}", "a".repeat(ServerLimits::LOCAL.max_target_bytes - "/health?q=".len()));
-    let longest = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    let longest = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     let reply = answer(address, longest.as_bytes()).await;
     assert_eq!(reply.status, 200, "a target of exactly the limit is served");
     reply.assert_request_id();
 }
 
+/// hyper refuses these before routing, with its own bare answer: API
+/// Gateway answers them itself on AWS, so no deployed client sees ours.
 #[tokio::test]
-async fn headers_over_the_limit_get_431_problem() {
+async fn heads_over_hyper_limits_get_its_431() {
     let address = start().await;
     let large = format!("GET /health HTTP/1.1\r\nHost: localhost\r\nX-Large: {}\r\n\r\n", "a".repeat(40_000));
-    let problem = answer(address, large.as_bytes()).await.problem(431);
-    assert!(problem["detail"].as_str().unwrap().contains("32768 bytes"), "{problem}");
+    assert_eq!(answer(address, large.as_bytes()).await.status, 431);
+    let target = format!("GET /health?q={} HTTP/1.1\r\nHost: localhost\r\n\r\n", "a".repeat(40_000));
+    assert_eq!(answer(address, target.as_bytes()).await.status, 431);
 
     let fields: String = (0..ServerLimits::LOCAL.max_headers).map(|n| format!("X-Field-{n}: {n}\r\n")).collect();
     let many = format!("GET /health HTTP/1.1\r\nHost: localhost\r\n{fields}\r\n");
-    let problem = answer(address, many.as_bytes()).await.problem(431);
-    assert!(problem["detail"].as_str().unwrap().contains("100 header fields"), "{problem}");
+    assert_eq!(answer(address, many.as_bytes()).await.status, 431);
 }
 
 #[tokio::test]
-async fn malformed_requests_get_400_problem() {
+async fn malformed_heads_get_hyper_400() {
     let address = start().await;
-    let malformed: [&[u8]; 6] = [
+    let malformed: [&[u8]; 5] = [
         b"GARBAGE\r\n\r\n",
-        b"GET /health HTTP/9.9\r\nHost: localhost\r\n\r\n",
         b"GET /hea\x01lth HTTP/1.1\r\nHost: localhost\r\n\r\n",
         b"GET /health HTTP/1.1\r\nBad Name: x\r\n\r\n",
         b"POST /users HTTP/1.1\r\nHost: localhost\r\nContent-Length: ten\r\n\r\n",
@@ -155,8 +158,7 @@ async fn malformed_requests_get_400_problem() {
     ];
     for request in malformed {
         let reply = answer(address, request).await;
-        let problem = reply.problem(400);
-        assert_eq!(problem["title"], "Bad Request", "for {:?}", String::from_utf8_lossy(request));
+        assert_eq!(reply.status, 400, "for {:?}", String::from_utf8_lossy(request));
     }
 }
 
@@ -165,44 +167,77 @@ async fn a_stalled_body_gets_408_within_the_timeout() {
     let address = start().await;
     let started = Instant::now();
     let stalled =
-        b"POST /users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"";
+        b"POST /users HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"";
     let problem = answer(address, stalled).await.problem(408);
     assert!(problem["detail"].as_str().unwrap().contains("body"), "{problem}");
     assert!(started.elapsed() >= TIMEOUT, "answered before the timeout: {:?}", started.elapsed());
 }
 
+/// A body cut short (the client closed its side) cannot be read: 400.
 #[tokio::test]
-async fn a_stalled_head_gets_408_and_a_silent_connection_is_closed() {
+async fn a_truncated_body_gets_400_problem() {
+    let address = start().await;
+    let mut stream = TcpStream::connect(address).await.expect("the server accepts");
+    let truncated =
+        b"POST /users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"";
+    stream.write_all(truncated).await.expect("the request is sent");
+    stream.shutdown().await.expect("our side closes");
+    let mut received = Vec::new();
+    tokio::time::timeout(ANSWER_WITHIN, stream.read_to_end(&mut received)).await.expect("an answer").expect("a read");
+    let received = String::from_utf8_lossy(&received);
+    assert!(received.starts_with("HTTP/1.1 400 "), "{received}");
+    assert!(received.contains("application/problem+json") && received.contains("could not be read"), "{received}");
+}
+
+#[tokio::test]
+async fn a_stalled_head_and_a_silent_connection_are_closed() {
     let address = start().await;
     let started = Instant::now();
-    let problem = answer(address, b"GET /health HTTP/1.1\r\nHost: local").await.problem(408);
-    assert!(problem["detail"].as_str().unwrap().contains("headers"), "{problem}");
-    assert!(started.elapsed() >= TIMEOUT);
-
+    assert!(exchange(address, b"GET /health HTTP/1.1\r\nHost: local").await.is_none(), "closed without a word");
+    assert!(started.elapsed() >= TIMEOUT, "closed before the timeout: {:?}", started.elapsed());
     // Nothing sent, nothing to answer: the connection is just closed.
     assert!(exchange(address, b"").await.is_none());
+}
+
+/// One connection carries request after request, as API clients and load
+/// generators expect: the server measures the API, not TCP set-up.
+#[tokio::test]
+async fn a_connection_is_kept_alive_for_the_next_request() {
+    let address = start().await;
+    let two = b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    let mut stream = TcpStream::connect(address).await.expect("the server accepts");
+    stream.write_all(two).await.expect("the requests are sent");
+    let mut received = Vec::new();
+    tokio::time::timeout(ANSWER_WITHIN, stream.read_to_end(&mut received))
+        .await
+        .expect("both answered, then closed")
+        .expect("a clean read");
+    let received = String::from_utf8_lossy(&received);
+    let statuses: Vec<&str> = received.match_indices("HTTP/1.1 ").map(|(at, _)| &received[at + 9..at + 12]).collect();
+    assert_eq!(statuses, ["200", "404"], "{received}");
+    assert_eq!(received.to_ascii_lowercase().matches("x-request-id: ").count(), 2, "{received}");
 }
 
 #[tokio::test]
 async fn every_response_carries_one_request_id() {
     let address = start().await;
-    let local_only = answer(address, b"GET /docs/ HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
+    let local_only = answer(address, b"GET /docs/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await;
     assert_eq!(local_only.status, 200);
     assert_eq!(local_only.body, b"local only");
     local_only.assert_request_id();
 
-    let api = answer(address, b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
+    let api = answer(address, b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await;
     assert_eq!(api.status, 200);
     api.assert_request_id();
     assert_ne!(api.header("x-request-id"), local_only.header("x-request-id"));
 
-    answer(address, b"GET /nowhere HTTP/1.1\r\nHost: localhost\r\n\r\n").await.problem(404);
-    answer(address, b"DELETE /docs/ HTTP/1.1\r\nHost: localhost\r\n\r\n").await.problem(405);
+    answer(address, b"GET /nowhere HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await.problem(404);
+    answer(address, b"DELETE /docs/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await.problem(405);
 
     // A body that arrives in time goes through the body deadline whole.
     let body = registration("local-server@example.com").to_string();
     let post = format!(
-        "POST /users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST /users HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     let created = answer(address, post.as_bytes()).await;
@@ -223,7 +258,7 @@ async fn shutdown_closes_silent_connections_at_once() {
     }));
     let mut silent = TcpStream::connect(address).await.expect("the server accepts");
     // Accepted before the shutdown: a request answered proves it.
-    answer(address, b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
+    answer(address, b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await;
     let started = Instant::now();
     stop.send(()).expect("the server waits for the signal");
     tokio::time::timeout(ANSWER_WITHIN, server).await.expect("a prompt shutdown").expect("no panic");

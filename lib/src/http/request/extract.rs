@@ -37,9 +37,24 @@ pub async fn read_json_body(request: Request) -> ApiResult<axum::body::Bytes> {
     if !is_json(request.headers().get(header::CONTENT_TYPE)) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge(MAX_BODY_BYTES))
+    axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES).await.map_err(unreadable_body)
+}
+
+/// Why a body could not be read: over the limit (413), stalled past the
+/// local server's body deadline (408), or cut short (400).
+fn unreadable_body(error: axum::Error) -> ApiError {
+    let error = error.into_inner();
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error.as_ref());
+    while let Some(current) = cause {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return ApiError::PayloadTooLarge(MAX_BODY_BYTES);
+        }
+        if current.is::<tower_http::timeout::TimeoutError>() {
+            return ApiError::RequestTimeout("The request body stopped arriving before its end.".into());
+        }
+        cause = current.source();
+    }
+    ApiError::BadRequest(format!("The request body could not be read: {error}."))
 }
 
 fn is_json(content_type: Option<&header::HeaderValue>) -> bool {

@@ -1,0 +1,82 @@
+//! The local server's connections, served by hyper with keep-alive, and
+//! the one limit hyper does not apply itself: the request target's length.
+//!
+//! What hyper refuses before routing (a garbled head, a head over its
+//! limits) gets hyper's own bare answer or a close: on AWS, API Gateway
+//! answers those requests itself, so no deployed client ever sees ours.
+
+use super::ServerLimits;
+use crate::http::error::ApiError;
+use axum::Router;
+use axum::extract::{ConnectInfo, Request};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+/// How long a shutdown waits for the requests in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Serves `app` on `listener` until `shutdown` completes, then closes the
+/// idle connections at once and lets the requests in flight finish for a
+/// few seconds. Each request carries its peer's address as
+/// `ConnectInfo<SocketAddr>`.
+pub async fn serve_on(listener: TcpListener, app: Router, limits: ServerLimits, shutdown: impl Future<Output = ()>) {
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_headers(limits.max_headers)
+        .max_header_size(limits.max_head_bytes);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    accept_failed(error).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(request)
+        });
+        let connection = graceful.watch(http1.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::info!("closing the connections still busy at shutdown");
+    }
+}
+
+async fn accept_failed(error: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if !matches!(error.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
+        // Most likely out of file descriptors: give some back first.
+        tracing::error!(%error, "cannot accept connections");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Answers 414 to a request target (path and query) over `max_bytes`.
+pub async fn target_limit(max_bytes: usize, request: Request, next: Next) -> Response {
+    let target = request.uri().path_and_query().map_or(0, |target| target.as_str().len());
+    if target > max_bytes {
+        return ApiError::UriTooLong(max_bytes).into_response();
+    }
+    next.run(request).await
+}
