@@ -3,9 +3,10 @@
 //! store's `Limits`, so the request ends in a 503 with `Retry-After` well
 //! before the function's timeout, instead of hanging until it.
 
+use crate::support::files::{sam_functions, sam_template};
 use crate::support::fixtures::{hash, user};
 use crate::support::routes::ROUTES;
-use crate::support::{TestApp, read_repo_file, registration};
+use crate::support::{TestApp, registration};
 use estate::domain::{Timestamp, UserId};
 use estate::store::dynamodb::{Limits, client_config};
 use estate::store::{DynamoStore, StoreError, UserStore};
@@ -205,36 +206,33 @@ async fn a_transaction_retrying_its_cancellations_ends_within_one_call() {
     assert!(elapsed < limits.call + MARGIN, "the retries went on for {elapsed:?}, past the bound of {:?}", limits.call);
 }
 
-/// The `Timeout:` of each function of `template.yaml`, in seconds, by the
-/// lowercase name before `Function:` (the `Globals` entry is "").
+/// The `Timeout` of each function of `template.yaml`, in seconds, by name
+/// (`UsersFunction` is `users`): its own, else that of `Globals`, else SAM's
+/// default of 3.
 fn sam_timeouts() -> BTreeMap<String, u64> {
-    let mut timeouts = BTreeMap::new();
-    let mut function = None;
-    for line in read_repo_file("template.yaml").lines() {
-        let entry = line.strip_prefix("  ").filter(|rest| !rest.starts_with([' ', '#']) && rest.ends_with(':'));
-        if let Some(entry) = entry {
-            // A resource, or a section of Globals: a function's or not.
-            function = entry.strip_suffix("Function:").map(str::to_lowercase);
-        } else if let Some(seconds) = line.trim_start().strip_prefix("Timeout:")
-            && let Some(function) = function.take()
-        {
-            timeouts.insert(function, seconds.trim().parse().expect("a Timeout in seconds"));
-        }
-    }
-    timeouts
+    let template = sam_template();
+    let seconds = |timeout: &serde_json::Value| {
+        timeout.as_u64().unwrap_or_else(|| panic!("template.yaml: a Timeout in seconds, not {timeout}"))
+    };
+    let global = &template["Globals"]["Function"]["Timeout"];
+    let default = if global.is_null() { 3 } else { seconds(global) };
+    let timeouts = sam_functions(&template).map(|(function, resource)| {
+        let timeout = &resource["Properties"]["Timeout"];
+        (function, if timeout.is_null() { default } else { seconds(timeout) })
+    });
+    timeouts.collect()
 }
 
 #[test]
 fn one_call_is_well_within_every_api_function_timeout() {
     let timeouts = sam_timeouts();
-    // SAM's default when neither the function nor Globals sets one.
-    let default = timeouts.get("").copied().unwrap_or(3);
     let limits = Limits::DEPLOYED;
     assert!(limits.connect <= limits.attempt && limits.attempt <= limits.call, "{limits:?}");
     assert!(limits.max_attempts >= 2, "a timed-out attempt is retried: {limits:?}");
     for route in ROUTES.iter() {
         let name = route.function.name();
-        let timeout = Duration::from_secs(timeouts.get(name).copied().unwrap_or(default));
+        let timeout = timeouts.get(name).unwrap_or_else(|| panic!("template.yaml: no function {name}"));
+        let timeout = Duration::from_secs(*timeout);
         // Well within: a store that never answers gets its 503 before half
         // the function's time, with room for a second call that answered.
         assert!(

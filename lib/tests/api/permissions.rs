@@ -12,11 +12,14 @@
 //! each call is recorded at the SDK as the accesses it needs: (action, index,
 //! partition value), read from the JSON request body.
 //!
-//! Both files write one action and one pattern per line, which is what the
-//! readers below rely on; they refuse any shape they do not know.
+//! Both files are read with their parsers (`support::files`); the readers
+//! below refuse any statement of a shape they do not know.
 
+use crate::support::files::{
+    attribute, block, expression, literal, local, sam_functions, sam_resources, sam_template, terraform,
+};
 use crate::support::routes::ROUTES;
-use crate::support::{PASSWORD, TestApp, counted_dynamo_store, new_property, new_room, read_repo_file, registration};
+use crate::support::{PASSWORD, TestApp, counted_dynamo_store, new_property, new_room, registration};
 use estate::store::dynamodb::{Index, PARTITION_KEY};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,158 +57,174 @@ type Recorded = BTreeMap<String, BTreeSet<Access>>;
 // ------------------------------------------------------------ the policies
 
 /// The DynamoDB statements of each role of `template.yaml`: the `Statement`
-/// list of the policy named `dynamodb` of each `<Function>Role` resource.
+/// list of the policy named `dynamodb` of each `<Function>Role`, the role of
+/// `<Function>Function`. A statement is Sid, Effect, Action, one Resource
+/// and a Condition on `dynamodb:LeadingKeys` only: any other shape is
+/// refused, not skipped.
 fn sam_policies() -> Policies {
+    let template = sam_template();
+    let roles: BTreeMap<String, Value> = sam_functions(&template)
+        .map(|(function, resource)| (function, resource["Properties"]["Role"].clone()))
+        .collect();
     let mut policies = Policies::new();
-    let mut function: Option<String> = None;
-    let mut in_dynamodb = false;
-    let mut policy_indent = 0;
-    let mut list = String::new();
-    let mut operator = String::new();
-    for line in read_repo_file("template.yaml").lines() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
+    for (name, role) in sam_resources(&template, "AWS::IAM::Role") {
+        let mut dynamodb = role["Properties"]["Policies"].as_array().into_iter().flatten();
+        let Some(policy) = dynamodb.find(|policy| policy["PolicyName"] == "dynamodb") else { continue };
+        assert!(!dynamodb.any(|policy| policy["PolicyName"] == "dynamodb"), "{name}: two dynamodb policies");
+        let function = name.strip_suffix("Role").unwrap_or_else(|| panic!("{name}: not named <Function>Role"));
+        let function = function.to_lowercase();
+        assert_eq!(roles.get(&function), Some(&json!({ "Fn::GetAtt": [name, "Arn"] })), "the role of {function}");
+        let document = policy["PolicyDocument"].as_object().unwrap_or_else(|| panic!("{name}: no PolicyDocument"));
+        for key in document.keys() {
+            assert!(["Version", "Statement"].contains(&key.as_str()), "{function}: {key} in the dynamodb policy");
         }
-        let indent = line.len() - line.trim_start().len();
-        if indent == 2 && trimmed.ends_with(':') {
-            function = trimmed.strip_suffix("Role:").map(str::to_lowercase);
-        }
-        if let Some(name) = trimmed.strip_prefix("- PolicyName:") {
-            in_dynamodb = name.trim() == "dynamodb";
-            policy_indent = indent;
-            continue;
-        }
-        // A line as far left as the policy's `- PolicyName:` ends the policy.
-        in_dynamodb &= indent > policy_indent;
-        let (Some(function), true) = (&function, in_dynamodb) else { continue };
-        let statements = policies.entry(function.clone()).or_default();
-        if let Some(sid) = trimmed.strip_prefix("- Sid:") {
-            statements.push(Statement { sid: sid.trim().into(), ..Statement::default() });
-            list.clear();
-            continue;
-        }
-        let Some(statement) = statements.last_mut() else {
-            assert!(
-                ["PolicyDocument:", "Statement:"].contains(&trimmed) || trimmed.starts_with("Version:"),
-                "{function}: each statement of the dynamodb policy starts with `- Sid:`, got {line:?}"
-            );
-            continue;
-        };
-        if let Some(item) = trimmed.strip_prefix("- ") {
-            let item = item.trim_matches('"').to_owned();
-            match list.as_str() {
-                "Action" => statement.actions.push(item),
-                LEADING_KEYS => statement.leading_keys.push(item),
-                other => panic!("{function}/{}: a list item under {other:?}: {line:?}", statement.sid),
-            }
-            continue;
-        }
-        match trimmed.split_once(": ") {
-            Some(("Effect", effect)) => assert_eq!(effect, "Allow", "{function}/{}", statement.sid),
-            Some(("Resource", resource)) => statement.index = sam_index(resource),
-            None if trimmed.ends_with(':') => {
-                list = trimmed.trim_end_matches(':').to_owned();
-                match list.as_str() {
-                    "Action" | "Condition" => {}
-                    LEADING_KEYS => statement.condition = operator.clone(),
-                    _ if list.contains(':') => operator = list.clone(),
-                    other => panic!("{function}/{}: this reader does not know {other:?}", statement.sid),
-                }
-            }
-            _ => panic!(
-                "{function}/{}: this reader knows Sid, Effect, one Resource, one action and one \
-                 {LEADING_KEYS} pattern per line; got {line:?}",
-                statement.sid
-            ),
-        }
+        let statements = document["Statement"].as_array().unwrap_or_else(|| panic!("{function}: no Statement list"));
+        policies.insert(function.clone(), statements.iter().map(|s| sam_statement(&function, s)).collect());
     }
     policies
 }
 
+/// One statement of a SAM policy document.
+fn sam_statement(function: &str, statement: &Value) -> Statement {
+    let fields = statement.as_object().unwrap_or_else(|| panic!("{function}: a statement is a mapping: {statement}"));
+    let sid = fields.get("Sid").and_then(Value::as_str).unwrap_or_else(|| panic!("{function}: no Sid: {statement}"));
+    let mut parsed = Statement { sid: sid.into(), ..Statement::default() };
+    for (key, value) in fields {
+        match key.as_str() {
+            "Sid" => {}
+            "Effect" => assert_eq!(value, "Allow", "{function}/{sid}"),
+            "Action" => parsed.actions = strings(value, &format!("{function}/{sid}: Action")),
+            "Resource" => parsed.index = sam_index(value),
+            "Condition" => {
+                let condition = value.as_object().filter(|condition| condition.len() == 1);
+                let (operator, tests) = condition
+                    .and_then(|condition| condition.iter().next())
+                    .unwrap_or_else(|| panic!("{function}/{sid}: one condition operator: {value}"));
+                let tests = tests.as_object().filter(|tests| tests.len() == 1 && tests.contains_key(LEADING_KEYS));
+                let tests = tests.unwrap_or_else(|| panic!("{function}/{sid}: a condition on {LEADING_KEYS} only"));
+                parsed.condition = operator.clone();
+                parsed.leading_keys = strings(&tests[LEADING_KEYS], &format!("{function}/{sid}: {LEADING_KEYS}"));
+            }
+            other => {
+                panic!("{function}/{sid}: this reader knows Sid, Effect, Action, Resource and Condition, not {other}")
+            }
+        }
+    }
+    parsed
+}
+
+/// A string or a list of strings, as IAM takes either.
+fn strings(value: &Value, what: &str) -> Vec<String> {
+    match value {
+        Value::String(one) => vec![one.clone()],
+        list => serde_json::from_value(list.clone()).unwrap_or_else(|e| panic!("{what}: {e}: {value}")),
+    }
+}
+
 /// The index a SAM `Resource` is on: `None` for the table itself.
-fn sam_index(resource: &str) -> Option<String> {
-    if resource == "!GetAtt Table.Arn" {
+fn sam_index(resource: &Value) -> Option<String> {
+    if resource == &json!({ "Fn::GetAtt": ["Table", "Arn"] }) {
         return None;
     }
-    let index = resource.strip_prefix("!Sub ${Table.Arn}/index/");
+    let index = resource["Fn::Sub"].as_str().and_then(|arn| arn.strip_prefix("${Table.Arn}/index/"));
     Some(index.unwrap_or_else(|| panic!("not the table or one of its indexes: {resource}")).to_owned())
 }
 
-/// The DynamoDB statements of each function in `terraform/iam.tf`: the list
+/// One entry of `local.dynamodb_statements`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TerraformStatement {
+    sid: String,
+    index: Option<String>,
+    actions: Vec<String>,
+    leading_keys: Vec<String>,
+}
+
+/// The DynamoDB statements of each function in `terraform/iam.tf`: the map
 /// `local.dynamodb_statements`, and the policy document that turns each of
 /// its entries into one statement.
 fn terraform_policies() -> Policies {
-    let source = read_repo_file("terraform/iam.tf");
+    let source = terraform("iam.tf");
     let condition = terraform_condition(&source);
-    let mut policies = Policies::new();
-    let lines = source.lines().skip_while(|line| line.trim() != "dynamodb_statements = {").skip(1);
-    let mut function = String::new();
-    let mut list = "";
-    for raw in lines {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let statements = policies.entry(function.clone()).or_default();
-        match line {
-            "}" => break,
-            "{" => statements.push(Statement { condition: condition.clone(), ..Statement::default() }),
-            "}," | "]" => list = "",
-            "actions = [" => list = "actions",
-            "leading_keys = [" => list = "leading_keys",
-            // `<function> = [`, one level into the map.
-            _ if raw.starts_with("    ") && !raw.starts_with("     ") && line.ends_with(" = [") => {
-                function = line.trim_end_matches(" = [").to_owned()
-            }
-            _ => {
-                let statement = statements.last_mut().unwrap_or_else(|| panic!("outside a statement: {line:?}"));
-                let unquote = |value: &str| value.trim().trim_end_matches(',').trim_matches('"').to_owned();
-                match (list, line.split_once('=')) {
-                    ("actions", None) => statement.actions.push(unquote(line)),
-                    ("leading_keys", None) => statement.leading_keys.push(unquote(line)),
-                    ("", Some((key, value))) if key.trim() == "sid" => statement.sid = unquote(value),
-                    ("", Some((key, value))) if key.trim() == "index" => {
-                        statement.index = Some(unquote(value)).filter(|index| index != "null")
-                    }
-                    _ => panic!("this reader knows sid, index, and one action and one pattern per line: {line:?}"),
-                }
-            }
-        }
-    }
-    policies.remove("");
+    let statements: BTreeMap<String, Vec<TerraformStatement>> = literal(local(&source, "dynamodb_statements"));
+    let policies: Policies = statements
+        .into_iter()
+        .map(|(function, statements)| {
+            let statements = statements.into_iter().map(|statement| Statement {
+                sid: statement.sid,
+                actions: statement.actions,
+                index: statement.index,
+                condition: condition.clone(),
+                leading_keys: statement.leading_keys,
+            });
+            (function, statements.collect())
+        })
+        .collect();
     assert!(!policies.is_empty(), "terraform/iam.tf: no statements in local.dynamodb_statements");
     policies
 }
 
 /// The condition operator of the DynamoDB policy document, after checking
-/// that it makes one statement of each entry of `local.dynamodb_statements`,
-/// on its resource, with its patterns as `dynamodb:LeadingKeys`.
-fn terraform_condition(source: &str) -> String {
-    let block = |header: &str| {
-        let start = source.find(header).unwrap_or_else(|| panic!("terraform/iam.tf has no {header}"));
-        let end = source[start..].find("\n}\n").expect("a block closes at column 0") + start;
-        source[start..end].split_whitespace().collect::<Vec<_>>().join(" ")
-    };
-    let document = block("data \"aws_iam_policy_document\" \"dynamodb\" {");
-    let role_policy = block("resource \"aws_iam_role_policy\" \"dynamodb\" {");
-    for wiring in [
-        "for_each = local.dynamodb_statements",
-        "dynamic \"statement\" { for_each = each.value",
-        "sid = statement.value.sid",
-        "actions = statement.value.actions",
-        "resources = [ statement.value.index == null ? aws_dynamodb_table.main.arn : \
-         \"${aws_dynamodb_table.main.arn}/index/${statement.value.index}\" ]",
-        "variable = \"dynamodb:LeadingKeys\"",
-        "values = statement.value.leading_keys",
-    ] {
-        assert!(document.contains(wiring), "the dynamodb policy document lacks `{wiring}`:\n{document}");
+/// that it makes one statement of each entry of `local.dynamodb_statements`
+/// and nothing else, on its resource, with its patterns as
+/// `dynamodb:LeadingKeys`, and that each function's role gets its document.
+fn terraform_condition(source: &hcl::Body) -> String {
+    fn wired(body: &hcl::Body, what: &str, wiring: &[(&str, &str)]) {
+        let keys: BTreeSet<&str> = body.attributes().map(hcl::Attribute::key).collect();
+        let expected: BTreeSet<&str> = wiring.iter().map(|(key, _)| *key).collect();
+        assert_eq!(keys, expected, "terraform/iam.tf: the attributes of {what}");
+        for (key, expected) in wiring {
+            let actual = attribute(body, key);
+            assert!(actual == &expression(expected), "terraform/iam.tf: {what}: {key} = {actual}, not {expected}");
+        }
     }
-    for wiring in ["for_each = local.dynamodb_statements", "data.aws_iam_policy_document.dynamodb[each.key].json"] {
-        assert!(role_policy.contains(wiring), "the dynamodb role policy lacks `{wiring}`:\n{role_policy}");
+    fn blocks(body: &hcl::Body) -> Vec<(&str, Vec<&str>)> {
+        body.blocks().map(|b| (b.identifier(), b.labels().iter().map(hcl::BlockLabel::as_str).collect())).collect()
     }
-    let test = document.split("test = \"").nth(1).expect("the statement has a condition test");
-    test.split('"').next().unwrap().to_owned()
+
+    let document = block(source, "data", &["aws_iam_policy_document", "dynamodb"]);
+    wired(document, "the dynamodb policy document", &[("for_each", "local.dynamodb_statements")]);
+    assert_eq!(blocks(document), [("dynamic", vec!["statement"])], "terraform/iam.tf: the dynamodb policy document");
+    let dynamic = block(document, "dynamic", &["statement"]);
+    wired(dynamic, "its dynamic statement", &[("for_each", "each.value")]);
+    let content = block(dynamic, "content", &[]);
+    wired(
+        content,
+        "its statement",
+        &[
+            ("sid", "statement.value.sid"),
+            ("actions", "statement.value.actions"),
+            (
+                "resources",
+                r#"[statement.value.index == null ? aws_dynamodb_table.main.arn : "${aws_dynamodb_table.main.arn}/index/${statement.value.index}"]"#,
+            ),
+        ],
+    );
+    assert_eq!(blocks(content), [("condition", vec![])], "terraform/iam.tf: a statement has one condition");
+    let condition = block(content, "condition", &[]);
+    let test = literal::<String>(attribute(condition, "test"));
+    wired(
+        condition,
+        "its condition",
+        &[
+            ("test", format!("{test:?}").as_str()),
+            ("variable", format!("{LEADING_KEYS:?}").as_str()),
+            ("values", "statement.value.leading_keys"),
+        ],
+    );
+
+    let role_policy = block(source, "resource", &["aws_iam_role_policy", "dynamodb"]);
+    wired(
+        role_policy,
+        "the dynamodb role policy",
+        &[
+            ("for_each", "local.dynamodb_statements"),
+            ("name", r#""dynamodb""#),
+            ("role", "aws_iam_role.fn[each.key].id"),
+            ("policy", "data.aws_iam_policy_document.dynamodb[each.key].json"),
+        ],
+    );
+    test
 }
 
 // -------------------------------------------------------------- the calls

@@ -2,9 +2,10 @@
 //! the routers serve exactly its routes, and the `cargo lambda watch`
 //! router sends each to the same function.
 
+use crate::support::files::workspace_manifest;
 use crate::support::routes::{Function, ROUTES};
-use crate::support::{TestApp, concrete, read_repo_file};
-use std::collections::BTreeSet;
+use crate::support::{TestApp, assert_declares, concrete};
+use std::collections::{BTreeMap, BTreeSet};
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
@@ -51,27 +52,48 @@ fn the_functions_share_out_the_whole_contract() {
     assert_eq!(served, registered(estate::http::openapi::document()));
 }
 
-/// Reads `[workspace.metadata.lambda.watch.router]` from the workspace
-/// manifest: `"/path" = [{ method = "GET", function = "users" }, ...]`.
+/// The parts of the workspace manifest the watch router is in.
+#[derive(serde::Deserialize)]
+struct Manifest {
+    workspace: Workspace,
+}
+
+#[derive(serde::Deserialize)]
+struct Workspace {
+    metadata: Metadata,
+}
+
+#[derive(serde::Deserialize)]
+struct Metadata {
+    lambda: Lambda,
+}
+
+#[derive(serde::Deserialize)]
+struct Lambda {
+    watch: Watch,
+}
+
+#[derive(serde::Deserialize)]
+struct Watch {
+    /// `"/path" = [{ method = "GET", function = "users" }, ...]`.
+    router: BTreeMap<String, Vec<WatchRoute>>,
+}
+
+#[derive(serde::Deserialize)]
+struct WatchRoute {
+    method: String,
+    function: String,
+}
+
+/// `[workspace.metadata.lambda.watch.router]` of the workspace manifest, as
+/// (method, path, function); a route listed twice is refused.
 fn watch_router() -> BTreeSet<(String, String, String)> {
-    let manifest = read_repo_file("Cargo.toml");
-    let section = manifest.split("[workspace.metadata.lambda.watch.router]").nth(1).expect("the watch router section");
-    let section = section.split("\n[").next().unwrap();
-    let quoted = |text: &str, key: &str| {
-        let start = text.find(&format!("{key} = \""))? + key.len() + 4;
-        Some(text[start..].split('"').next()?.to_owned())
-    };
+    let manifest: Manifest = workspace_manifest();
     let mut routes = BTreeSet::new();
-    let mut path = String::new();
-    for line in section.lines() {
-        let mut entries = line;
-        if let Some(rest) = line.strip_prefix('"') {
-            let (quoted_path, after) = rest.split_once('"').unwrap();
-            path = quoted_path.to_owned();
-            entries = after;
-        }
-        for entry in entries.split("{ ").skip(1) {
-            routes.insert((quoted(entry, "method").unwrap(), path.clone(), quoted(entry, "function").unwrap()));
+    for (path, entries) in manifest.workspace.metadata.lambda.watch.router {
+        for WatchRoute { method, function } in entries {
+            let listed_twice = format!("Cargo.toml: {method} {path} is in the watch router twice");
+            assert!(routes.insert((method, path.clone(), function)), "{listed_twice}");
         }
     }
     routes
@@ -79,5 +101,5 @@ fn watch_router() -> BTreeSet<(String, String, String)> {
 
 #[test]
 fn the_cargo_lambda_watch_router_matches_the_route_table() {
-    assert_eq!(watch_router(), table());
+    assert_declares("Cargo.toml [workspace.metadata.lambda.watch.router]", &watch_router(), &table());
 }
