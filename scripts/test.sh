@@ -33,7 +33,7 @@ cargo fmt --all --check
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
-cargo test --workspace --locked 2>&1 | tee target/cargo-test.log
+cargo test --workspace --locked -- --include-ignored 2>&1 | tee target/cargo-test.log
 # The server is needed no longer.
 kill "$moto_pid" 2>/dev/null || true
 

@@ -5,10 +5,9 @@ use crate::support::{TestApp, counted_dynamo_store, new_property, new_room, regi
 use serde_json::json;
 
 #[tokio::test]
+#[ignore = "needs DYNAMODB_TEST_ENDPOINT"]
 async fn each_route_makes_the_calls_the_data_model_promises() {
-    let Some((store, calls)) = counted_dynamo_store().await else {
-        return;
-    };
+    let (store, calls) = counted_dynamo_store().await;
     let app = TestApp::new(store);
     let (user, token) = app.register("counted@example.com").await;
     let id = app.publish(&token, new_property("Counted", "Paris", "house", 2)).await;

@@ -364,9 +364,9 @@ impl Recorder {
 }
 
 /// Every route of every function, its refusals included, on a fresh table:
-/// the accesses each function needed, or `None` without a DynamoDB server.
-async fn record_every_route() -> Option<Recorded> {
-    let (store, calls) = counted_dynamo_store().await?;
+/// the accesses each function needed.
+async fn record_every_route() -> Recorded {
+    let (store, calls) = counted_dynamo_store().await;
     let take = move || calls.take_calls().into_iter().map(|call| (call.operation, call.body)).collect();
     let warmed = store.clone();
     let mut api =
@@ -448,7 +448,7 @@ async fn record_every_route() -> Option<Recorded> {
 
     let every_route: BTreeSet<String> = ROUTES.iter().map(|route| format!("{} {}", route.method, route.path)).collect();
     assert_eq!(api.driven, every_route, "every route of every function is driven");
-    Some(api.recorded)
+    api.recorded
 }
 
 // ------------------------------------------------------------- the checks
@@ -561,10 +561,9 @@ fn both_files_grant_the_same_dynamodb_statements_and_none_to_the_authorizer() {
 }
 
 #[tokio::test]
+#[ignore = "needs DYNAMODB_TEST_ENDPOINT"]
 async fn each_role_allows_exactly_the_dynamodb_calls_of_its_function() {
-    let Some(recorded) = record_every_route().await else {
-        return;
-    };
+    let recorded = record_every_route().await;
     let mut problems = Vec::new();
     for (file, policies) in [("template.yaml", sam_policies()), ("terraform/iam.tf", terraform_policies())] {
         problems.extend(mismatches(&policies, &recorded).into_iter().map(|problem| format!("{file}: {problem}")));

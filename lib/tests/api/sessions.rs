@@ -201,10 +201,9 @@ async fn sign_in_takes_as_long_for_an_unknown_address_as_for_a_registered_one(ap
 /// The DynamoDB calls of the session routes, and the same store work for a
 /// sign-in with a registered address as with an unknown one.
 #[tokio::test]
+#[ignore = "needs DYNAMODB_TEST_ENDPOINT"]
 async fn session_routes_make_the_calls_the_data_model_promises() {
-    let Some((store, calls)) = counted_dynamo_store().await else {
-        return;
-    };
+    let (store, calls) = counted_dynamo_store().await;
     let app = TestApp::new(store);
     app.call("POST", "/users", None, Some(registration("counted@example.com"))).await;
     calls.take();
