@@ -12,21 +12,36 @@ pub const DEFAULT_TOKEN_LIFETIME_SECONDS: i64 = 900;
 pub const MIN_TOKEN_LIFETIME_SECONDS: i64 = 60;
 pub const MAX_TOKEN_LIFETIME_SECONDS: i64 = 3600;
 
-#[derive(Debug)]
-pub struct ConfigError(pub String);
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-impl From<KeyError> for ConfigError {
-    fn from(error: KeyError) -> Self {
-        Self(error.0)
-    }
+/// A setting that is missing or cannot be used, named.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the environment variable {0} must be set")]
+    Missing(String),
+    #[error("{name} must be {expected}, not {value:?}")]
+    Invalid { name: &'static str, expected: String, value: String },
+    #[error("set JWT_PRIVATE_KEY_SECRET_ARN (or JWT_PRIVATE_KEY_PEM in development)")]
+    NoSigningKey,
+    #[error("{name} holds an unusable key")]
+    Key {
+        name: &'static str,
+        #[source]
+        source: KeyError,
+    },
+    #[error("reading the JWT private key secret {arn}")]
+    Secret {
+        arn: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("the secret {0} holds no SecretString")]
+    EmptySecret(String),
+    #[error("AWS_CA_BUNDLE ({path}): {reason}")]
+    CaBundle {
+        path: std::path::PathBuf,
+        reason: &'static str,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 fn var(name: &str) -> Option<String> {
@@ -34,7 +49,7 @@ fn var(name: &str) -> Option<String> {
 }
 
 pub fn required(name: &str) -> Result<String, ConfigError> {
-    var(name).ok_or_else(|| ConfigError(format!("the environment variable {name} must be set")))
+    var(name).ok_or_else(|| ConfigError::Missing(name.to_owned()))
 }
 
 /// `TABLE_NAME`: the DynamoDB table of the deployment.
@@ -57,13 +72,13 @@ pub fn token_lifetime_seconds() -> Result<i64, ConfigError> {
     let bounds = MIN_TOKEN_LIFETIME_SECONDS..=MAX_TOKEN_LIFETIME_SECONDS;
     match var("JWT_TTL_SECONDS") {
         None => Ok(DEFAULT_TOKEN_LIFETIME_SECONDS),
-        Some(raw) => raw.parse::<i64>().ok().filter(|seconds| bounds.contains(seconds)).ok_or_else(|| {
-            ConfigError(format!(
-                "JWT_TTL_SECONDS must be a number of seconds from {} to {}, not {raw:?}",
-                bounds.start(),
-                bounds.end()
-            ))
-        }),
+        Some(raw) => {
+            raw.parse::<i64>().ok().filter(|seconds| bounds.contains(seconds)).ok_or_else(|| ConfigError::Invalid {
+                name: "JWT_TTL_SECONDS",
+                expected: format!("a number of seconds from {} to {}", bounds.start(), bounds.end()),
+                value: raw,
+            })
+        }
     }
 }
 
@@ -72,8 +87,8 @@ pub fn token_lifetime_seconds() -> Result<i64, ConfigError> {
 /// tokens are accepted too.
 pub fn token_verifier() -> Result<TokenVerifier, ConfigError> {
     let policy = token_policy();
-    let public_key = |name: &str, pem: &str| {
-        TokenVerifier::from_pem(&unescape_newlines(pem), &policy).map_err(|e| ConfigError(format!("{name}: {e}")))
+    let public_key = |name: &'static str, pem: &str| {
+        TokenVerifier::from_pem(&unescape_newlines(pem), &policy).map_err(|source| ConfigError::Key { name, source })
     };
     let current = public_key("JWT_PUBLIC_KEY_PEM", &required("JWT_PUBLIC_KEY_PEM")?)?;
     match var("JWT_NEXT_PUBLIC_KEY_PEM") {
@@ -100,22 +115,21 @@ pub fn signing_key_configured() -> bool {
 pub async fn token_issuer(aws: &aws_config::SdkConfig) -> Result<TokenIssuer, ConfigError> {
     let pem = match var("JWT_PRIVATE_KEY_SECRET_ARN") {
         Some(arn) => read_secret(aws, &arn).await?,
-        None => required("JWT_PRIVATE_KEY_PEM").map_err(|_| {
-            ConfigError("set JWT_PRIVATE_KEY_SECRET_ARN (or JWT_PRIVATE_KEY_PEM in development)".into())
-        })?,
+        None => required("JWT_PRIVATE_KEY_PEM").map_err(|_| ConfigError::NoSigningKey)?,
     };
-    Ok(TokenIssuer::from_pem(&unescape_newlines(&pem), token_policy(), token_lifetime_seconds()?)?)
+    TokenIssuer::from_pem(&unescape_newlines(&pem), token_policy(), token_lifetime_seconds()?)
+        .map_err(|source| ConfigError::Key { name: "the JWT private key", source })
 }
 
 async fn read_secret(aws: &aws_config::SdkConfig, arn: &str) -> Result<String, ConfigError> {
     let client = aws_sdk_secretsmanager::Client::new(aws);
-    let output = client.get_secret_value().secret_id(arn).send().await.map_err(|e| {
-        ConfigError(format!(
-            "reading the JWT private key secret {arn}: {}",
-            aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
-        ))
-    })?;
-    output.secret_string.ok_or_else(|| ConfigError(format!("the secret {arn} holds no SecretString")))
+    let output = client
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| ConfigError::Secret { arn: arn.to_owned(), source: e.into() })?;
+    output.secret_string.ok_or_else(|| ConfigError::EmptySecret(arn.to_owned()))
 }
 
 #[cfg(test)]

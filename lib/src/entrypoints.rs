@@ -18,7 +18,12 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Password hashing still leaves it, on tokio's blocking pool.
 pub fn start(function: impl Future<Output = Result<(), BoxError>>) -> Result<(), BoxError> {
     crate::telemetry::init();
-    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(function)
+    let outcome = tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(function);
+    if let Err(error) = &outcome {
+        // The runtime prints only the error's Debug form: log why, whole.
+        tracing::error!(cause = %crate::telemetry::Causes(error.as_ref()), "the function stopped");
+    }
+    outcome
 }
 
 /// What every function that serves the API holds, its connection to

@@ -168,12 +168,12 @@ pub struct SeedReport {
 
 /// Loads the demo data. Users that already exist are left alone, with their
 /// properties, so seeding twice adds nothing.
-pub async fn seed<S: Store>(store: &S) -> Result<SeedReport, StoreError> {
+pub async fn seed<S: Store>(store: &S) -> Result<SeedReport, crate::entrypoints::BoxError> {
     let mut report = SeedReport::default();
     let mut owners: Vec<Option<UserId>> = Vec::new();
     for (email, first, last, birth) in USERS {
         let password = Password::parse(DEMO_PASSWORD.into()).expect("a valid demo password");
-        let hash = passwords::hash(password).await.map_err(StoreError::Internal)?;
+        let hash = passwords::hash(password).await?;
         let user = User::register(
             Email::parse(email).expect("a valid demo email"),
             PersonName::parse(first).expect("a valid demo name"),
@@ -190,7 +190,7 @@ pub async fn seed<S: Store>(store: &S) -> Result<SeedReport, StoreError> {
                 report.skipped_users += 1;
                 owners.push(None);
             }
-            Err(other) => return Err(other),
+            Err(other) => return Err(other.into()),
         }
     }
     for (owner, name, kind, city, description, rooms) in PROPERTIES {

@@ -22,8 +22,8 @@ async fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // Printed whole, not as a quoted debug string.
-            eprintln!("Error: {error}");
+            // Printed whole, with its causes, not as a quoted debug string.
+            eprintln!("Error: {}", estate::telemetry::Causes(error.as_ref()));
             ExitCode::FAILURE
         }
     }

@@ -19,32 +19,40 @@ fn argon2() -> Argon2<'static> {
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$khpidAsseFuct44yuELagw$qb5psAjNe6S7qWsirteKzzvB5Atv3a5ci7vMVGV1vC0";
 
-fn hash_now(password: &Password) -> Result<PasswordHash, String> {
+/// Why a password could not be hashed or checked: never the password's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("hashing a password failed")]
+    Hash(#[source] argon2::password_hash::Error),
+    #[error("a stored password hash is unreadable")]
+    StoredHash(#[source] argon2::password_hash::Error),
+    #[error("the password hashing task failed")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+fn hash_now(password: &Password) -> Result<PasswordHash, PasswordError> {
     let salt = SaltString::generate(&mut OsRng);
     argon2()
         .hash_password(password.expose().as_bytes(), &salt)
         .map(|hash| PasswordHash::from_phc(hash.to_string()))
-        .map_err(|e| format!("hashing a password: {e}"))
+        .map_err(PasswordError::Hash)
 }
 
-pub async fn hash(password: Password) -> Result<PasswordHash, String> {
-    tokio::task::spawn_blocking(move || hash_now(&password))
-        .await
-        .map_err(|e| format!("password hashing task failed: {e}"))?
+pub async fn hash(password: Password) -> Result<PasswordHash, PasswordError> {
+    tokio::task::spawn_blocking(move || hash_now(&password)).await?
 }
 
 /// Checks `password` against `hash`, or against the dummy hash when there is
 /// none, so both outcomes take the same time. Only a real match is `true`.
-pub async fn verify(password: Password, hash: Option<PasswordHash>) -> Result<bool, String> {
+pub async fn verify(password: Password, hash: Option<PasswordHash>) -> Result<bool, PasswordError> {
     let known = hash.is_some();
     tokio::task::spawn_blocking(move || {
         let hash = hash.unwrap_or_else(|| PasswordHash::from_phc(DUMMY_HASH.into()));
-        let parsed = argon2::PasswordHash::new(hash.as_phc()).map_err(|e| format!("stored hash unreadable: {e}"))?;
+        let parsed = argon2::PasswordHash::new(hash.as_phc()).map_err(PasswordError::StoredHash)?;
         let matches = argon2().verify_password(password.expose().as_bytes(), &parsed).is_ok();
         Ok(known && matches)
     })
-    .await
-    .map_err(|e| format!("password verification task failed: {e}"))?
+    .await?
 }
 
 #[cfg(test)]

@@ -23,16 +23,19 @@ pub struct Claims {
     pub aud: String,
 }
 
-#[derive(Debug)]
-pub struct KeyError(pub String);
-
-impl std::fmt::Display for KeyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// Why a configured key cannot be used. No variant carries the key's bytes:
+/// the error may reach a log.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("the JWT private key is not an Ed25519 PKCS#8 PEM key")]
+    PrivatePem(#[source] jsonwebtoken::errors::Error),
+    #[error("the JWT private key is not a valid Ed25519 PKCS#8 key")]
+    PrivateKey,
+    #[error("the JWT public key is not an Ed25519 PEM key")]
+    PublicPem(#[source] jsonwebtoken::errors::Error),
+    #[error("the JWT public key is not an Ed25519 key (32 bytes)")]
+    PublicKeyLength,
 }
-
-impl std::error::Error for KeyError {}
 
 /// What a token is checked against besides its signature.
 #[derive(Debug, Clone)]
@@ -66,11 +69,9 @@ impl TokenIssuer {
     /// From a PKCS#8 PEM private key (what `openssl genpkey -algorithm
     /// ed25519` writes: v1, without the public key, which is derived here).
     pub fn from_pem(private_pem: &str, policy: TokenPolicy, lifetime_seconds: i64) -> Result<Self, KeyError> {
-        let key = EncodingKey::from_ed_pem(private_pem.as_bytes())
-            .map_err(|e| KeyError(format!("JWT private key is not an Ed25519 PKCS#8 PEM key: {e}")))?;
-        // The error says nothing of the key's bytes: it may reach a log.
-        let pair = Ed25519KeyPair::from_pkcs8(key.inner())
-            .map_err(|_| KeyError("JWT private key is not a valid Ed25519 PKCS#8 key".into()))?;
+        let key = EncodingKey::from_ed_pem(private_pem.as_bytes()).map_err(KeyError::PrivatePem)?;
+        // aws-lc's error is dropped: KeyError never says anything of the key.
+        let pair = Ed25519KeyPair::from_pkcs8(key.inner()).map_err(|_| KeyError::PrivateKey)?;
         Ok(Self { key_id: key_id(pair.public_key().as_ref()), key, policy, lifetime_seconds })
     }
 
@@ -83,7 +84,7 @@ impl TokenIssuer {
         &self.key_id
     }
 
-    pub fn issue(&self, user: UserId, now: Timestamp) -> Result<String, String> {
+    pub fn issue(&self, user: UserId, now: Timestamp) -> Result<String, jsonwebtoken::errors::Error> {
         let iat = now.unix_seconds();
         self.sign(&Claims {
             sub: user.to_string(),
@@ -96,9 +97,9 @@ impl TokenIssuer {
 
     /// Signs arbitrary claims; `issue` is the only production caller, tests
     /// use it to mint expired or foreign tokens.
-    pub fn sign(&self, claims: &Claims) -> Result<String, String> {
+    pub fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
         let header = Header { kid: Some(self.key_id.clone()), ..Header::new(Algorithm::EdDSA) };
-        jsonwebtoken::encode(&header, claims, &self.key).map_err(|e| format!("signing a token: {e}"))
+        jsonwebtoken::encode(&header, claims, &self.key)
     }
 }
 
@@ -125,10 +126,9 @@ pub struct TokenVerifier {
 impl TokenVerifier {
     /// From one SPKI PEM public key.
     pub fn from_pem(public_pem: &str, policy: &TokenPolicy) -> Result<Self, KeyError> {
-        let key = DecodingKey::from_ed_pem(public_pem.as_bytes())
-            .map_err(|e| KeyError(format!("JWT public key is not an Ed25519 PEM key: {e}")))?;
+        let key = DecodingKey::from_ed_pem(public_pem.as_bytes()).map_err(KeyError::PublicPem)?;
         if key.as_bytes().len() != ED25519_PUBLIC_KEY_BYTES {
-            return Err(KeyError("JWT public key is not an Ed25519 key (32 bytes)".into()));
+            return Err(KeyError::PublicKeyLength);
         }
         Ok(Self::new(key, policy))
     }

@@ -63,15 +63,17 @@ fn trusted_roots() -> Result<Vec<u8>, ConfigError> {
 /// A PEM bundle of roots, checked here: the SDK panics on a certificate
 /// it cannot parse.
 fn read_bundle(path: &std::path::Path) -> Result<Vec<u8>, ConfigError> {
-    let refuse = |why: String| ConfigError(format!("AWS_CA_BUNDLE ({}): {why}", path.display()));
-    let pem = std::fs::read(path).map_err(|e| refuse(e.to_string()))?;
+    let refuse = |reason: &'static str, source: Option<Box<dyn std::error::Error + Send + Sync>>| {
+        ConfigError::CaBundle { path: path.to_owned(), reason, source }
+    };
+    let pem = std::fs::read(path).map_err(|e| refuse("cannot be read", Some(e.into())))?;
     let mut roots = rustls::RootCertStore::empty();
     for certificate in CertificateDer::pem_slice_iter(&pem) {
-        let certificate = certificate.map_err(|e| refuse(format!("not a PEM bundle: {e}")))?;
-        roots.add(certificate).map_err(|e| refuse(format!("a certificate cannot be a root: {e}")))?;
+        let certificate = certificate.map_err(|e| refuse("not a PEM bundle", Some(e.into())))?;
+        roots.add(certificate).map_err(|e| refuse("a certificate cannot be a root", Some(e.into())))?;
     }
     if roots.is_empty() {
-        return Err(refuse("holds no certificate".into()));
+        return Err(refuse("holds no certificate", None));
     }
     Ok(pem)
 }
@@ -109,10 +111,10 @@ mod tests {
             ("truncated", &AMAZON_TRUST_SERVICES[..200], "not a PEM bundle"),
         ];
         for (name, content, why) in cases {
-            let error = read_bundle(&bundle(name, content)).unwrap_err().0;
+            let error = read_bundle(&bundle(name, content)).unwrap_err().to_string();
             assert!(error.starts_with("AWS_CA_BUNDLE (") && error.contains(why), "{name}: {error}");
         }
-        let missing = read_bundle(std::path::Path::new("/nonexistent/bundle.pem")).unwrap_err().0;
+        let missing = read_bundle(std::path::Path::new("/nonexistent/bundle.pem")).unwrap_err().to_string();
         assert!(missing.contains("/nonexistent/bundle.pem"), "{missing}");
     }
 }

@@ -2,11 +2,14 @@
 //! become RFC 9457 `application/problem+json` responses.
 
 use crate::store::StoreError;
+use crate::telemetry::Causes;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A rule broken by one field of the request body or query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -51,13 +54,19 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     /// 429: too many failed sign-ins for an address; retry after this many seconds.
     TooManyRequests(i64),
-    /// 500: our fault. The detail goes to the log, never to the client.
-    Internal(String),
+    /// 500: our fault. The cause, with its sources, goes to the log, never
+    /// to the client.
+    Internal(BoxError),
     /// 503: a dependency is overloaded or unreachable; retrying may work.
     Unavailable(String),
 }
 
 impl ApiError {
+    /// A 500 for `cause`, kept whole for the log.
+    pub fn internal(cause: impl Into<BoxError>) -> Self {
+        Self::Internal(cause.into())
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
     }
@@ -138,7 +147,7 @@ pub struct Problem {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
-            Self::Internal(cause) => tracing::error!(cause = %cause, "request failed"),
+            Self::Internal(cause) => tracing::error!(cause = %Causes(cause.as_ref()), "request failed"),
             Self::Unavailable(cause) => tracing::warn!(cause = %cause, "dependency unavailable"),
             _ => {}
         }
@@ -195,9 +204,9 @@ impl From<StoreError> for ApiError {
             }
             // Only a creation with a key gets it, and answers it itself
             // (`idempotency::Created::answer`); anywhere else it is a bug.
-            StoreError::KeyUsed(_) => Self::Internal("an Idempotency-Key conflict reached no creation".into()),
+            StoreError::KeyUsed(_) => Self::internal("an Idempotency-Key conflict reached no creation"),
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
-            StoreError::Internal(cause) => Self::Internal(cause),
+            StoreError::Internal(cause) => Self::internal(cause),
         }
     }
 }

@@ -56,7 +56,7 @@ pub fn finish(routes: Router) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(CatchPanicLayer::custom(|_panic| {
             // The panic message itself went to stderr through the panic hook.
-            ApiError::Internal("a handler panicked".into()).into_response()
+            ApiError::internal("a handler panicked").into_response()
         }))
         .layer(middleware::from_fn(within_deadline))
         .layer(middleware::from_fn(request_span))

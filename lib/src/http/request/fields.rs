@@ -155,6 +155,6 @@ impl Fields {
         if !self.errors.is_empty() {
             return Err(ApiError::Validation(self.errors));
         }
-        build().ok_or_else(|| ApiError::Internal("a body member was neither parsed nor refused".into()))
+        build().ok_or_else(|| ApiError::internal("a body member was neither parsed nor refused"))
     }
 }

@@ -73,7 +73,7 @@ pub struct TokenResponse {
 
 /// The answer that hands out an access token and `refresh`.
 fn tokens<S>(state: &UsersState<S>, user: UserId, refresh: &RefreshToken) -> ApiResult<Response> {
-    let access_token = state.issuer.issue(user, Timestamp::now()).map_err(ApiError::Internal)?;
+    let access_token = state.issuer.issue(user, Timestamp::now()).map_err(ApiError::internal)?;
     let body = TokenResponse {
         access_token,
         token_type: "Bearer".into(),
@@ -121,7 +121,7 @@ pub(crate) async fn issue_token<S: Store>(
     let user_id = credentials.as_ref().map(|found| found.user_id);
     // An unknown email is checked against a dummy hash: same time, same answer.
     let matches =
-        passwords::verify(password, credentials.map(|found| found.password_hash)).await.map_err(ApiError::Internal)?;
+        passwords::verify(password, credentials.map(|found| found.password_hash)).await.map_err(ApiError::internal)?;
     let Some(user_id) = user_id.filter(|_| matches) else {
         store.record_failed_sign_in(&email, now).await?;
         return Err(refused());

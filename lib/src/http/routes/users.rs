@@ -157,7 +157,7 @@ pub(crate) async fn register<S: Store>(
     Creation { body, key }: Creation<Registration>,
 ) -> ApiResult<Response> {
     let account = body.parse()?;
-    let password_hash = passwords::hash(account.password.clone()).await.map_err(ApiError::Internal)?;
+    let password_hash = passwords::hash(account.password.clone()).await.map_err(ApiError::internal)?;
     let user =
         User::register(account.email, account.first_name, account.last_name, account.birth_date, Timestamp::now());
     let created = Created::new(format!("/users/{}", user.id), None, &UserView::from(user.clone()));
@@ -170,7 +170,7 @@ pub(crate) async fn register<S: Store>(
         let credentials = state.app.store.find_credentials(&user.email).await?;
         let holder = credentials.as_ref().map(|credentials| format!("/users/{}", credentials.user_id));
         let hash = credentials.map(|credentials| credentials.password_hash);
-        let proven = passwords::verify(account.password, hash).await.map_err(ApiError::Internal)?;
+        let proven = passwords::verify(account.password, hash).await.map_err(ApiError::internal)?;
         if !proven || holder.as_deref() != Some(earlier.location.as_str()) {
             return Err(idempotency::key_reused());
         }
@@ -294,10 +294,10 @@ pub(crate) async fn change_password<S: Store>(
         return Err(wrong_password());
     };
     let current_hash = state.app.store.get_password_hash(me).await?.ok_or(StoreError::AccountGone)?;
-    if !passwords::verify(current_password, Some(current_hash.clone())).await.map_err(ApiError::Internal)? {
+    if !passwords::verify(current_password, Some(current_hash.clone())).await.map_err(ApiError::internal)? {
         return Err(wrong_password());
     }
-    let new_hash = passwords::hash(new_password).await.map_err(ApiError::Internal)?;
+    let new_hash = passwords::hash(new_password).await.map_err(ApiError::internal)?;
     state.app.store.replace_password_hash(me, &current_hash, &new_hash, Timestamp::now(), WriteId::new()).await?;
     // Whoever else holds a session (a thief, an old device) is signed out.
     state.app.store.end_all_sessions(me).await?;
