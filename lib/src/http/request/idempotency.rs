@@ -134,7 +134,12 @@ impl Created {
 
 impl IntoResponse for Created {
     fn into_response(self) -> Response {
-        let location = HeaderValue::from_str(&self.location).expect("a location is valid header text");
+        // A kept answer comes back from the store: a Location that is not
+        // header text there is a fault of ours, not a reason to panic.
+        let Ok(location) = HeaderValue::from_str(&self.location) else {
+            return ApiError::internal(format!("a kept Location is not header text: {:?}", self.location))
+                .into_response();
+        };
         let mut response = (
             StatusCode::CREATED,
             [(header::LOCATION, location), (header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
