@@ -14,115 +14,79 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Slack over a bound, for a debug build on a busy machine: the checks are
 /// of behaviour (an answer within the bound, not at the function's timeout),
 /// not of speed.
 const MARGIN: Duration = Duration::from_millis(1500);
 
-/// A DynamoDB endpoint on 127.0.0.1 that accepts every connection; what it
-/// does next is up to `serve`. It counts the connections (or the requests,
-/// as `serve` decides) and stops with the test's runtime.
-struct FakeDynamo {
+/// A DynamoDB endpoint on 127.0.0.1 that accepts every connection, then
+/// reads nothing and answers nothing, holding each socket open until the
+/// test's runtime ends: the store that hangs a client without timeouts. It
+/// counts the connections.
+///
+/// Written by hand, not with wiremock: a wiremock server reads and answers
+/// every request (at best after a `set_delay`), and it counts requests, not
+/// connections; these tests need a server that never answers, and count
+/// connections to see that a timed-out one is never reused.
+struct SilentDynamo {
     endpoint: String,
-    count: Arc<AtomicUsize>,
+    connections: Arc<AtomicUsize>,
 }
 
-impl FakeDynamo {
-    async fn start<F, Fut>(serve: F) -> Self
-    where
-        F: Fn(TcpStream, Arc<AtomicUsize>) -> Fut + Send + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
+impl SilentDynamo {
+    async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let count = Arc::new(AtomicUsize::new(0));
-        let counted = count.clone();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counted = connections.clone();
         tokio::spawn(async move {
+            let mut held = Vec::new();
             while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(serve(socket, counted.clone()));
+                counted.fetch_add(1, Ordering::SeqCst);
+                held.push(socket);
             }
         });
-        Self { endpoint, count }
+        Self { endpoint, connections }
     }
 
-    /// Accepts connections, reads nothing and answers nothing, holding each
-    /// socket open: the store that hangs a client without timeouts.
-    async fn silent() -> Self {
-        Self::start(|socket, connections| async move {
-            connections.fetch_add(1, Ordering::SeqCst);
-            let _held = socket;
-            std::future::pending::<()>().await;
-        })
-        .await
-    }
-
-    /// Answers every request, after `delay`, with a transaction cancelled by
-    /// a conflict: the race that `transact` retries.
-    async fn always_conflicting(delay: Duration) -> Self {
-        Self::start(move |socket, requests| answer_conflicts(socket, requests, delay)).await
-    }
-
-    /// A store on this endpoint, its client bounded by `limits` through the
-    /// library's one `client_config`.
     fn store(&self, limits: &Limits) -> DynamoStore {
-        use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-        let builder = aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(Credentials::new("test", "test", None, None, "tests"));
-        DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(client_config(builder, limits).build()), "faults")
+        store_on(&self.endpoint, limits)
     }
 
     fn count(&self) -> usize {
-        self.count.load(Ordering::SeqCst)
+        self.connections.load(Ordering::SeqCst)
     }
 }
 
-/// Serves HTTP/1.1 requests on one connection, each answered after `delay`
-/// with DynamoDB's TransactionCanceledException (reason TransactionConflict).
-async fn answer_conflicts(mut socket: TcpStream, requests: Arc<AtomicUsize>, delay: Duration) {
+/// A DynamoDB that answers every request, after `delay`, with a transaction
+/// cancelled by a conflict (TransactionCanceledException, reasons
+/// TransactionConflict, in DynamoDB's JSON 1.0 protocol): the race that
+/// `transact` retries. The server records the requests it receives.
+async fn always_conflicting(delay: Duration) -> MockServer {
     const BODY: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, TransactionConflict]","CancellationReasons":[{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"}]}"#;
-    let mut buffer = Vec::new();
-    loop {
-        // The head, then as many bytes of body as it announces.
-        let head_end = loop {
-            if let Some(end) = buffer.windows(4).position(|window| window == b"\r\n\r\n") {
-                break end + 4;
-            }
-            let mut chunk = [0; 4096];
-            match socket.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(read) => buffer.extend_from_slice(&chunk[..read]),
-            }
-        };
-        let head = String::from_utf8_lossy(&buffer[..head_end]).to_lowercase();
-        let length: usize = head
-            .lines()
-            .find_map(|line| line.strip_prefix("content-length:"))
-            .map_or(0, |value| value.trim().parse().unwrap());
-        while buffer.len() < head_end + length {
-            let mut chunk = [0; 4096];
-            match socket.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(read) => buffer.extend_from_slice(&chunk[..read]),
-            }
-        }
-        buffer.drain(..head_end + length);
-        requests.fetch_add(1, Ordering::SeqCst);
-        tokio::time::sleep(delay).await;
-        let response = format!(
-            "HTTP/1.1 400 Bad Request\r\ncontent-type: application/x-amz-json-1.0\r\n\
-             x-amzn-requestid: fault\r\ncontent-length: {}\r\n\r\n{BODY}",
-            BODY.len()
-        );
-        if socket.write_all(response.as_bytes()).await.is_err() {
-            return;
-        }
-    }
+    let dynamo = MockServer::builder().start().await;
+    let cancelled = ResponseTemplate::new(400)
+        .insert_header("x-amzn-requestid", "fault")
+        .set_body_raw(BODY, "application/x-amz-json-1.0")
+        .set_delay(delay);
+    Mock::given(method("POST")).respond_with(cancelled).mount(&dynamo).await;
+    dynamo
+}
+
+/// A store on the DynamoDB at `endpoint`, its client bounded by `limits`
+/// through the library's one `client_config`.
+fn store_on(endpoint: &str, limits: &Limits) -> DynamoStore {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    let builder = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"));
+    DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(client_config(builder, limits).build()), "faults")
 }
 
 /// `future`'s output, and how long it took.
@@ -135,7 +99,7 @@ async fn timed<T>(future: impl Future<Output = T>) -> (T, Duration) {
 #[tokio::test]
 async fn a_store_that_never_answers_is_a_503_within_one_call() {
     let limits = Limits::DEPLOYED;
-    let dynamo = FakeDynamo::silent().await;
+    let dynamo = SilentDynamo::start().await;
     let app = TestApp::new(dynamo.store(&limits));
     let token = app.issuer.issue(UserId::generate(), Timestamp::now()).unwrap();
     // A read, a transaction and a route of several calls, at once: the
@@ -170,7 +134,7 @@ async fn attempts_out_of_time_are_retried_then_unavailable() {
         call: Duration::from_secs(30),
         max_attempts: 3,
     };
-    let dynamo = FakeDynamo::silent().await;
+    let dynamo = SilentDynamo::start().await;
     let store = dynamo.store(&limits);
 
     let started = Instant::now();
@@ -196,13 +160,14 @@ async fn a_transaction_retrying_its_cancellations_ends_within_one_call() {
         call: Duration::from_secs(1),
         max_attempts: 3,
     };
-    let dynamo = FakeDynamo::always_conflicting(Duration::from_millis(400)).await;
-    let store = dynamo.store(&limits);
+    let dynamo = always_conflicting(Duration::from_millis(400)).await;
+    let store = store_on(&dynamo.uri(), &limits);
     let started = Instant::now();
     let write = store.create_user(&user("contested@example.com"), &hash("contested"), None).await;
     let elapsed = started.elapsed();
     assert!(matches!(write, Err(StoreError::Unavailable(_))), "{write:?}");
-    assert!(dynamo.count() >= 2, "the cancellation was retried: {} requests", dynamo.count());
+    let requests = dynamo.received_requests().await.expect("the server records its requests").len();
+    assert!(requests >= 2, "the cancellation was retried: {requests} requests");
     assert!(elapsed < limits.call + MARGIN, "the retries went on for {elapsed:?}, past the bound of {:?}", limits.call);
 }
 
@@ -250,7 +215,7 @@ fn one_call_is_well_within_every_api_function_timeout() {
 /// function's deadline, not cut off by it.
 #[tokio::test]
 async fn a_request_near_the_function_deadline_is_a_503() {
-    let silent = FakeDynamo::silent().await;
+    let silent = SilentDynamo::start().await;
     let patient = Limits { attempt: Duration::from_secs(30), call: Duration::from_secs(60), ..Limits::DEPLOYED };
     let app = TestApp::new(silent.store(&patient));
     let left = Duration::from_millis(2500);
@@ -291,7 +256,7 @@ async fn a_deadline_given_as_a_duration_is_no_deadline() {
 #[tokio::test]
 async fn warming_up_a_store_that_never_answers_neither_fails_nor_hangs() {
     let limits = Limits::DEPLOYED;
-    let dynamo = FakeDynamo::silent().await;
+    let dynamo = SilentDynamo::start().await;
     let ((), elapsed) = timed(dynamo.store(&limits).warm_up()).await;
     assert!(dynamo.count() >= 1, "the warm-up reached the store");
     assert!(elapsed < limits.call + MARGIN, "warmed up in {elapsed:?}, past the bound of {:?}", limits.call);
