@@ -186,7 +186,7 @@ impl std::fmt::Display for WriteId {
     }
 }
 
-/// A write by a property's owner: who makes it, when, and which version
+/// A write by a property's owner: who makes it, when, and which versions
 /// of the property they expect to change (from `If-Match`; `None` for any).
 /// Every write to a property or one of its rooms checks both in its own
 /// condition: `NotOwner`, `VersionMismatch`. Sent again (same `write`), an
@@ -194,7 +194,7 @@ impl std::fmt::Display for WriteId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Edit {
     pub caller: UserId,
-    pub expected_version: Option<u64>,
+    pub expected_versions: Option<Versions>,
     pub now: Timestamp,
     pub write: WriteId,
 }
@@ -202,17 +202,62 @@ pub struct Edit {
 impl Edit {
     /// An edit by `caller`, now, of whatever version is current.
     pub fn by(caller: UserId) -> Self {
-        Self { caller, expected_version: None, now: Timestamp::now(), write: WriteId::new() }
+        Self { caller, expected_versions: None, now: Timestamp::now(), write: WriteId::new() }
     }
 
     /// The same edit, applied only to `version` (when there is one).
-    pub fn of_version(self, expected_version: Option<u64>) -> Self {
-        Self { expected_version, ..self }
+    pub fn of_version(self, version: Option<u64>) -> Self {
+        self.of_versions(version.map(Versions::one))
     }
 
-    /// Whether the edit expects a version other than `current`.
+    /// The same edit, applied only to one of `versions` (when given; none
+    /// of an empty set, which refuses the edit as stale).
+    pub fn of_versions(self, expected_versions: Option<Versions>) -> Self {
+        Self { expected_versions, ..self }
+    }
+
+    /// Whether the edit expects versions and `current` is none of them.
     pub fn mismatches(&self, current: u64) -> bool {
-        self.expected_version.is_some_and(|expected| expected != current)
+        self.expected_versions.is_some_and(|expected| !expected.contains(current))
+    }
+}
+
+/// The versions an edit accepts (those `If-Match` lists): any one of them
+/// will do. At most `Versions::MAX`, so that they fit in the condition of
+/// the write (DynamoDB's `IN` takes up to 100 values). Empty, it accepts
+/// none. A fixed array rather than a `Vec`, so that an `Edit` stays `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Versions {
+    /// Sorted, without repeats, in the first `len` slots; zero after them,
+    /// so that equal sets are equal values.
+    slots: [u64; Versions::MAX],
+    len: usize,
+}
+
+impl Versions {
+    pub const MAX: usize = 20;
+
+    /// Exactly `version`.
+    pub fn one(version: u64) -> Self {
+        Self::new([version]).expect("one version fits")
+    }
+
+    /// These versions, or `None` when more than `MAX` different ones.
+    pub fn new(versions: impl IntoIterator<Item = u64>) -> Option<Self> {
+        let mut list: Vec<u64> = versions.into_iter().collect();
+        list.sort_unstable();
+        list.dedup();
+        let mut slots = [0; Self::MAX];
+        slots.get_mut(..list.len())?.copy_from_slice(&list);
+        Some(Self { slots, len: list.len() })
+    }
+
+    pub fn as_slice(&self) -> &[u64] {
+        &self.slots[..self.len]
+    }
+
+    pub fn contains(&self, version: u64) -> bool {
+        self.as_slice().contains(&version)
     }
 }
 

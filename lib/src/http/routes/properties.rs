@@ -328,7 +328,7 @@ pub(crate) async fn update_property<S: Store>(
 ) -> ApiResult<Response> {
     let id = params.property_id()?;
     let changes = body.parse()?;
-    let property = state.store.update_property(id, &changes, Edit::by(caller).of_version(expected)).await?;
+    let property = state.store.update_property(id, &changes, Edit::by(caller).of_versions(expected)).await?;
     let tag = etag(property.version());
     Ok(([(header::ETAG, tag)], Json(PropertyView::summary(property))).into_response())
 }
@@ -347,6 +347,6 @@ pub(crate) async fn delete_property<S: Store>(
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
     let id = params.property_id()?;
-    state.store.delete_property(id, Edit::by(caller).of_version(expected)).await?;
+    state.store.delete_property(id, Edit::by(caller).of_versions(expected)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

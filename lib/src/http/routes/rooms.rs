@@ -177,7 +177,7 @@ pub(crate) async fn add_room<S: Store>(
     let mut fields = Fields::new();
     let draft = body.parse(&mut fields);
     let draft = fields.finish(|| draft)?;
-    let edit = Edit::by(caller).of_version(expected);
+    let edit = Edit::by(caller).of_versions(expected);
     let room = Room::create(property, draft, edit.now);
     let location = format!("/properties/{property}/rooms/{}", room.id);
     let created = Created::new(location, None, &RoomView::from(room.clone()));
@@ -252,7 +252,7 @@ pub(crate) async fn update_room<S: Store>(
 ) -> ApiResult<Json<RoomView>> {
     let (property, room) = (params.property_id()?, params.room_id()?);
     let changes = body.parse()?;
-    let room = state.store.update_room(property, room, &changes, Edit::by(caller).of_version(expected)).await?;
+    let room = state.store.update_room(property, room, &changes, Edit::by(caller).of_versions(expected)).await?;
     Ok(Json(room.into()))
 }
 
@@ -270,6 +270,6 @@ pub(crate) async fn delete_room<S: Store>(
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
     let (property, room) = (params.property_id()?, params.room_id()?);
-    state.store.delete_room(property, room, Edit::by(caller).of_version(expected)).await?;
+    state.store.delete_room(property, room, Edit::by(caller).of_versions(expected)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -59,6 +59,19 @@ impl Expression {
         format!("{} > {}", self.name(path), self.value(value))
     }
 
+    /// `path IN (:v…)`: the attribute equals one of `values` (DynamoDB
+    /// takes up to 100). `IN ()` cannot be written: with no value, a
+    /// condition that no item meets.
+    pub fn one_of(&mut self, path: &str, values: impl IntoIterator<Item = AttributeValue>) -> String {
+        let name = self.name(path);
+        let values: Vec<String> = values.into_iter().map(|value| self.value(value)).collect();
+        if values.is_empty() {
+            format!("(attribute_exists({name}) AND attribute_not_exists({name}))")
+        } else {
+            format!("{name} IN ({})", values.join(", "))
+        }
+    }
+
     /// The condition that the attribute (or map entry) at `path` exists.
     pub fn exists(&mut self, path: &str) -> String {
         format!("attribute_exists({})", self.name(path))

@@ -28,12 +28,13 @@ pub(super) fn touch_property(update: &mut Update, expression: &mut Expression, e
 }
 
 /// The condition that `edit` may change the property: the caller owns it,
-/// it is still at the version the edit names (if any), and this very write
-/// has not changed it already (sent again after its answer was lost).
+/// it is still at one of the versions the edit names (if any), and this
+/// very write has not changed it already (sent again after its answer was
+/// lost).
 pub(super) fn editable_by(expression: &mut Expression, edit: &Edit) -> String {
     let mut conditions = vec![expression.equals(PropertyItem::OWNER_ID, string(edit.caller.to_string()))];
-    if let Some(version) = edit.expected_version {
-        conditions.push(expression.equals(PropertyItem::VERSION, number(version)));
+    if let Some(versions) = edit.expected_versions {
+        conditions.push(expression.one_of(PropertyItem::VERSION, versions.as_slice().iter().map(|&v| number(v))));
     }
     conditions.push(expression.absent_or_not(LAST_WRITE, string(edit.write.to_string())));
     all(conditions)

@@ -1,8 +1,8 @@
 //! Room writes. Each is one transaction of two items: the room item, and
 //! the property item whose `room_areas` entry and version change with it,
 //! under the condition that the edit may change the property (its owner,
-//! at the version it names). Only when that is refused does a read tell
-//! which condition failed.
+//! at one of the versions it names). Only when that is refused does a read
+//! tell which condition failed.
 
 use super::expression::{Expression, Update, all};
 use super::item::LAST_WRITE;
