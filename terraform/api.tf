@@ -13,7 +13,7 @@ resource "aws_apigatewayv2_api" "this" {
       allow_origins  = var.cors_allow_origins
       allow_methods  = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
       allow_headers  = ["authorization", "content-type", "idempotency-key", "if-match", "if-none-match"]
-      expose_headers = ["etag", "location", "x-request-id"]
+      expose_headers = ["etag", "location", "retry-after", "www-authenticate", "x-request-id"]
       max_age        = 600
     }
   }

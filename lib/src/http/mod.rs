@@ -133,8 +133,9 @@ pub const CORS_ALLOWED_HEADERS: [&str; 5] =
     ["authorization", "content-type", "idempotency-key", "if-match", "if-none-match"];
 
 /// The response headers a browser script may read across origins: the
-/// version, where a creation lives, and the id to quote in a report.
-pub const CORS_EXPOSED_HEADERS: [&str; 3] = ["etag", "location", "x-request-id"];
+/// version, where a creation lives, when to retry (429, 503), why a caller
+/// was refused (401), and the id to quote in a report.
+pub const CORS_EXPOSED_HEADERS: [&str; 5] = ["etag", "location", "retry-after", "www-authenticate", "x-request-id"];
 
 /// An answer that carries the caller's own data (their account, their
 /// tokens, their properties): `Cache-Control: no-store`, so no browser or
