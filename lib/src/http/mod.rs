@@ -13,7 +13,7 @@ mod schemas;
 use crate::auth::{TokenIssuer, TokenVerifier};
 use axum::Router;
 use axum::extract::{FromRef, Request};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use error::ApiError;
@@ -48,8 +48,9 @@ impl<S> FromRef<UsersState<S>> for Arc<TokenVerifier> {
 }
 
 /// Adds what every deployed router needs around its routes: problem+json
-/// for unknown routes and methods, a panic guard, and a request span that
-/// puts the request id on every log line.
+/// for unknown routes and methods, a panic guard, a request span that
+/// puts the request id on every log line, and the headers every answer
+/// carries (`shared_headers`).
 pub fn finish(routes: Router) -> Router {
     routes
         .fallback(|| async { ApiError::NotFound("No resource exists at this path.".into()) })
@@ -60,6 +61,15 @@ pub fn finish(routes: Router) -> Router {
         }))
         .layer(middleware::from_fn(within_deadline))
         .layer(middleware::from_fn(request_span))
+        .layer(middleware::map_response(shared_headers))
+}
+
+/// What every answer carries, whatever made it: `X-Content-Type-Options:
+/// nosniff`, so no browser reads a JSON answer (or a problem quoting the
+/// caller's input) as HTML or script.
+async fn shared_headers(mut response: Response) -> Response {
+    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
 }
 
 /// How long before the Lambda function's deadline a request still running

@@ -294,3 +294,20 @@ fn seed_loads_demo_accounts_only_into_a_dynamodb_on_this_machine() {
         assert_eq!(check_seed_endpoint(remote, true), Ok(()), "{remote:?} with --allow-remote-seed");
     }
 }
+
+/// The local-only routes, and the local server's own problems, say nosniff
+/// like the API's answers.
+#[tokio::test]
+async fn local_answers_forbid_content_sniffing() {
+    let address = start().await;
+    let local_only = answer(address, b"GET /docs/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await;
+    assert_eq!(local_only.status, 200);
+    let long =
+        format!("GET /properties?q={} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", "a".repeat(9000));
+    let too_long = answer(address, long.as_bytes()).await;
+    too_long.problem(414);
+    for reply in [local_only, too_long] {
+        assert_eq!(reply.count("x-content-type-options"), 1, "{:?}", reply.headers);
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+    }
+}

@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod concurrency;
 mod errors;
+mod headers;
 mod idempotency;
 mod local_server;
 mod numbers;
