@@ -13,7 +13,7 @@ mod schemas;
 use crate::auth::{TokenIssuer, TokenVerifier};
 use axum::Router;
 use axum::extract::{FromRef, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use error::ApiError;
@@ -52,13 +52,21 @@ impl<S> FromRef<UsersState<S>> for Arc<TokenVerifier> {
 /// puts the request id on every log line, and the headers every answer
 /// carries (`shared_headers`).
 pub fn finish(routes: Router) -> Router {
-    routes
+    finish_with(routes, |app| app)
+}
+
+/// [`finish`], with `around` applied to the routes, their fallbacks and the
+/// panic guard, inside the request span and the shared headers: the local
+/// server's CORS, so its preflight answers carry them too.
+pub(crate) fn finish_with(routes: Router, around: impl FnOnce(Router) -> Router) -> Router {
+    let app = routes
         .fallback(|| async { ApiError::NotFound("No resource exists at this path.".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(CatchPanicLayer::custom(|_panic| {
             // The panic message itself went to stderr through the panic hook.
             ApiError::internal("a handler panicked").into_response()
-        }))
+        }));
+    around(app)
         .layer(middleware::from_fn(within_deadline))
         .layer(middleware::from_fn(request_span))
         .layer(middleware::map_response(shared_headers))
@@ -146,6 +154,15 @@ pub const CORS_ALLOWED_HEADERS: [&str; 5] =
 /// version, where a creation lives, when to retry (429, 503), why a caller
 /// was refused (401), and the id to quote in a report.
 pub const CORS_EXPOSED_HEADERS: [&str; 5] = ["etag", "location", "retry-after", "www-authenticate", "x-request-id"];
+
+/// The methods a browser may use across origins: the API's, and `OPTIONS`
+/// for the preflight itself, as `template.yaml` and `terraform/` allow them.
+pub const CORS_ALLOWED_METHODS: [Method; 6] =
+    [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS];
+
+/// How long a browser may keep a preflight's answer, as `template.yaml` and
+/// `terraform/` set it.
+pub const CORS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// An answer that carries the caller's own data (their account, their
 /// tokens, their properties): `Cache-Control: no-store`, so no browser or

@@ -22,6 +22,13 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 /// get problem+json) whichever part answers; a request target over
 /// `limits.max_target_bytes` gets 414, and a body that stalls for
 /// `limits.body_read_timeout` gets 408.
+///
+/// On AWS, API Gateway answers CORS preflights and adds the CORS headers
+/// itself; here tower-http does it, configured as `template.yaml` configures
+/// API Gateway (the same headers, methods and max age) but for any origin:
+/// the stacks allow none unless given some, and a developer's front end
+/// may be on any port. The origin is echoed, as API Gateway echoes a listed
+/// one, never `*`.
 pub fn local_app<S: Store>(
     store: S,
     issuer: Arc<TokenIssuer>,
@@ -29,12 +36,20 @@ pub fn local_app<S: Store>(
     extra: Router,
     limits: &ServerLimits,
 ) -> Router {
+    use axum::http::HeaderName;
+    use tower_http::cors::{AllowOrigin, CorsLayer};
     let max_target_bytes = limits.max_target_bytes;
     let routes = extra
         .merge(api_routes(store, issuer, verifier))
         .layer(RequestBodyTimeoutLayer::new(limits.body_read_timeout))
         .layer(axum::middleware::from_fn(move |request, next| serve::target_limit(max_target_bytes, request, next)));
-    http::finish(routes)
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods(http::CORS_ALLOWED_METHODS)
+        .allow_headers(http::CORS_ALLOWED_HEADERS.map(HeaderName::from_static))
+        .expose_headers(http::CORS_EXPOSED_HEADERS.map(HeaderName::from_static))
+        .max_age(http::CORS_MAX_AGE);
+    http::finish_with(routes, |app| app.layer(cors))
 }
 
 /// What the local server is asked to do besides serving (its command

@@ -311,3 +311,86 @@ async fn local_answers_forbid_content_sniffing() {
         assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
     }
 }
+
+/// The CORS configuration of the HTTP API in `template.yaml` (the
+/// configuration of its `!If [HasCors, configuration, !Ref AWS::NoValue]`),
+/// which API Gateway answers preflights from on AWS.
+fn gateway_cors() -> Value {
+    use crate::support::files::{sam_resources, sam_template};
+    let template = sam_template();
+    let (_, api) = sam_resources(&template, "AWS::Serverless::HttpApi").next().expect("template.yaml: an HttpApi");
+    let cors = &api["Properties"]["CorsConfiguration"];
+    let configuration = cors.get("Fn::If").map_or(cors, |choice| &choice[1]);
+    assert!(configuration.is_object(), "template.yaml: no CORS configuration in {cors}");
+    configuration.clone()
+}
+
+/// A list of the configuration, lowercased, as a set.
+fn gateway_list(cors: &Value, key: &str) -> std::collections::BTreeSet<String> {
+    let list = cors[key].as_array().unwrap_or_else(|| panic!("template.yaml: CORS {key} is not a list: {cors}"));
+    list.iter().map(|item| item.as_str().expect("a string").to_ascii_lowercase()).collect()
+}
+
+/// A comma-separated header value, lowercased, as a set.
+fn header_list(answer: &Answer, name: &str) -> std::collections::BTreeSet<String> {
+    let value = answer.header(name).unwrap_or_else(|| panic!("no {name} in {:?}", answer.headers));
+    value.split(',').map(|item| item.trim().to_ascii_lowercase()).filter(|item| !item.is_empty()).collect()
+}
+
+const ORIGIN: &str = "http://localhost:5173";
+
+/// The local server answers a browser's preflight as API Gateway does on
+/// AWS from `template.yaml`'s CORS configuration, for any origin.
+#[tokio::test]
+async fn a_cors_preflight_is_answered_as_api_gateway_answers_it() {
+    let address = start().await;
+    let preflight = format!(
+        "OPTIONS /properties HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nOrigin: {ORIGIN}\r\n\
+         Access-Control-Request-Method: POST\r\n\
+         Access-Control-Request-Headers: authorization, content-type, idempotency-key\r\n\r\n"
+    );
+    let reply = answer(address, preflight.as_bytes()).await;
+    assert!((200..300).contains(&reply.status), "preflight answered {}: {:?}", reply.status, reply.headers);
+    assert_eq!(reply.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(reply.header("access-control-allow-credentials"), None, "the API takes bearer tokens, not cookies");
+
+    let cors = gateway_cors();
+    let methods = header_list(&reply, "access-control-allow-methods");
+    assert!(methods.contains("post"), "{methods:?}");
+    assert_eq!(methods, gateway_list(&cors, "AllowMethods"), "the methods template.yaml allows");
+    let headers = header_list(&reply, "access-control-allow-headers");
+    for requested in ["authorization", "content-type", "idempotency-key"] {
+        assert!(headers.contains(requested), "{requested} not allowed: {headers:?}");
+    }
+    assert_eq!(headers, gateway_list(&cors, "AllowHeaders"), "the headers template.yaml allows");
+    assert_eq!(reply.header("access-control-max-age"), Some(cors["MaxAge"].to_string().as_str()));
+    reply.assert_request_id();
+}
+
+/// A cross-origin answer lets the browser read it and the headers a client
+/// needs, errors included: when to retry, why it was refused.
+#[tokio::test]
+async fn a_cross_origin_answer_exposes_the_headers_clients_read() {
+    let address = start().await;
+    let exposed = gateway_list(&gateway_cors(), "ExposeHeaders");
+    for expected in ["retry-after", "www-authenticate", "etag", "location", "x-request-id"] {
+        assert!(exposed.contains(expected), "template.yaml does not expose {expected}: {exposed:?}");
+    }
+    let get =
+        |path: &str| format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nOrigin: {ORIGIN}\r\n\r\n");
+
+    let health = answer(address, get("/health").as_bytes()).await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(header_list(&health, "access-control-expose-headers"), exposed);
+
+    let refused = answer(address, get("/users/me").as_bytes()).await;
+    refused.problem(401);
+    assert!(refused.header("www-authenticate").is_some_and(|value| value.starts_with("Bearer")));
+    assert_eq!(refused.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(header_list(&refused, "access-control-expose-headers"), exposed);
+
+    let nowhere = answer(address, get("/nowhere").as_bytes()).await;
+    nowhere.problem(404);
+    assert_eq!(nowhere.header("access-control-allow-origin"), Some(ORIGIN));
+}
