@@ -65,10 +65,11 @@ locals {
   # to the calls each function makes; one action and one pattern per line.
   dynamodb_statements = {
     # Accounts and credentials (user and email-claim items), the sessions in
-    # each user's partition, sign-in failures per address, the account
-    # deletion that purges the user's properties and their rooms (Query
-    # owner-index, read each property collection, delete its items), and the
-    # answers kept under a registration's Idempotency-Key.
+    # each user's partition, the attempt counters, the account deletion that
+    # purges the user's properties and their rooms (Query owner-index, read
+    # each property collection, delete its items) and the answers kept for
+    # the account, and the answers kept under a registration's
+    # Idempotency-Key.
     users = [
       {
         sid   = "UserAndEmailItems"
@@ -126,16 +127,14 @@ locals {
         ]
       },
       {
-        sid   = "SignInFailures"
+        sid   = "AttemptCounters"
         index = null
         actions = [
-          "dynamodb:GetItem",
-          "dynamodb:PutItem",
           "dynamodb:UpdateItem",
           "dynamodb:DeleteItem",
         ]
         leading_keys = [
-          "THROTTLE#*",
+          "ATTEMPTS#*",
         ]
       },
       {
@@ -147,6 +146,18 @@ locals {
         ]
         leading_keys = [
           "KEPT#EMAIL#*",
+        ]
+      },
+      {
+        sid   = "PurgeKeptAnswers"
+        index = null
+        actions = [
+          "dynamodb:Query",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "KEPT#EMAIL#*",
+          "KEPT#USER#*",
         ]
       },
     ]

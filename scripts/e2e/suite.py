@@ -250,8 +250,16 @@ class Suite:
         renewed = self.call("POST", "/auth/refresh", {"refresh_token": session["refresh_token"]},
                             route=r("POST", "/auth/refresh"))
         self.expect("POST /auth/refresh", renewed, 200)
-        spent = self.call("POST", "/auth/refresh", {"refresh_token": session["refresh_token"]})
-        self.expect_problem("POST /auth/refresh with a spent token", spent, 401)
+        # Within the grace window the spent token gets the same successor
+        # (a second tab, a retry); a token its session never issued, 401.
+        again = self.call("POST", "/auth/refresh", {"refresh_token": session["refresh_token"]})
+        self.expect("POST /auth/refresh again within the grace window", again, 200)
+        self.check("POST /auth/refresh again hands out the same successor",
+                   (again.json() or {}).get("refresh_token") == (renewed.json() or {}).get("refresh_token"), again)
+        user, family, generation, secret = session["refresh_token"].split(".")
+        forged = ".".join([user, family, generation, secret[::-1]])
+        self.expect_problem("POST /auth/refresh with a token never issued",
+                            self.call("POST", "/auth/refresh", {"refresh_token": forged}), 401)
         other = self.sign_in(email)
         self.expect("POST /auth/sign-out",
                     self.call("POST", "/auth/sign-out", {"refresh_token": other["refresh_token"]},

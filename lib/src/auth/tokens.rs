@@ -5,7 +5,7 @@
 //! hold the current key and the next one at once and a key rotation never
 //! refuses a token that is still current.
 
-use crate::domain::{Timestamp, UserId};
+use crate::domain::{RefreshKey, Timestamp, UserId};
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -63,6 +63,7 @@ pub struct TokenIssuer {
     key_id: String,
     policy: TokenPolicy,
     lifetime_seconds: i64,
+    refresh_key: RefreshKey,
 }
 
 impl TokenIssuer {
@@ -72,11 +73,17 @@ impl TokenIssuer {
         let key = EncodingKey::from_ed_pem(private_pem.as_bytes()).map_err(KeyError::PrivatePem)?;
         // aws-lc's error is dropped: KeyError never says anything of the key.
         let pair = Ed25519KeyPair::from_pkcs8(key.inner()).map_err(|_| KeyError::PrivateKey)?;
-        Ok(Self { key_id: key_id(pair.public_key().as_ref()), key, policy, lifetime_seconds })
+        let refresh_key = RefreshKey::derive(key.inner());
+        Ok(Self { key_id: key_id(pair.public_key().as_ref()), key, policy, lifetime_seconds, refresh_key })
     }
 
     pub fn lifetime_seconds(&self) -> i64 {
         self.lifetime_seconds
+    }
+
+    /// The key each next refresh token is derived with.
+    pub fn refresh_key(&self) -> &RefreshKey {
+        &self.refresh_key
     }
 
     /// The `kid` of every token this issuer signs.
@@ -186,6 +193,7 @@ pub fn ephemeral_keys(policy: TokenPolicy, lifetime_seconds: i64) -> (TokenIssue
         key_id: key_id(pair.public_key().as_ref()),
         policy,
         lifetime_seconds,
+        refresh_key: RefreshKey::derive(private.as_ref()),
     };
     (issuer, verifier)
 }

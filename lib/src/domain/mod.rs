@@ -1,15 +1,15 @@
 //! Value types that can only hold valid data, and the entities built from
-//! them: users, properties and rooms, and the sessions and failed sign-ins
+//! them: users, properties and rooms, and the sessions and attempt counters
 //! the store keeps for them.
 //!
 //! Every constructor is a `parse` that either returns a valid value or says
 //! why the input is not one: past the HTTP edge nothing is ever re-checked.
 
 mod area;
+mod attempts;
 mod birth_date;
 mod city;
 mod email;
-mod failed_sign_ins;
 mod ids;
 mod password;
 mod person_name;
@@ -21,10 +21,10 @@ mod timestamp;
 mod user;
 
 pub use area::Area;
+pub use attempts::{Admission, AttemptCounter, AttemptLimit, escape};
 pub use birth_date::BirthDate;
 pub use city::{City, city_key};
 pub use email::Email;
-pub use failed_sign_ins::FailedSignIns;
 pub use ids::{PropertyId, RoomId, UserId};
 pub use password::{Password, PasswordHash};
 pub use person_name::PersonName;
@@ -33,7 +33,10 @@ pub use property::{
     PropertyType,
 };
 pub use room::{Features, Floor, Room, RoomChanges, RoomDescription, RoomDraft, RoomKind, RoomName};
-pub use session::{REFRESH_LIFETIME_SECONDS, RefreshToken, Session};
+pub use session::{
+    MAX_SESSIONS_PER_USER, Presented, REFRESH_GRACE_SECONDS, REFRESH_LIFETIME_SECONDS, RefreshKey, RefreshToken,
+    Session,
+};
 pub use timestamp::Timestamp;
 pub use user::{ProfileChanges, User};
 

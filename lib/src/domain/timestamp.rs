@@ -13,6 +13,12 @@ impl Timestamp {
         Self(now.replace_millisecond(millis).expect("a valid millisecond"))
     }
 
+    /// The instant `seconds` after the Unix epoch (clamped to what a
+    /// timestamp can hold).
+    pub fn from_unix_seconds(seconds: i64) -> Self {
+        Self(OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH))
+    }
+
     pub fn unix_seconds(&self) -> i64 {
         self.0.unix_timestamp()
     }

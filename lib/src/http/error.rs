@@ -52,7 +52,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// 422: well-formed JSON that breaks the rules, field by field.
     Validation(Vec<FieldError>),
-    /// 429: too many failed sign-ins for an address; retry after this many seconds.
+    /// 429: too many attempts (sign-ins, password checks, registrations);
+    /// retry after this many seconds.
     TooManyRequests(i64),
     /// 500: our fault. The cause, with its sources, goes to the log, never
     /// to the client.
@@ -110,7 +111,7 @@ impl ApiError {
             Self::Validation(_) => "The request contains invalid fields.".into(),
             // The same words for every address, registered or not.
             Self::TooManyRequests(seconds) => {
-                format!("Too many failed sign-ins for this email address: retry in {seconds} seconds.")
+                format!("Too many attempts: retry in {seconds} seconds.")
             }
             Self::Internal(_) => "An unexpected error occurred. It has been logged; please retry later.".into(),
             Self::Unavailable(_) => "The service is temporarily unavailable; please retry shortly.".into(),

@@ -7,8 +7,8 @@ pub mod dynamodb;
 pub mod memory;
 
 use crate::domain::{
-    Email, FailedSignIns, PasswordHash, ProfileChanges, Property, PropertyChanges, PropertyId, PropertyType, Room,
-    RoomChanges, RoomId, Session, Timestamp, User, UserId,
+    Admission, AttemptCounter, Email, PasswordHash, ProfileChanges, Property, PropertyChanges, PropertyId,
+    PropertyType, Room, RoomChanges, RoomId, Session, Timestamp, User, UserId,
 };
 use std::future::Future;
 
@@ -78,8 +78,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// there is never a resource without its answer or the reverse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeptAnswer {
-    /// Whose key it is and the key: `<scope>#<key>`, the scope being the
-    /// caller (or the email address, for a registration).
+    /// Whose key it is: the caller (`USER#<id>`), or the email address for
+    /// a registration (`EMAIL#<address>`, escaped); the account's deletion
+    /// removes both scopes' answers.
+    pub scope: String,
+    /// The `Idempotency-Key`, unique within its scope.
     pub key: String,
     /// Of the request that used the key: the same key with another request
     /// is refused.
@@ -100,6 +103,16 @@ impl KeptAnswer {
     pub fn expired(&self, now: Timestamp) -> bool {
         self.expires_at <= now.unix_seconds()
     }
+
+    /// The scope of a caller's keys.
+    pub fn caller_scope(caller: UserId) -> String {
+        format!("USER#{caller}")
+    }
+
+    /// The scope of a registration's keys: the address, in any letter case.
+    pub fn email_scope(email: &Email) -> String {
+        format!("EMAIL#{}", crate::domain::escape(&email.normalized()))
+    }
 }
 
 /// What sign-in needs to check a password, and nothing more.
@@ -107,6 +120,10 @@ impl KeptAnswer {
 pub struct Credentials {
     pub user_id: UserId,
     pub password_hash: PasswordHash,
+    /// Bumped by every password change and by the account's deletion: a
+    /// session starts only if the version its password was checked against
+    /// is still current.
+    pub version: u64,
 }
 
 /// Persistence of users and of the email claims that keep emails unique.
@@ -124,14 +141,16 @@ pub trait UserStore: Send + Sync {
 
     fn get_user(&self, id: UserId) -> impl Future<Output = StoreResult<Option<User>>> + Send;
 
-    /// Looks a user up by email, ignoring letter case.
+    /// Looks a user up by email, ignoring letter case; `None` for an
+    /// account being deleted.
     fn find_credentials(&self, email: &Email) -> impl Future<Output = StoreResult<Option<Credentials>>> + Send;
 
     /// Whether the account exists, found without reading it (a condition
     /// check), so that functions that may not read users can ask.
     fn account_exists(&self, id: UserId) -> impl Future<Output = StoreResult<bool>> + Send;
 
-    fn get_password_hash(&self, id: UserId) -> impl Future<Output = StoreResult<Option<PasswordHash>>> + Send;
+    /// The user's credentials; `None` if the account is gone or being deleted.
+    fn get_credentials(&self, id: UserId) -> impl Future<Output = StoreResult<Option<Credentials>>> + Send;
 
     /// Applies the changes and returns the user as stored; `AccountGone` if gone.
     fn update_profile(
@@ -143,8 +162,10 @@ pub trait UserStore: Send + Sync {
 
     /// Replaces the hash only if it is still `current` (else
     /// `PasswordChanged`), so that two concurrent password changes cannot
-    /// both succeed; `AccountGone` if the user is gone. Sent again with the
-    /// same `write`, an applied change succeeds again.
+    /// both succeed, and bumps the credentials' version in the same write,
+    /// so that no sign-in checked against the old password can start a
+    /// session after it; `AccountGone` if the user is gone. Sent again
+    /// with the same `write`, an applied change succeeds again.
     fn replace_password_hash(
         &self,
         id: UserId,
@@ -154,8 +175,12 @@ pub trait UserStore: Send + Sync {
         write: WriteId,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Removes the user with everything they own (properties and rooms) and
-    /// their sessions, and releases their email; `AccountGone` if already gone.
+    /// Removes the user with everything they own (properties and rooms),
+    /// their sessions and the answers kept for them, and releases their
+    /// email; `AccountGone` if already gone. First it marks the account as
+    /// closing and bumps its credentials' version, so that no sign-in can
+    /// start a session that would outlive it; a retry after a failure
+    /// half-way finishes the job.
     fn delete_user(&self, id: UserId) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
@@ -367,16 +392,34 @@ pub trait RoomStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
-/// Sessions (refresh-token families) and sign-in throttling: what the users
+/// Sessions (refresh-token families) and attempt counters: what the users
 /// function needs besides accounts.
 pub trait SessionStore: Send + Sync {
-    /// Stores a new family; `AccountGone` if its user no longer exists.
-    fn start_session(&self, session: &Session) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Stores a new family, provided its user's credentials are still at
+    /// `credentials_version` (the version the password was checked
+    /// against): `PasswordChanged` if they changed meanwhile,
+    /// `AccountGone` if the account is gone or closing. When the user
+    /// holds `MAX_SESSIONS_PER_USER` families, the oldest end in the same
+    /// write.
+    fn start_session(
+        &self,
+        session: &Session,
+        credentials_version: u64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Replaces `presented` (a token hash) with `next`'s live token, in one
-    /// conditional write. Presenting any token but the live one of a
-    /// family that exists ends the family (`Rotation::Reused`).
-    fn rotate_session(&self, presented: &str, next: &Session) -> impl Future<Output = StoreResult<Rotation>> + Send;
+    /// The family, read consistently (expired ones included: callers
+    /// check `Session::expired`).
+    fn get_session(
+        &self,
+        user: UserId,
+        family: uuid::Uuid,
+    ) -> impl Future<Output = StoreResult<Option<Session>>> + Send;
+
+    /// Replaces `before` with `after` if the family's live token is still
+    /// `before`'s: `false` if another rotation came first or the family
+    /// ended. Sent again after its answer was lost, an applied replacement
+    /// is `true` again.
+    fn replace_session(&self, before: &Session, after: &Session) -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// Ends one family (nothing to end is fine).
     fn end_session(&self, user: UserId, family: uuid::Uuid) -> impl Future<Output = StoreResult<()>> + Send;
@@ -384,28 +427,22 @@ pub trait SessionStore: Send + Sync {
     /// Ends every family of `user`; `AccountGone` if the user is gone.
     fn end_all_sessions(&self, user: UserId) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// The failed sign-ins still remembered for an address at `now`.
-    fn failed_sign_ins(
+    /// Counts one attempt in each counter's window at `now`, all or none:
+    /// `Refused` (nothing counted) when any is full.
+    fn count_attempt(
         &self,
-        email: &Email,
+        counters: &[AttemptCounter],
         now: Timestamp,
-    ) -> impl Future<Output = StoreResult<Option<FailedSignIns>>> + Send;
+    ) -> impl Future<Output = StoreResult<Admission>> + Send;
 
-    /// Counts one more failed sign-in for an address, atomically.
-    fn record_failed_sign_in(&self, email: &Email, now: Timestamp) -> impl Future<Output = StoreResult<()>> + Send;
-
-    /// Forgets an address's failed sign-ins.
-    fn forget_failed_sign_ins(&self, email: &Email) -> impl Future<Output = StoreResult<()>> + Send;
-}
-
-/// What became of a refresh.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rotation {
-    Rotated,
-    /// The token was not the family's live one: the family is ended.
-    Reused,
-    /// No such family (never, ended or expired).
-    Unknown,
+    /// After a success: clears `cleared`'s window and takes the attempt
+    /// back from `refunded`'s, both counted at `counted_at`.
+    fn settle_attempt(
+        &self,
+        cleared: &AttemptCounter,
+        refunded: &AttemptCounter,
+        counted_at: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// Everything the routers need from a store. Handlers are generic over it,

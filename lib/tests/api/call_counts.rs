@@ -17,7 +17,13 @@ async fn each_route_makes_the_calls_the_data_model_promises() {
     let property = format!("/properties/{id}");
     let room_path = format!("{property}/rooms/{room}");
     let budget: Vec<(&str, String, Option<serde_json::Value>, &[&str])> = vec![
-        ("POST", "/users".into(), Some(registration("second@example.com")), &["TransactWriteItems"]),
+        // The registration limit's count, then the account.
+        (
+            "POST",
+            "/users".into(),
+            Some(registration("second@example.com")),
+            &["TransactWriteItems", "TransactWriteItems"],
+        ),
         ("GET", format!("/users/{user}"), None, &["GetItem"]),
         ("GET", "/users/me".into(), None, &["GetItem"]),
         ("PATCH", "/users/me".into(), Some(json!({"first_name": "Bo"})), &["UpdateItem"]),

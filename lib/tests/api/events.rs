@@ -75,7 +75,7 @@ async fn seeded_store() -> MemoryStore {
     let property = Property::restore(room.property_id, demo.id, details, (now, now), 1, [room.area]);
     store.create_property(&property, &[room], None).await.unwrap();
     let refresh = RefreshToken::parse(&ids.refresh_token).expect("a well-formed refresh token");
-    store.start_session(&refresh.session(now)).await.unwrap();
+    store.start_session(&refresh.session(now), 0).await.unwrap();
     store
 }
 

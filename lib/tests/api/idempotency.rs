@@ -99,8 +99,9 @@ async fn malformed_keys_are_refused(app: TestApp) {
     assert_eq!(mine.body["items"], json!([]), "nothing created");
 }
 
-fn answer(key: &str, expires_at: i64) -> KeptAnswer {
+fn answer(scope: &str, key: &str, expires_at: i64) -> KeptAnswer {
     KeptAnswer {
+        scope: scope.into(),
         key: key.into(),
         fingerprint: "f1".into(),
         location: "/somewhere".into(),
@@ -114,7 +115,7 @@ async fn stores_keep_answers_until_they_expire(store: impl Store) {
     let owner = user("keeper@example.com");
     store.create_user(&owner, &hash("k"), None).await.unwrap();
     let now = Timestamp::now().unix_seconds();
-    let kept = answer("USER#keeper#k1", now + 60);
+    let kept = answer(&KeptAnswer::caller_scope(owner.id), "k1", now + 60);
 
     let (first, rooms) = publish(owner.id, "Paris", PropertyType::House, &[1000]);
     store.create_property(&first, &rooms, Some(&kept)).await.unwrap();
@@ -134,17 +135,17 @@ async fn stores_keep_answers_until_they_expire(store: impl Store) {
     assert_eq!(store.get_room(first.id, extra.id).await, Ok(None));
 
     // An expired answer frees its key, even before it is deleted.
-    let expired = answer("USER#keeper#k2", now - 1);
+    let expired = answer(&KeptAnswer::caller_scope(owner.id), "k2", now - 1);
     store.add_room(&extra, Edit::by(owner.id), Some(&expired)).await.unwrap();
     let later = room(first.id, 600);
-    let renewed = answer("USER#keeper#k2", now + 60);
+    let renewed = answer(&KeptAnswer::caller_scope(owner.id), "k2", now + 60);
     store.add_room(&later, Edit::by(owner.id), Some(&renewed)).await.unwrap();
     assert_eq!(
         store.add_room(&room(first.id, 700), Edit::by(owner.id), Some(&renewed)).await,
         Err(StoreError::KeyUsed(Box::new(renewed)))
     );
     let other_user = user("other-keeper@example.com");
-    let scoped = answer("EMAIL#other-keeper@example.com#k1", now + 60);
+    let scoped = answer(&KeptAnswer::email_scope(&other_user.email), "k1", now + 60);
     store.create_user(&other_user, &hash("o"), Some(&scoped)).await.unwrap();
     assert_eq!(store.get_user(other_user.id).await.unwrap().map(|found| found.id), Some(other_user.id));
 }

@@ -14,6 +14,7 @@ mod numbers;
 mod preconditions;
 mod properties;
 mod rooms;
+mod session_races;
 mod sessions;
 mod text;
 mod users;

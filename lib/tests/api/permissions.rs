@@ -383,18 +383,23 @@ async fn record_every_route() -> Recorded {
 
     // users: sign-up, sign-in (and an unknown email), the public profile
     let sign_in = |email: &str| json!({ "email": email, "password": PASSWORD });
-    let owner = api.call("POST", "/users", None, Some(registration("owner@example.com")), 201).await;
+    // With a key: the account's deletion removes the answer kept for it.
+    let owner = api.create_twice("/users", None, registration("owner@example.com")).await;
     let owner = owner["id"].as_str().unwrap().to_owned();
     api.create_twice("/users", None, registration("stranger@example.com")).await;
     let wrong = json!({ "email": "owner@example.com", "password": "not the password" });
     api.call("POST", "/auth/token", None, Some(wrong), 401).await;
     let first = api.call("POST", "/auth/token", None, Some(sign_in("owner@example.com")), 200).await;
-    // sessions: renew, then present the spent token again (its family
-    // ends), sign out, and sign out everywhere (below)
+    // sessions: renew twice, then present the first token again (spent, its
+    // family ends), sign out, and sign out everywhere (below)
     let spent = json!({ "refresh_token": first["refresh_token"] });
     let renewed = api.call("POST", "/auth/refresh", None, Some(spent.clone()), 200).await;
+    let renewed = json!({ "refresh_token": renewed["refresh_token"] });
+    let live = api.call("POST", "/auth/refresh", None, Some(renewed), 200).await;
     api.call("POST", "/auth/refresh", None, Some(spent), 401).await;
-    api.call("POST", "/auth/sign-out", None, Some(json!({ "refresh_token": renewed["refresh_token"] })), 204).await;
+    let other = api.call("POST", "/auth/token", None, Some(sign_in("owner@example.com")), 200).await;
+    api.call("POST", "/auth/sign-out", None, Some(json!({ "refresh_token": other["refresh_token"] })), 204).await;
+    api.call("POST", "/auth/sign-out", None, Some(json!({ "refresh_token": live["refresh_token"] })), 204).await;
     let token = api.call("POST", "/auth/token", None, Some(sign_in("owner@example.com")), 200).await;
     let token = token["access_token"].as_str().unwrap().to_owned();
     let stranger = api.call("POST", "/auth/token", None, Some(sign_in("stranger@example.com")), 200).await;

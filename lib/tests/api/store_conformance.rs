@@ -3,10 +3,10 @@
 use crate::on_both_stores;
 use crate::support::fixtures::{hash, property, publish, room, user};
 use estate::domain::{
-    Area, Email, MAX_ROOMS, PersonName, ProfileChanges, PropertyChanges, PropertyId, PropertyName, PropertyType,
-    RoomChanges, RoomId, Timestamp, UserId,
+    Admission, Area, AttemptCounter, Email, MAX_ROOMS, PersonName, ProfileChanges, PropertyChanges, PropertyId,
+    PropertyName, PropertyType, RoomChanges, RoomId, Session, Timestamp, UserId,
 };
-use estate::store::{Edit, Listing, PageRequest, Store, StoreError, WriteId};
+use estate::store::{Edit, KeptAnswer, Listing, PageRequest, Store, StoreError, WriteId};
 
 on_both_stores!(
     store:
@@ -16,6 +16,9 @@ on_both_stores!(
     updates_only_the_given_profile_fields,
     password_hash_changes_only_from_the_current_one,
     deleting_a_user_releases_their_email,
+    deleting_a_user_removes_the_answers_kept_for_them,
+    a_session_starts_only_at_the_current_credentials,
+    attempts_are_counted_all_or_none_up_to_the_limit,
     a_property_needs_an_existing_owner,
     only_the_owner_writes_a_property_or_its_rooms,
     room_writes_keep_the_derived_totals,
@@ -31,7 +34,8 @@ async fn creates_and_reads_users(store: impl Store) {
     store.create_user(&ada, &hash("a"), None).await.unwrap();
     assert_eq!(store.get_user(ada.id).await.unwrap(), Some(ada.clone()));
     assert_eq!(store.get_user(UserId::generate()).await.unwrap(), None);
-    assert_eq!(store.get_password_hash(ada.id).await.unwrap(), Some(hash("a")));
+    let credentials = store.get_credentials(ada.id).await.unwrap().unwrap();
+    assert_eq!((credentials.password_hash, credentials.version), (hash("a"), 0));
 
     let found = store.find_credentials(&Email::parse("ada@EXAMPLE.com").unwrap()).await.unwrap().unwrap();
     assert_eq!(found.user_id, ada.id);
@@ -89,7 +93,8 @@ async fn password_hash_changes_only_from_the_current_one(store: impl Store) {
         Err(StoreError::PasswordChanged)
     );
     store.replace_password_hash(ada.id, &hash("one"), &hash("two"), now, WriteId::new()).await.unwrap();
-    assert_eq!(store.get_password_hash(ada.id).await.unwrap(), Some(hash("two")));
+    let credentials = store.get_credentials(ada.id).await.unwrap().unwrap();
+    assert_eq!((credentials.password_hash, credentials.version), (hash("two"), 1), "the change bumps the version");
     let nobody = UserId::generate();
     let gone = Err(StoreError::AccountGone);
     assert_eq!(store.replace_password_hash(nobody, &hash("one"), &hash("two"), now, WriteId::new()).await, gone);
@@ -104,6 +109,81 @@ async fn deleting_a_user_releases_their_email(store: impl Store) {
     assert_eq!(store.delete_user(ada.id).await, Err(StoreError::AccountGone));
     let successor = user("LEAVING@example.com");
     store.create_user(&successor, &hash("b"), None).await.unwrap();
+}
+
+fn kept(scope: String, key: &str) -> KeptAnswer {
+    let expires_at = Timestamp::now().unix_seconds() + 60;
+    KeptAnswer {
+        scope,
+        key: key.into(),
+        fingerprint: "f".into(),
+        location: "/x".into(),
+        etag: None,
+        body: "{}".into(),
+        expires_at,
+    }
+}
+
+/// The answers kept under the account's keys hold its data (a
+/// registration's answer: email, name, birth date): they go with it.
+async fn deleting_a_user_removes_the_answers_kept_for_them(store: impl Store) {
+    let ada = user("kept@example.com");
+    let registration = kept(KeptAnswer::email_scope(&ada.email), "r1");
+    store.create_user(&ada, &hash("a"), Some(&registration)).await.unwrap();
+    let (home, rooms) = publish(ada.id, "Paris", PropertyType::House, &[100]);
+    let creation = kept(KeptAnswer::caller_scope(ada.id), "p1");
+    store.create_property(&home, &rooms, Some(&creation)).await.unwrap();
+    store.delete_user(ada.id).await.unwrap();
+
+    let successor = user("KEPT@example.com");
+    store.create_user(&successor, &hash("b"), Some(&registration)).await.expect("the key is free again");
+    let (other, rooms) = publish(successor.id, "Lyon", PropertyType::House, &[100]);
+    store.create_property(&other, &rooms, Some(&creation)).await.expect("the caller's keys are free again");
+}
+
+/// A session starts only if the credentials its password was checked
+/// against are still current: not after a password change, not once the
+/// account is gone.
+async fn a_session_starts_only_at_the_current_credentials(store: impl Store) {
+    let ada = user("versioned@example.com");
+    store.create_user(&ada, &hash("one"), None).await.unwrap();
+    let checked = store.find_credentials(&ada.email).await.unwrap().unwrap();
+    assert_eq!(checked.version, 0);
+    let (first, _) = Session::start(ada.id, Timestamp::now());
+    store.start_session(&first, checked.version).await.unwrap();
+    store.replace_password_hash(ada.id, &hash("one"), &hash("two"), Timestamp::now(), WriteId::new()).await.unwrap();
+    let (late, _) = Session::start(ada.id, Timestamp::now());
+    assert_eq!(store.start_session(&late, checked.version).await, Err(StoreError::PasswordChanged));
+    assert_eq!(store.get_session(ada.id, late.family).await.unwrap(), None);
+    let current = store.get_credentials(ada.id).await.unwrap().unwrap();
+    store.start_session(&late, current.version).await.unwrap();
+    store.delete_user(ada.id).await.unwrap();
+    let (gone, _) = Session::start(ada.id, Timestamp::now());
+    assert_eq!(store.start_session(&gone, current.version).await, Err(StoreError::AccountGone));
+    assert_eq!(store.get_session(ada.id, late.family).await.unwrap(), None, "the deletion ended it");
+}
+
+async fn attempts_are_counted_all_or_none_up_to_the_limit(store: impl Store) {
+    let email = Email::parse("counted@example.com").unwrap();
+    let from = |address: &str| [AttemptCounter::sign_in_from(&email, address), AttemptCounter::sign_in(&email)];
+    let [per_address, per_account] = from("192.0.2.1");
+    let now = Timestamp::now();
+    for _ in 0..per_address.limit.attempts {
+        assert_eq!(store.count_attempt(&from("192.0.2.1"), now).await.unwrap(), Admission::Admitted);
+    }
+    let refused = store.count_attempt(&from("192.0.2.1"), now).await.unwrap();
+    assert_eq!(refused, Admission::Refused { retry_after: per_address.limit.retry_after(now.unix_seconds()) });
+    // Refused by its first counter, the attempt counted in neither: the
+    // account's ceiling still has 15 of its 20 left.
+    for n in 0..(per_account.limit.attempts - per_address.limit.attempts) {
+        let admitted = store.count_attempt(&from(&format!("198.51.100.{n}")), now).await.unwrap();
+        assert_eq!(admitted, Admission::Admitted, "attempt {n} from elsewhere");
+    }
+    let ceiling = store.count_attempt(&from("203.0.113.1"), now).await.unwrap();
+    assert!(matches!(ceiling, Admission::Refused { .. }), "the account's ceiling");
+    // A success settles: its address count cleared, its attempt given back.
+    store.settle_attempt(&per_address, &per_account, now).await.unwrap();
+    assert_eq!(store.count_attempt(&from("192.0.2.1"), now).await.unwrap(), Admission::Admitted);
 }
 
 async fn owner(store: &impl Store, email: &str) -> UserId {
@@ -278,7 +358,7 @@ async fn a_write_sent_again_reports_what_it_did(store: impl Store) {
     for _ in 0..2 {
         store.replace_password_hash(ada.id, &hash("one"), &hash("two"), now, change).await.unwrap();
     }
-    assert_eq!(store.get_password_hash(ada.id).await.unwrap(), Some(hash("two")));
+    assert_eq!(store.get_credentials(ada.id).await.unwrap().map(|c| c.password_hash), Some(hash("two")));
     let other = store.replace_password_hash(ada.id, &hash("one"), &hash("three"), now, WriteId::new()).await;
     assert_eq!(other, Err(StoreError::PasswordChanged), "another change still meets the new password");
 

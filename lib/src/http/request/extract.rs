@@ -194,6 +194,27 @@ fn serde_field_error(path: &str, message: &str) -> FieldError {
     }
 }
 
+/// Where a request comes from, for the attempt limits: API Gateway's
+/// `requestContext.http.sourceIp` on Lambda, the peer's address on the
+/// local server; never a header the client writes. `unknown` for a request
+/// made in process, with neither.
+pub struct SourceAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for SourceAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        use lambda_http::request::RequestContext;
+        if let Some(RequestContext::ApiGatewayV2(context)) = parts.extensions.get::<RequestContext>()
+            && let Some(address) = &context.http.source_ip
+        {
+            return Ok(Self(address.clone()));
+        }
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(Self(peer.map_or_else(|| "unknown".into(), |peer| peer.0.ip().to_canonical().to_string())))
+    }
+}
+
 /// The authenticated caller of a route that needs one.
 ///
 /// Behind API Gateway, the authorizer has already verified the token and

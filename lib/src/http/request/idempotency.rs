@@ -7,7 +7,7 @@
 //! or to the email address for a registration.
 
 use super::extract::{parse_json, read_json_body};
-use crate::domain::{Email, Timestamp, UserId};
+use crate::domain::Timestamp;
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::{KeptAnswer, StoreError, StoreResult};
 use aws_lc_rs::digest::{SHA256, digest};
@@ -80,16 +80,6 @@ fn parse_key(value: &HeaderValue) -> ApiResult<String> {
     Ok(key.to_owned())
 }
 
-/// The scope of a caller's keys.
-pub fn caller_scope(caller: UserId) -> String {
-    format!("USER#{caller}")
-}
-
-/// The scope of a registration's keys: the address, in any letter case.
-pub fn email_scope(email: &Email) -> String {
-    format!("EMAIL#{}", email.normalized())
-}
-
 /// A creation's 201: the resource's `Location`, its `ETag` when it has
 /// one, and its representation.
 pub struct Created {
@@ -108,7 +98,8 @@ impl Created {
     pub fn to_keep(&self, key: Option<&IdempotencyKey>, scope: &str) -> Option<KeptAnswer> {
         let key = key?;
         Some(KeptAnswer {
-            key: format!("{scope}#{}", key.key),
+            scope: scope.to_owned(),
+            key: key.key.clone(),
             fingerprint: key.fingerprint.clone(),
             location: self.location.clone(),
             etag: self.etag.as_ref().and_then(|etag| etag.to_str().ok()).map(str::to_owned),

@@ -9,7 +9,7 @@ use crate::domain::{
 use crate::http::error::ApiResult;
 use crate::http::request::extract::{Caller, JsonBody, PathParams, PropertyPath};
 use crate::http::request::fields::{Fields, Member};
-use crate::http::request::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
+use crate::http::request::idempotency::{Created, Creation, IdempotencyKeyHeader};
 use crate::http::request::paging::{encode_cursor, page_request, public_listing, query_params};
 use crate::http::request::preconditions::{IfMatch, IfMatchHeader, IfNoneMatchHeader, etag, not_modified};
 use crate::http::responses::{
@@ -245,7 +245,7 @@ pub(crate) async fn create_property<S: Store>(
     let location = format!("/properties/{}", property.id);
     let view = PropertyView::with_rooms(property.clone(), rooms.clone());
     let created = Created::new(location, Some(etag(property.version())), &view);
-    let answer = created.to_keep(key.as_ref(), &idempotency::caller_scope(caller));
+    let answer = created.to_keep(key.as_ref(), &crate::store::KeptAnswer::caller_scope(caller));
     let stored = state.store.create_property(&property, &rooms, answer.as_ref()).await;
     created.answer(stored, key.as_ref())
 }

@@ -9,7 +9,7 @@ use crate::http::AppState;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::request::extract::{Caller, JsonBody, PathParams, PropertyPath, RoomPath};
 use crate::http::request::fields::{Fields, Member};
-use crate::http::request::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
+use crate::http::request::idempotency::{Created, Creation, IdempotencyKeyHeader};
 use crate::http::request::preconditions::{IfMatch, IfMatchHeader};
 use crate::http::responses::{
     BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, ServerFailures, Stale,
@@ -181,7 +181,7 @@ pub(crate) async fn add_room<S: Store>(
     let room = Room::create(property, draft, edit.now);
     let location = format!("/properties/{property}/rooms/{}", room.id);
     let created = Created::new(location, None, &RoomView::from(room.clone()));
-    let answer = created.to_keep(key.as_ref(), &idempotency::caller_scope(caller));
+    let answer = created.to_keep(key.as_ref(), &crate::store::KeptAnswer::caller_scope(caller));
     let stored = state.store.add_room(&room, edit, answer.as_ref()).await;
     created.answer(stored, key.as_ref())
 }

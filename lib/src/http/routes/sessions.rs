@@ -1,15 +1,18 @@
-//! Sessions, served by the users function: sign-in (throttled per email
-//! address), refresh with rotation and reuse detection, sign-out, and
-//! signing out everywhere.
+//! Sessions, served by the users function: sign-in (with its attempt
+//! limits), refresh with rotation, a grace window and reuse detection,
+//! sign-out, and signing out everywhere.
 
 use crate::auth::passwords;
-use crate::domain::{Email, Password, REFRESH_LIFETIME_SECONDS, RefreshToken, Session, Timestamp, UserId};
+use crate::domain::{
+    Admission, AttemptCounter, Email, Password, PasswordHash, Presented, REFRESH_LIFETIME_SECONDS, RefreshToken,
+    Session, Timestamp, UserId,
+};
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::request::extract::{Caller, JsonBody};
+use crate::http::request::extract::{Caller, JsonBody, SourceAddress};
 use crate::http::request::fields::{Fields, Member};
 use crate::http::responses::{BodyFailures, CallerFailures, ServerFailures};
 use crate::http::{Private, UsersState};
-use crate::store::{Rotation, Store};
+use crate::store::{Store, StoreError};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -41,7 +44,7 @@ pub(crate) struct SignIn {
 /// A refresh token, to renew or to end its session.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"refresh_token": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a62.c2FtcGxlIHJlZnJlc2ggdG9rZW4gb2YgdGhlIGRlbW8"}))]
+#[schema(example = json!({"refresh_token": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a62.0.c2FtcGxlIHJlZnJlc2ggdG9rZW4gb2YgdGhlIGRlbW8"}))]
 pub(crate) struct RefreshRequest {
     #[serde(default)]
     #[schema(value_type = String, required = true)]
@@ -84,15 +87,37 @@ fn tokens<S>(state: &UsersState<S>, user: UserId, refresh: &RefreshToken) -> Api
     Ok(Private(Json(body)).into_response())
 }
 
+/// Checks `password` against `hash` (a dummy one when `None`, which never
+/// matches), counted first in `limits`, per account and source address and
+/// per account: 429 past either, and no password checked. A match clears
+/// the first and takes its attempt back from the second.
+pub(crate) async fn check_password<S: Store>(
+    store: &S,
+    limits: [AttemptCounter; 2],
+    password: Password,
+    hash: Option<PasswordHash>,
+) -> ApiResult<bool> {
+    let now = Timestamp::now();
+    if let Admission::Refused { retry_after } = store.count_attempt(&limits, now).await? {
+        return Err(ApiError::TooManyRequests(retry_after));
+    }
+    let matches = passwords::verify(password, hash).await.map_err(ApiError::internal)?;
+    if matches {
+        let [per_address, per_account] = &limits;
+        store.settle_attempt(per_address, per_account, now).await?;
+    }
+    Ok(matches)
+}
+
 #[utoipa::path(
     post, path = "/auth/token", tag = "users", operation_id = "issue_token", summary = "Sign in",
-    description = "Exchanges an email and password for a short-lived access token and a refresh token, which starts a session. An unknown email and a wrong password get the same answer. After 5 failed sign-ins for an address within 15 minutes, further ones get 429 until `Retry-After` has passed, registered address or not (from 1 minute, doubling with each further failure, to 15 at most); a successful sign-in resets the count.",
+    description = "Exchanges an email and password for a short-lived access token and a refresh token, which starts a session. An unknown email and a wrong password get the same answer. Each attempt is counted before the password is checked, registered address or not: at most 5 per 15-minute window for one address from one source address (a success clears them), and 20 per 10-minute window for one address from anywhere; past either, 429 until `Retry-After` has passed. A user holds at most 10 sessions: a new one ends the oldest.",
     request_body = SignIn,
     responses(
         (status = 200, description = "An access token and a refresh token", body = TokenResponse),
         (status = 401, description = "Unknown email or wrong password (one answer for both)", body = Problem,
             content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed sign-ins for this address: retry after `Retry-After` seconds",
+        (status = 429, description = "Too many attempts: retry after `Retry-After` seconds",
             body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = i64, description = "Seconds to wait"))),
         BodyFailures, ServerFailures,
@@ -100,6 +125,7 @@ fn tokens<S>(state: &UsersState<S>, user: UserId, refresh: &RefreshToken) -> Api
 )]
 pub(crate) async fn issue_token<S: Store>(
     State(state): State<UsersState<S>>,
+    SourceAddress(source): SourceAddress,
     JsonBody(body): JsonBody<SignIn>,
 ) -> ApiResult<Response> {
     let mut fields = Fields::new();
@@ -112,31 +138,27 @@ pub(crate) async fn issue_token<S: Store>(
         return Err(refused());
     };
     let store = &state.app.store;
-    let now = Timestamp::now();
-    let failures = store.failed_sign_ins(&email, now).await?;
-    if let Some(seconds) = failures.and_then(|failures| failures.retry_after(now.unix_seconds())) {
-        return Err(ApiError::TooManyRequests(seconds));
-    }
+    // An unknown email is checked against a dummy hash: same time, same
+    // answer, and the same limits.
     let credentials = store.find_credentials(&email).await?;
-    let user_id = credentials.as_ref().map(|found| found.user_id);
-    // An unknown email is checked against a dummy hash: same time, same answer.
-    let matches =
-        passwords::verify(password, credentials.map(|found| found.password_hash)).await.map_err(ApiError::internal)?;
-    let Some(user_id) = user_id.filter(|_| matches) else {
-        store.record_failed_sign_in(&email, now).await?;
+    let limits = [AttemptCounter::sign_in_from(&email, &source), AttemptCounter::sign_in(&email)];
+    let hash = credentials.as_ref().map(|found| found.password_hash.clone());
+    let matches = check_password(store, limits, password, hash).await?;
+    let Some(credentials) = credentials.filter(|_| matches) else {
         return Err(refused());
     };
-    if failures.is_some() {
-        store.forget_failed_sign_ins(&email).await?;
+    let (session, refresh) = Session::start(credentials.user_id, Timestamp::now());
+    // Only if the password just checked is still the account's.
+    match store.start_session(&session, credentials.version).await {
+        Ok(()) => tokens(&state, credentials.user_id, &refresh),
+        Err(StoreError::PasswordChanged | StoreError::AccountGone) => Err(refused()),
+        Err(other) => Err(other.into()),
     }
-    let (session, refresh) = Session::start(user_id, now);
-    store.start_session(&session).await?;
-    tokens(&state, user_id, &refresh)
 }
 
 #[utoipa::path(
     post, path = "/auth/refresh", tag = "users", operation_id = "refresh", summary = "Renew the tokens",
-    description = "Spends a refresh token for a new access token and a new refresh token of the same session. A refresh token works once: presenting a spent one again ends its whole session (one of its copies was stolen), and gets 401.",
+    description = "Spends a refresh token for a new access token and a new refresh token of the same session. A refresh token works once: presented again within 10 seconds of its use (a second tab, a retry), it gets the same new refresh token again; later, it ends its whole session (one of its copies was stolen) and gets 401. A token the session never issued changes nothing and gets 401.",
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new access token and a new refresh token", body = TokenResponse),
@@ -151,30 +173,59 @@ pub(crate) async fn refresh<S: Store>(
 ) -> ApiResult<Response> {
     let refused = || ApiError::Unauthorized("The refresh token is not valid: sign in again.".into());
     let presented = RefreshToken::parse(&body.parse()?).ok_or_else(refused)?;
-    let next = presented.next();
-    match state.app.store.rotate_session(&presented.hash(), &next.session(Timestamp::now())).await? {
-        Rotation::Rotated => tokens(&state, next.user, &next),
-        Rotation::Reused => {
-            tracing::warn!(user = %presented.user, "a spent refresh token was presented: its session is ended");
-            Err(refused())
+    let (store, key) = (&state.app.store, state.issuer.refresh_key());
+    // Twice at most: a rotation that loses a race looks again, and finds
+    // the winner's successor, the same one, just rotated.
+    for _ in 0..2 {
+        let now = Timestamp::now();
+        let session = store.get_session(presented.user, presented.family).await?;
+        let Some(session) = session.filter(|session| !session.expired(now)) else {
+            return Err(refused());
+        };
+        match session.recognise(&presented, key, now) {
+            Presented::Live => {
+                let next = presented.successor(key);
+                if store.replace_session(&session, &session.rotated_to(&next, now)).await? {
+                    return tokens(&state, next.user, &next);
+                }
+            }
+            Presented::JustRotated(next) => return tokens(&state, next.user, &next),
+            Presented::Spent => {
+                tracing::warn!(user = %presented.user, "a spent refresh token was presented: its session is ended");
+                store.end_session(presented.user, presented.family).await?;
+                return Err(refused());
+            }
+            Presented::Foreign => return Err(refused()),
         }
-        Rotation::Unknown => Err(refused()),
     }
+    Err(refused())
 }
 
 #[utoipa::path(
     post, path = "/auth/sign-out", tag = "users", operation_id = "sign_out", summary = "Sign out",
-    description = "Ends the session of a refresh token: none of its refresh tokens works any more. Access tokens already issued stay valid until they expire (minutes). Answers 204 whatever the token, so it tells nothing about it.",
+    description = "Ends the session of a refresh token (its live one or one it spent): none of its refresh tokens works any more. Access tokens already issued stay valid until they expire (minutes). A session already ended gets 204 too; a token its session never issued gets 401 and ends nothing.",
     request_body = RefreshRequest,
-    responses((status = 204, description = "The session is ended"), BodyFailures, ServerFailures)
+    responses(
+        (status = 204, description = "The session is ended"),
+        (status = 401, description = "The session exists but never issued this token", body = Problem,
+            content_type = "application/problem+json"),
+        BodyFailures, ServerFailures,
+    )
 )]
 pub(crate) async fn sign_out<S: Store>(
     State(state): State<UsersState<S>>,
     JsonBody(body): JsonBody<RefreshRequest>,
 ) -> ApiResult<Private<StatusCode>> {
-    if let Some(token) = RefreshToken::parse(&body.parse()?) {
-        state.app.store.end_session(token.user, token.family).await?;
+    let foreign = || ApiError::Unauthorized("This refresh token was not issued by its session.".into());
+    let token = RefreshToken::parse(&body.parse()?).ok_or_else(foreign)?;
+    let store = &state.app.store;
+    let Some(session) = store.get_session(token.user, token.family).await? else {
+        return Ok(Private(StatusCode::NO_CONTENT));
+    };
+    if session.recognise(&token, state.issuer.refresh_key(), Timestamp::now()) == Presented::Foreign {
+        return Err(foreign());
     }
+    store.end_session(token.user, token.family).await?;
     Ok(Private(StatusCode::NO_CONTENT))
 }
 

@@ -1,9 +1,12 @@
 //! The users route group: registration, sign-in, and a user's own account.
 
+use super::sessions::check_password;
 use crate::auth::passwords;
-use crate::domain::{BirthDate, Email, Password, PersonName, ProfileChanges, Timestamp, User, UserId};
+use crate::domain::{
+    Admission, AttemptCounter, BirthDate, Email, Password, PersonName, ProfileChanges, Timestamp, User, UserId,
+};
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::request::extract::{Caller, JsonBody, PathParams};
+use crate::http::request::extract::{Caller, JsonBody, PathParams, SourceAddress};
 use crate::http::request::fields::{Fields, Member};
 use crate::http::request::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
 use crate::http::responses::{BodyFailures, CallerFailures, NotFound, ServerFailures};
@@ -141,7 +144,7 @@ impl Registration {
 
 #[utoipa::path(
     post, path = "/users", tag = "users", operation_id = "register", summary = "Register",
-    description = "Creates an account. The email is unique regardless of letter case; the password is stored only as an argon2id hash.",
+    description = "Creates an account. The email is unique regardless of letter case; the password is stored only as an argon2id hash. At most 10 registrations an hour from one source address; past that, 429 until `Retry-After` has passed.",
     params(IdempotencyKeyHeader),
     request_body = Registration,
     responses(
@@ -149,20 +152,30 @@ impl Registration {
             headers(("Location" = String, description = "/users/{id}"))),
         (status = 409, description = "The email is taken (in any letter case)", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address: retry after `Retry-After` seconds",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds to wait"))),
         BodyFailures, ServerFailures,
     )
 )]
 pub(crate) async fn register<S: Store>(
     State(state): State<UsersState<S>>,
+    SourceAddress(source): SourceAddress,
     Creation { body, key }: Creation<Registration>,
 ) -> ApiResult<Response> {
     let account = body.parse()?;
+    // Counted before anything is looked up: a 409 tells whether an address
+    // is registered, so probing addresses is bounded like guessing passwords.
+    let limit = [AttemptCounter::registration_from(&source)];
+    if let Admission::Refused { retry_after } = state.app.store.count_attempt(&limit, Timestamp::now()).await? {
+        return Err(ApiError::TooManyRequests(retry_after));
+    }
     let password_hash = passwords::hash(account.password.clone()).await.map_err(ApiError::internal)?;
     let user =
         User::register(account.email, account.first_name, account.last_name, account.birth_date, Timestamp::now());
     let created = Created::new(format!("/users/{}", user.id), None, &UserView::from(user.clone()));
     // Scoped to the address: the client has no account yet.
-    let answer = created.to_keep(key.as_ref(), &idempotency::email_scope(&user.email));
+    let answer = created.to_keep(key.as_ref(), &crate::store::KeptAnswer::email_scope(&user.email));
     let stored = state.app.store.create_user(&user, &password_hash, answer.as_ref()).await;
     if let Err(StoreError::KeyUsed(earlier)) = &stored {
         // The kept answer holds the account's details: only whoever knows
@@ -269,7 +282,7 @@ pub(crate) struct PasswordChange {
 
 #[utoipa::path(
     put, path = "/users/me/password", tag = "users", operation_id = "change_password", summary = "Change your password",
-    description = "Needs the current password. Fails with 409 when another request changed the password meanwhile.", security(("bearer" = [])),
+    description = "Needs the current password, checked under the same limits as sign-in (per account and source address, and per account). Ends every session of the account. Fails with 409 when another request changed the password meanwhile.", security(("bearer" = [])),
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed"),
@@ -277,12 +290,16 @@ pub(crate) struct PasswordChange {
             content_type = "application/problem+json"),
         (status = 409, description = "Another request changed the password meanwhile", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts: retry after `Retry-After` seconds",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds to wait"))),
         BodyFailures, CallerFailures, ServerFailures,
     )
 )]
 pub(crate) async fn change_password<S: Store>(
     State(state): State<UsersState<S>>,
     Caller(me): Caller,
+    SourceAddress(source): SourceAddress,
     JsonBody(body): JsonBody<PasswordChange>,
 ) -> ApiResult<Private<StatusCode>> {
     let mut fields = Fields::new();
@@ -293,14 +310,18 @@ pub(crate) async fn change_password<S: Store>(
     let Ok(current_password) = Password::parse(current_password) else {
         return Err(wrong_password());
     };
-    let current_hash = state.app.store.get_password_hash(me).await?.ok_or(StoreError::AccountGone)?;
-    if !passwords::verify(current_password, Some(current_hash.clone())).await.map_err(ApiError::internal)? {
+    let store = &state.app.store;
+    let current = store.get_credentials(me).await?.ok_or(StoreError::AccountGone)?;
+    let limits = [AttemptCounter::password_check_from(me, &source), AttemptCounter::password_check(me)];
+    if !check_password(store, limits, current_password, Some(current.password_hash.clone())).await? {
         return Err(wrong_password());
     }
     let new_hash = passwords::hash(new_password).await.map_err(ApiError::internal)?;
-    state.app.store.replace_password_hash(me, &current_hash, &new_hash, Timestamp::now(), WriteId::new()).await?;
-    // Whoever else holds a session (a thief, an old device) is signed out.
-    state.app.store.end_all_sessions(me).await?;
+    // The change bumps the credentials' version first, so no sign-in checked
+    // against the old password starts a session after it; then whoever
+    // else holds a session (a thief, an old device) is signed out.
+    store.replace_password_hash(me, &current.password_hash, &new_hash, Timestamp::now(), WriteId::new()).await?;
+    store.end_all_sessions(me).await?;
     Ok(Private(StatusCode::NO_CONTENT))
 }
 

@@ -59,6 +59,16 @@ impl Expression {
         format!("{} > {}", self.name(path), self.value(value))
     }
 
+    /// `path < :value`.
+    pub fn less_than(&mut self, path: &str, value: AttributeValue) -> String {
+        format!("{} < {}", self.name(path), self.value(value))
+    }
+
+    /// `attribute_not_exists(path)`.
+    pub fn absent(&mut self, path: &str) -> String {
+        format!("attribute_not_exists({})", self.name(path))
+    }
+
     /// `path IN (:v…)`: the attribute equals one of `values` (DynamoDB
     /// takes up to 100). `IN ()` cannot be written: with no value, a
     /// condition that no item meets.

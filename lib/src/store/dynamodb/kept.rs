@@ -44,7 +44,7 @@ impl DynamoStore {
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(schema::kept_answer_key(&answer.key)))
+            .set_key(Some(schema::kept_answer_key(&answer.scope, &answer.key)))
             .consistent_read(true)
             .send()
             .await;

@@ -115,9 +115,12 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
 // | Email claim | `EMAIL#<lower-cased>`    | `EMAIL`          |
 // | Property    | `PROPERTY#<id>`          | `PROPERTY`       |
 // | Room        | `PROPERTY#<property id>` | `ROOM#<room id>` |
-// | Kept answer | `KEPT#<scope>#<key>`     | `ANSWER`         |
+// | Kept answer | `KEPT#<scope>`           | `ANSWER#<key>`   |
 // | Session     | `USER#<user id>`         | `SESSION#<family>` |
-// | Sign-in failures | `THROTTLE#<lower-cased email>` | `SIGN_IN` |
+// | Attempts    | `ATTEMPTS#<scope>`       | `WINDOW#<start>` |
+//
+// Scopes escape `#` in what they embed (`domain::escape`): an email
+// address may hold one.
 //
 // A property item is also in every index: `CITY#<city key>`, `OWNER#<owner
 // id>`, `PROPERTIES` (the feed) and `TYPE#<type code>`, sorted on its id.
@@ -126,9 +129,8 @@ const USER_SORT: &str = "PROFILE";
 const EMAIL_SORT: &str = "EMAIL";
 const PROPERTY_SORT: &str = "PROPERTY";
 const FEED_PARTITION: &str = "PROPERTIES";
-const KEPT_ANSWER_SORT: &str = "ANSWER";
+const KEPT_ANSWER_SORT_PREFIX: &str = "ANSWER#";
 const SESSION_SORT_PREFIX: &str = "SESSION#";
-const SIGN_IN_FAILURES_SORT: &str = "SIGN_IN";
 
 fn key(partition: String, sort: String) -> Item {
     Item::from([(PARTITION_KEY.to_owned(), string(partition)), (SORT_KEY.to_owned(), string(sort))])
@@ -160,15 +162,19 @@ pub(super) const fn session_sort_prefix() -> &'static str {
     SESSION_SORT_PREFIX
 }
 
-/// The key of the failed sign-ins of an address, in any letter case.
-pub(super) fn sign_in_failures_key(email: &Email) -> Item {
-    key(format!("THROTTLE#{}", email.normalized()), SIGN_IN_FAILURES_SORT.into())
+/// The key of an attempt counter's window starting at `window`.
+pub(super) fn attempts_key(scope: &str, window: i64) -> Item {
+    key(format!("ATTEMPTS#{scope}"), format!("WINDOW#{window}"))
 }
 
-/// The key of the answer kept under an `Idempotency-Key`, by its scoped key
-/// (`KeptAnswer::key`).
-pub(super) fn kept_answer_key(scoped_key: &str) -> Item {
-    key(format!("KEPT#{scoped_key}"), KEPT_ANSWER_SORT.into())
+/// The partition of the answers kept in `scope` (`KeptAnswer::scope`).
+pub(super) fn kept_answers_partition(scope: &str) -> String {
+    format!("KEPT#{scope}")
+}
+
+/// The key of the answer kept under an `Idempotency-Key` in its scope.
+pub(super) fn kept_answer_key(scope: &str, idempotency_key: &str) -> Item {
+    key(kept_answers_partition(scope), format!("{KEPT_ANSWER_SORT_PREFIX}{idempotency_key}"))
 }
 
 /// The partition of a property's item collection: the property and its rooms.

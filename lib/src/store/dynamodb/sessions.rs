@@ -1,20 +1,24 @@
 //! Sessions: one item per refresh-token family, in its user's partition
-//! (so one Query finds them all), and one item per address that failed to
-//! sign in. Both carry the table's TTL attribute and disappear by
-//! themselves once expired; readers ignore expired ones before that.
+//! (so one Query finds them all), and one item per window of each attempt
+//! counter. Both carry the table's TTL attribute and disappear by
+//! themselves once expired; readers ignore expired sessions before that.
 
 use super::expression::{Expression, Update, all};
-use super::item::{FailedSignInsItem, SessionItem};
+use super::item::{AttemptsItem, SessionItem, UserItem};
 use super::schema::{self, PARTITION_KEY, SORT_KEY};
-use super::{DynamoStore, number, sdk_error, string};
-use crate::domain::{Email, FailedSignIns, Session, Timestamp, UserId};
-use crate::store::{Rotation, SessionStore, StoreError, StoreResult};
+use super::transaction::{TransactFailure, delete_action, put_new_action, update_action};
+use super::{DynamoStore, Item, number, sdk_error, string};
+use crate::domain::{Admission, AttemptCounter, MAX_SESSIONS_PER_USER, Session, Timestamp, UserId};
+use crate::store::{SessionStore, StoreError, StoreResult};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
+/// The most items one transaction may write.
+const MAX_TRANSACTION_ITEMS: usize = 100;
+
 impl DynamoStore {
-    /// Deletes every session of `user`: one Query of their partition, then
-    /// one delete per family.
-    pub(super) async fn delete_sessions_of(&self, user: UserId) -> StoreResult<()> {
+    /// Every session of `user`, read consistently with one Query of their
+    /// partition.
+    async fn sessions_of(&self, user: UserId) -> StoreResult<Vec<Session>> {
         let mut expression = Expression::default();
         let key_condition = all([
             expression.equals(PARTITION_KEY, string(schema::user_partition(user))),
@@ -25,66 +29,97 @@ impl DynamoStore {
             .query()
             .table_name(&self.table)
             .key_condition_expression(key_condition)
-            .projection_expression(format!("{}, {}", expression.name(PARTITION_KEY), expression.name(SORT_KEY)))
             .set_expression_attribute_names(expression.names())
             .set_expression_attribute_values(expression.values())
             .consistent_read(true);
-        for key in self.query_all(query).await? {
-            self.client.delete_item().table_name(&self.table).set_key(Some(key)).send().await.map_err(sdk_error)?;
+        let items = self.query_all(query).await?;
+        items.into_iter().map(|item| Ok(SessionItem::from_item(item)?.into_domain())).collect()
+    }
+
+    /// Deletes every session of `user`: one Query of their partition, then
+    /// transactions of up to 100 deletes (a user holds at most
+    /// `MAX_SESSIONS_PER_USER`, so one in practice).
+    pub(super) async fn delete_sessions_of(&self, user: UserId) -> StoreResult<()> {
+        let sessions = self.sessions_of(user).await?;
+        self.delete_all(sessions.iter().map(|session| schema::session_key(session.user, session.family)).collect())
+            .await
+    }
+
+    /// Deletes the items of `keys`, in transactions of up to 100 items.
+    pub(super) async fn delete_all(&self, keys: Vec<Item>) -> StoreResult<()> {
+        for chunk in keys.chunks(MAX_TRANSACTION_ITEMS) {
+            let deletes = chunk.iter().map(|key| delete_action(&self.table, key.clone(), None)).collect();
+            self.transact(deletes).await.map_err(TransactFailure::into_error)?;
         }
         Ok(())
     }
 }
 
 impl SessionStore for DynamoStore {
-    async fn start_session(&self, session: &Session) -> StoreResult<()> {
-        // The user's deletion removes their sessions after their properties;
-        // a session started meanwhile would outlive the account unless the
-        // account is checked in the same write.
-        let items = vec![
-            super::transaction::exists_check_action(&self.table, schema::user_key(session.user)),
-            super::transaction::put_new_action(&self.table, SessionItem::from_domain(session).to_item()?),
+    async fn start_session(&self, session: &Session, credentials_version: u64) -> StoreResult<()> {
+        // The oldest families beyond the cap end in the same write. Two
+        // sign-ins at once may each keep one more: the next one trims again.
+        let mut held = self.sessions_of(session.user).await?;
+        held.sort_by_key(|held| held.family);
+        let ending = held.len().saturating_sub(MAX_SESSIONS_PER_USER - 1);
+        let mut expression = Expression::default();
+        let current = UserItem::credentials_condition(&mut expression, credentials_version);
+        let mut items = vec![
+            super::transaction::check_action(&self.table, schema::user_key(session.user), &current, &expression),
+            put_new_action(&self.table, SessionItem::from_domain(session).to_item()?),
         ];
+        items.extend(
+            held[..ending]
+                .iter()
+                .map(|old| delete_action(&self.table, schema::session_key(old.user, old.family), None)),
+        );
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(failure) if failure.condition_failed_at(0) => Err(StoreError::AccountGone),
+            Err(failure) if failure.condition_failed_at(0) => match self.read_user_item(session.user).await? {
+                Some(user) if !user.is_closing() => Err(StoreError::PasswordChanged),
+                _ => Err(StoreError::AccountGone),
+            },
             // A fresh family id names the write: sent again, it was applied.
             Err(failure) if failure.condition_failed_at(1) => Ok(()),
             Err(failure) => Err(failure.into_error()),
         }
     }
 
-    async fn rotate_session(&self, presented: &str, next: &Session) -> StoreResult<Rotation> {
-        let now = Timestamp::now().unix_seconds();
+    async fn get_session(&self, user: UserId, family: uuid::Uuid) -> StoreResult<Option<Session>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(schema::session_key(user, family)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        output.item.map(|item| Ok(SessionItem::from_item(item)?.into_domain())).transpose()
+    }
+
+    async fn replace_session(&self, before: &Session, after: &Session) -> StoreResult<bool> {
         let mut expression = Expression::default();
         let mut update = Update::default();
-        update.set.push(expression.equals(SessionItem::LIVE_TOKEN, string(&next.live_token)));
-        update.set.push(expression.equals(SessionItem::EXPIRES_AT, number(next.expires_at)));
-        let condition = all([
-            expression.equals(SessionItem::LIVE_TOKEN, string(presented)),
-            expression.greater_than(SessionItem::EXPIRES_AT, number(now)),
-        ]);
-        let key = schema::session_key(next.user, next.family);
-        let error = match self.update_item(key.clone(), &update, condition, &expression).send().await {
-            Ok(_) => return Ok(Rotation::Rotated),
+        update.set.push(expression.equals(SessionItem::LIVE_TOKEN, string(&after.live_token)));
+        update.set.push(expression.equals(SessionItem::GENERATION, number(after.generation)));
+        update.set.push(expression.equals(SessionItem::ROTATED_AT, number(after.rotated_at)));
+        update.set.push(expression.equals(SessionItem::EXPIRES_AT, number(after.expires_at)));
+        let condition = expression.equals(SessionItem::LIVE_TOKEN, string(&before.live_token));
+        let key = schema::session_key(before.user, before.family);
+        let error = match self.update_item(key, &update, condition, &expression).send().await {
+            Ok(_) => return Ok(true),
             Err(error) => error,
         };
-        let old = match error.as_service_error() {
-            Some(UpdateItemError::ConditionalCheckFailedException(failed)) => failed.item().cloned(),
-            _ => return Err(sdk_error(error)),
-        };
-        let Some(old) = old.map(SessionItem::from_item).transpose()?.map(SessionItem::into_domain) else {
-            return Ok(Rotation::Unknown);
-        };
-        if old.live_token == next.live_token {
-            // This very rotation, sent again after its answer was lost.
-            return Ok(Rotation::Rotated);
+        match error.as_service_error() {
+            // This very replacement, sent again after its answer was lost.
+            Some(UpdateItemError::ConditionalCheckFailedException(failed)) => Ok(failed
+                .item()
+                .and_then(|old| old.get(SessionItem::LIVE_TOKEN))
+                .and_then(|live| live.as_s().ok())
+                .is_some_and(|live| *live == after.live_token)),
+            _ => Err(sdk_error(error)),
         }
-        if old.expired(Timestamp::now()) {
-            return Ok(Rotation::Unknown);
-        }
-        self.client.delete_item().table_name(&self.table).set_key(Some(key)).send().await.map_err(sdk_error)?;
-        Ok(Rotation::Reused)
     }
 
     async fn end_session(&self, user: UserId, family: uuid::Uuid) -> StoreResult<()> {
@@ -98,48 +133,56 @@ impl SessionStore for DynamoStore {
         self.delete_sessions_of(user).await
     }
 
-    async fn failed_sign_ins(&self, email: &Email, now: Timestamp) -> StoreResult<Option<FailedSignIns>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::sign_in_failures_key(email)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let failures = output.item.map(FailedSignInsItem::from_item).transpose()?.map(FailedSignInsItem::into_domain);
-        Ok(failures.filter(|failures| failures.remembered(now.unix_seconds())))
+    async fn count_attempt(&self, counters: &[AttemptCounter], now: Timestamp) -> StoreResult<Admission> {
+        let now = now.unix_seconds();
+        let items = counters.iter().map(|counter| {
+            let window = counter.limit.window(now);
+            let mut expression = Expression::default();
+            let mut update = Update::default();
+            update.add.push(expression.increment(AttemptsItem::COUNT, number(1)));
+            update.set.push(expression.equals(AttemptsItem::EXPIRES_AT, number(window + counter.limit.window_seconds)));
+            let condition = format!(
+                "({} OR {})",
+                expression.absent(AttemptsItem::COUNT),
+                expression.less_than(AttemptsItem::COUNT, number(counter.limit.attempts))
+            );
+            let key = schema::attempts_key(&counter.scope, window);
+            update_action(&self.table, key, &update, &condition, &expression)
+        });
+        match self.transact(items.collect()).await {
+            Ok(()) => Ok(Admission::Admitted),
+            Err(failure) => match counters.iter().enumerate().find(|(index, _)| failure.condition_failed_at(*index)) {
+                Some((_, full)) => Ok(Admission::Refused { retry_after: full.limit.retry_after(now) }),
+                None => Err(failure.into_error()),
+            },
+        }
     }
 
-    async fn record_failed_sign_in(&self, email: &Email, now: Timestamp) -> StoreResult<()> {
-        let now = now.unix_seconds();
-        // One more failure, if the earlier ones are still remembered...
+    async fn settle_attempt(
+        &self,
+        cleared: &AttemptCounter,
+        refunded: &AttemptCounter,
+        counted_at: Timestamp,
+    ) -> StoreResult<()> {
+        let at = counted_at.unix_seconds();
         let mut expression = Expression::default();
         let mut update = Update::default();
-        update.add.push(expression.increment(FailedSignInsItem::COUNT, number(1)));
-        update.set.push(expression.equals(FailedSignInsItem::LAST_AT, number(now)));
-        update.set.push(expression.equals(FailedSignInsItem::EXPIRES_AT, number(now + FailedSignIns::MEMORY_SECONDS)));
-        let condition =
-            expression.greater_than(FailedSignInsItem::LAST_AT, number(now - FailedSignIns::MEMORY_SECONDS));
-        let key = schema::sign_in_failures_key(email);
-        let error = match self.update_item(key, &update, condition, &expression).send().await {
-            Ok(_) => return Ok(()),
-            Err(error) => error,
-        };
-        if !matches!(error.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) {
-            return Err(sdk_error(error));
+        update.add.push(expression.increment(AttemptsItem::COUNT, number(-1)));
+        let condition = expression.greater_than(AttemptsItem::COUNT, number(0));
+        let items = vec![
+            delete_action(&self.table, schema::attempts_key(&cleared.scope, cleared.limit.window(at)), None),
+            update_action(
+                &self.table,
+                schema::attempts_key(&refunded.scope, refunded.limit.window(at)),
+                &update,
+                &condition,
+                &expression,
+            ),
+        ];
+        match self.transact(items).await {
+            // The refunded window is gone (its TTL passed): nothing to give back.
+            Ok(()) | Err(TransactFailure::Cancelled(_)) => Ok(()),
+            Err(failure) => Err(failure.into_error()),
         }
-        // ...else the first one. Two first failures at once may count as
-        // one: the lock comes one failure later, never sooner.
-        let item = FailedSignInsItem::first(now).to_item(email)?;
-        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(sdk_error)?;
-        Ok(())
-    }
-
-    async fn forget_failed_sign_ins(&self, email: &Email) -> StoreResult<()> {
-        let key = schema::sign_in_failures_key(email);
-        self.client.delete_item().table_name(&self.table).set_key(Some(key)).send().await.map_err(sdk_error)?;
-        Ok(())
     }
 }

@@ -117,6 +117,18 @@ pub(super) fn exists_check_action(table: &str, key: Item) -> TransactWriteItem {
     TransactWriteItem::builder().condition_check(check.expect("complete condition check")).build()
 }
 
+/// Writes nothing, but fails unless `condition` holds on the item with that key.
+pub(super) fn check_action(table: &str, key: Item, condition: &str, expression: &Expression) -> TransactWriteItem {
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .condition_expression(condition)
+        .set_expression_attribute_names(expression.names())
+        .set_expression_attribute_values(expression.values())
+        .build();
+    TransactWriteItem::builder().condition_check(check.expect("complete condition check")).build()
+}
+
 pub(super) fn update_action(
     table: &str,
     key: Item,

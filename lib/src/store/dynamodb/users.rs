@@ -4,16 +4,18 @@
 use super::expression::{Expression, Update, all};
 use super::item::{EmailClaimItem, LAST_WRITE, UserItem, attribute, written_by};
 use super::kept::Slot;
+use super::schema::{PARTITION_KEY, SORT_KEY};
 use super::transaction::{TransactFailure, delete_action, exists_check_action, put_new_action};
-use super::{DynamoStore, Item, schema, sdk_error, string};
+use super::{DynamoStore, Item, number, schema, sdk_error, string};
 use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId};
 use crate::store::{Credentials, KeptAnswer, StoreError, StoreResult, UserStore, WriteId};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
 
 impl DynamoStore {
-    /// The user and their password hash, read consistently.
-    pub(super) async fn read_user(&self, id: UserId) -> StoreResult<Option<(User, PasswordHash)>> {
+    /// The user item, read consistently.
+    pub(super) async fn read_user_item(&self, id: UserId) -> StoreResult<Option<UserItem>> {
         let output = self
             .client
             .get_item()
@@ -23,7 +25,29 @@ impl DynamoStore {
             .send()
             .await
             .map_err(sdk_error)?;
-        output.item.map(|item| UserItem::from_item(item)?.into_domain()).transpose()
+        output.item.map(UserItem::from_item).transpose()
+    }
+
+    /// The user and their password hash, read consistently.
+    pub(super) async fn read_user(&self, id: UserId) -> StoreResult<Option<(User, PasswordHash)>> {
+        self.read_user_item(id).await?.map(UserItem::into_domain).transpose()
+    }
+
+    /// Deletes the answers kept in `scope`: one Query of its partition, then
+    /// the deletes.
+    async fn delete_kept_answers(&self, scope: &str) -> StoreResult<()> {
+        let mut expression = Expression::default();
+        let key_condition = expression.equals(PARTITION_KEY, string(schema::kept_answers_partition(scope)));
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(key_condition)
+            .projection_expression(format!("{}, {}", expression.name(PARTITION_KEY), expression.name(SORT_KEY)))
+            .set_expression_attribute_names(expression.names())
+            .set_expression_attribute_values(expression.values())
+            .consistent_read(true);
+        self.delete_all(self.query_all(query).await?).await
     }
 }
 
@@ -78,8 +102,7 @@ impl UserStore for DynamoStore {
             self.read_user(UserId::generate()).await?;
             return Ok(None);
         };
-        let user = self.read_user(claim.into_domain()).await?;
-        Ok(user.map(|(user, password_hash)| Credentials { user_id: user.id, password_hash }))
+        Ok(self.read_user_item(claim.into_domain()).await?.and_then(|user| user.credentials()))
     }
 
     async fn account_exists(&self, id: UserId) -> StoreResult<bool> {
@@ -90,8 +113,8 @@ impl UserStore for DynamoStore {
         }
     }
 
-    async fn get_password_hash(&self, id: UserId) -> StoreResult<Option<PasswordHash>> {
-        Ok(self.read_user(id).await?.map(|(_, password_hash)| password_hash))
+    async fn get_credentials(&self, id: UserId) -> StoreResult<Option<Credentials>> {
+        Ok(self.read_user_item(id).await?.and_then(|user| user.credentials()))
     }
 
     async fn update_profile(&self, id: UserId, changes: &ProfileChanges, now: Timestamp) -> StoreResult<User> {
@@ -132,6 +155,7 @@ impl UserStore for DynamoStore {
         update.set.push(expression.equals(UserItem::PASSWORD_HASH, string(new.as_phc())));
         update.set.push(expression.equals(UserItem::UPDATED_AT, attribute(&now)?));
         update.set.push(expression.equals(LAST_WRITE, string(write.to_string())));
+        update.add.push(expression.increment(UserItem::CREDENTIALS_VERSION, number(1)));
         // No item fails this condition too: its attribute is missing.
         let condition = all([
             expression.equals(UserItem::PASSWORD_HASH, string(current.as_phc())),
@@ -154,10 +178,24 @@ impl UserStore for DynamoStore {
         // The email is needed to release its claim; it never changes, so
         // reading it first cannot race with anything.
         let (user, _) = self.read_user(id).await?.ok_or(StoreError::AccountGone)?;
-        // Properties and sessions first: if this fails half-way the account
+        // Closing first: from here no sign-in starts a session (its
+        // condition needs an open account at the version it checked).
+        let mut expression = Expression::default();
+        let mut update = Update::default();
+        update.set.push(expression.equals(UserItem::CLOSING, AttributeValue::Bool(true)));
+        update.add.push(expression.increment(UserItem::CREDENTIALS_VERSION, number(1)));
+        let condition = expression.item_exists();
+        self.update_item(schema::user_key(id), &update, condition, &expression).send().await.map_err(|error| {
+            match failed_condition(&error) {
+                Some(_) => StoreError::AccountGone,
+                None => sdk_error(error),
+            }
+        })?;
+        // Then what the account holds: if this fails half-way the account
         // still exists and the client can retry.
-        self.delete_properties_of(id).await?;
         self.delete_sessions_of(id).await?;
+        self.delete_kept_answers(&KeptAnswer::email_scope(&user.email)).await?;
+        self.delete_properties_of(id).await?;
         let mut expression = Expression::default();
         let exists = expression.item_exists();
         let items = vec![
@@ -170,7 +208,9 @@ impl UserStore for DynamoStore {
             Err(failure) => return Err(failure.into_error()),
         }
         // A property created while the first purge ran (its transaction
-        // checked the owner before the account was gone) goes too.
-        self.delete_properties_of(id).await
+        // checked the owner before the account was gone) goes too, and the
+        // answers kept for the owner's creations after every creation.
+        self.delete_properties_of(id).await?;
+        self.delete_kept_answers(&KeptAnswer::caller_scope(id)).await
     }
 }

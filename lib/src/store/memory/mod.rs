@@ -7,10 +7,8 @@ mod rooms;
 mod sessions;
 mod users;
 
-use crate::domain::{
-    FailedSignIns, PasswordHash, Property, PropertyId, Room, RoomId, Session, Timestamp, User, UserId,
-};
-use crate::store::{Edit, KeptAnswer, StoreError, StoreResult, WriteId};
+use crate::domain::{PasswordHash, Property, PropertyId, Room, RoomId, Session, Timestamp, User, UserId};
+use crate::store::{Credentials, Edit, KeptAnswer, StoreError, StoreResult, WriteId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -26,19 +24,19 @@ struct State {
     email_claims: HashMap<String, UserId>,
     /// Ordered by id, which is ordered by creation time.
     properties: BTreeMap<PropertyId, StoredProperty>,
-    /// Answers kept under their `Idempotency-Key`, by scoped key.
-    kept_answers: HashMap<String, KeptAnswer>,
+    /// Answers kept under their `Idempotency-Key`, by scope and key.
+    kept_answers: HashMap<(String, String), KeptAnswer>,
     /// Refresh-token families, by user and family id.
     sessions: HashMap<(UserId, uuid::Uuid), Session>,
-    /// Failed sign-ins, by normalized email.
-    failed_sign_ins: HashMap<String, FailedSignIns>,
+    /// Attempt counts, by counter scope and window start.
+    attempts: HashMap<(String, i64), Attempts>,
 }
 
 impl State {
     /// Fails with `KeyUsed` when `answer`'s key already holds an answer
     /// that has not expired: checked before anything is written.
     fn check_key(&self, answer: Option<&KeptAnswer>) -> StoreResult<()> {
-        let earlier = answer.and_then(|answer| self.kept_answers.get(&answer.key));
+        let earlier = answer.and_then(|answer| self.kept_answers.get(&(answer.scope.clone(), answer.key.clone())));
         match earlier {
             Some(earlier) if !earlier.expired(Timestamp::now()) => Err(StoreError::KeyUsed(Box::new(earlier.clone()))),
             _ => Ok(()),
@@ -51,15 +49,32 @@ impl State {
         let Some(answer) = answer else { return };
         let now = Timestamp::now();
         self.kept_answers.retain(|_, kept| !kept.expired(now));
-        self.kept_answers.insert(answer.key.clone(), answer.clone());
+        self.kept_answers.insert((answer.scope.clone(), answer.key.clone()), answer.clone());
     }
 }
 
 struct StoredUser {
     user: User,
     password_hash: PasswordHash,
+    credentials_version: u64,
     /// The last write that changed the password (see `WriteId`).
     last_write: Option<WriteId>,
+}
+
+impl StoredUser {
+    fn credentials(&self) -> Credentials {
+        Credentials {
+            user_id: self.user.id,
+            password_hash: self.password_hash.clone(),
+            version: self.credentials_version,
+        }
+    }
+}
+
+/// One window of an attempt counter: its count, and when it ends.
+struct Attempts {
+    count: u32,
+    ends_at: i64,
 }
 
 struct StoredProperty {

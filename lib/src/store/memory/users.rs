@@ -20,7 +20,12 @@ impl UserStore for MemoryStore {
             return Err(StoreError::EmailTaken);
         }
         state.email_claims.insert(claim, user.id);
-        let stored = StoredUser { user: user.clone(), password_hash: password_hash.clone(), last_write: None };
+        let stored = StoredUser {
+            user: user.clone(),
+            password_hash: password_hash.clone(),
+            credentials_version: 0,
+            last_write: None,
+        };
         state.users.insert(user.id, stored);
         state.keep(answer);
         Ok(())
@@ -32,11 +37,8 @@ impl UserStore for MemoryStore {
 
     async fn find_credentials(&self, email: &Email) -> StoreResult<Option<Credentials>> {
         let state = self.lock();
-        let credentials = state
-            .email_claims
-            .get(&email.normalized())
-            .and_then(|id| state.users.get(id))
-            .map(|stored| Credentials { user_id: stored.user.id, password_hash: stored.password_hash.clone() });
+        let credentials =
+            state.email_claims.get(&email.normalized()).and_then(|id| state.users.get(id)).map(StoredUser::credentials);
         Ok(credentials)
     }
 
@@ -44,8 +46,8 @@ impl UserStore for MemoryStore {
         Ok(self.lock().users.contains_key(&id))
     }
 
-    async fn get_password_hash(&self, id: UserId) -> StoreResult<Option<PasswordHash>> {
-        Ok(self.lock().users.get(&id).map(|stored| stored.password_hash.clone()))
+    async fn get_credentials(&self, id: UserId) -> StoreResult<Option<Credentials>> {
+        Ok(self.lock().users.get(&id).map(StoredUser::credentials))
     }
 
     async fn update_profile(&self, id: UserId, changes: &ProfileChanges, now: Timestamp) -> StoreResult<User> {
@@ -72,6 +74,7 @@ impl UserStore for MemoryStore {
             return Err(StoreError::PasswordChanged);
         }
         stored.password_hash = new.clone();
+        stored.credentials_version += 1;
         stored.user.updated_at = now;
         stored.last_write = Some(write);
         Ok(())
@@ -79,10 +82,14 @@ impl UserStore for MemoryStore {
 
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {
         let mut state = self.lock();
+        // One lock: nothing can start a session or keep an answer between
+        // the steps that DynamoDB takes one after another.
         let stored = state.users.remove(&id).ok_or(StoreError::AccountGone)?;
         state.email_claims.remove(&stored.user.email.normalized());
         state.properties.retain(|_, stored| stored.property.owner_id != id);
         state.sessions.retain(|(owner, _), _| *owner != id);
+        let scopes = [KeptAnswer::caller_scope(id), KeptAnswer::email_scope(&stored.user.email)];
+        state.kept_answers.retain(|(scope, _), _| !scopes.contains(scope));
         Ok(())
     }
 }

@@ -113,6 +113,24 @@ impl TestApp {
         self.send(request(method, path, token, body, headers)).await
     }
 
+    /// A call from the source address `peer`, as the local server sees a
+    /// client (the attempt limits count per source address). Calls without
+    /// it come from no address at all (`unknown`), like any request made
+    /// in process.
+    pub async fn call_from(
+        &self,
+        peer: &str,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = request(method, path, token, body, &[]);
+        let address = std::net::SocketAddr::new(peer.parse().expect("an IP address"), 40_000);
+        request.extensions_mut().insert(axum::extract::ConnectInfo(address));
+        self.send(request).await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.call("GET", path, token, None).await
     }
@@ -122,9 +140,15 @@ impl TestApp {
         self.call_with(method, path, Some(token), body, &[("if-match", tag)]).await
     }
 
-    /// Registers a user with `email` and returns their id and a token.
+    /// Registers a user with `email` and returns their id and a token. Each
+    /// registration comes from an address of its own, as a crowd's would,
+    /// so that the registration limit per address stays out of the tests
+    /// about other things.
     pub async fn register(&self, email: &str) -> (String, String) {
-        let reply = self.call("POST", "/users", None, Some(registration(email))).await;
+        static NEXT_ADDRESS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        let n = NEXT_ADDRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let peer = std::net::Ipv4Addr::from(0xC612_0000 | (n & 0xFFFF)).to_string();
+        let reply = self.call_from(&peer, "POST", "/users", None, Some(registration(email))).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         let id = reply.body["id"].as_str().unwrap().to_owned();
         (id, self.sign_in(email, PASSWORD).await)

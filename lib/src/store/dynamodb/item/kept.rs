@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// attribute (`schema::TIME_TO_LIVE`).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct KeptAnswerItem {
+    scope: String,
     key: String,
     fingerprint: String,
     location: String,
@@ -22,6 +23,7 @@ impl KeptAnswerItem {
 
     pub fn from_domain(answer: &KeptAnswer) -> Self {
         Self {
+            scope: answer.scope.clone(),
             key: answer.key.clone(),
             fingerprint: answer.fingerprint.clone(),
             location: answer.location.clone(),
@@ -32,12 +34,12 @@ impl KeptAnswerItem {
     }
 
     pub fn into_domain(self) -> KeptAnswer {
-        let Self { key, fingerprint, location, etag, body, expires_at } = self;
-        KeptAnswer { key, fingerprint, location, etag, body, expires_at }
+        let Self { scope, key, fingerprint, location, etag, body, expires_at } = self;
+        KeptAnswer { scope, key, fingerprint, location, etag, body, expires_at }
     }
 
     pub fn to_item(&self) -> StoreResult<Item> {
-        encode(schema::kept_answer_key(&self.key), self)
+        encode(schema::kept_answer_key(&self.scope, &self.key), self)
     }
 
     pub fn from_item(item: Item) -> StoreResult<Self> {

@@ -15,7 +15,7 @@ mod user;
 
 pub(super) use kept::KeptAnswerItem;
 pub(super) use property::{PropertyItem, RoomItem};
-pub(super) use session::{FailedSignInsItem, SessionItem};
+pub(super) use session::{AttemptsItem, SessionItem};
 pub(super) use user::{EmailClaimItem, UserItem};
 
 use super::{Item, StoreError};

@@ -1,7 +1,7 @@
-//! The items of sessions and of sign-in throttling.
+//! The items of sessions and of attempt counters.
 
 use super::{decode, encode};
-use crate::domain::{Email, FailedSignIns, Session, UserId};
+use crate::domain::{Session, UserId};
 use crate::store::StoreResult;
 use crate::store::dynamodb::{Item, schema};
 use serde::{Deserialize, Serialize};
@@ -13,11 +13,17 @@ pub struct SessionItem {
     user_id: UserId,
     family: uuid::Uuid,
     live_token: String,
+    #[serde(default)]
+    generation: u64,
+    #[serde(default)]
+    rotated_at: i64,
     expires_at: i64,
 }
 
 impl SessionItem {
     pub const LIVE_TOKEN: &str = "live_token";
+    pub const GENERATION: &str = "generation";
+    pub const ROTATED_AT: &str = "rotated_at";
     pub const EXPIRES_AT: &str = schema::TIME_TO_LIVE;
 
     pub fn from_domain(session: &Session) -> Self {
@@ -25,12 +31,21 @@ impl SessionItem {
             user_id: session.user,
             family: session.family,
             live_token: session.live_token.clone(),
+            generation: session.generation,
+            rotated_at: session.rotated_at,
             expires_at: session.expires_at,
         }
     }
 
     pub fn into_domain(self) -> Session {
-        Session { user: self.user_id, family: self.family, live_token: self.live_token, expires_at: self.expires_at }
+        Session {
+            user: self.user_id,
+            family: self.family,
+            live_token: self.live_token,
+            generation: self.generation,
+            rotated_at: self.rotated_at,
+            expires_at: self.expires_at,
+        }
     }
 
     pub fn to_item(&self) -> StoreResult<Item> {
@@ -42,33 +57,12 @@ impl SessionItem {
     }
 }
 
-/// The failed sign-ins of an address; keyed by `schema::sign_in_failures_key`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct FailedSignInsItem {
-    count: u32,
-    last_at: i64,
-    /// When the failures are forgotten: the table's TTL attribute.
-    expires_at: i64,
-}
+/// One window of an attempt counter; keyed by `schema::attempts_key`.
+/// Written only by `ADD` (atomic) under a condition; `expires_at`, the
+/// table's TTL attribute, lets DynamoDB remove it once its window is over.
+pub struct AttemptsItem;
 
-impl FailedSignInsItem {
+impl AttemptsItem {
     pub const COUNT: &str = "count";
-    pub const LAST_AT: &str = "last_at";
     pub const EXPIRES_AT: &str = schema::TIME_TO_LIVE;
-
-    pub fn first(now: i64) -> Self {
-        Self { count: 1, last_at: now, expires_at: now + FailedSignIns::MEMORY_SECONDS }
-    }
-
-    pub fn into_domain(self) -> FailedSignIns {
-        FailedSignIns { count: self.count, last_at: self.last_at }
-    }
-
-    pub fn to_item(&self, email: &Email) -> StoreResult<Item> {
-        encode(schema::sign_in_failures_key(email), self)
-    }
-
-    pub fn from_item(item: Item) -> StoreResult<Self> {
-        decode(item)
-    }
 }

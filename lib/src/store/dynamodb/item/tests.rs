@@ -62,6 +62,7 @@ fn a_user_is_stored_under_its_names_and_read_back() {
         "last_name",
         "birth_date",
         "password_hash",
+        "credentials_version",
         "created_at",
         "updated_at",
     ];

@@ -16,6 +16,12 @@ pub struct UserItem {
     last_name: String,
     birth_date: String,
     password_hash: String,
+    /// Bumped by each password change and by the deletion (`Credentials`).
+    #[serde(default)]
+    credentials_version: u64,
+    /// Set when the account's deletion begins: it signs in no more.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    closing: bool,
     created_at: Timestamp,
     updated_at: Timestamp,
 }
@@ -25,6 +31,8 @@ impl UserItem {
     pub const LAST_NAME: &str = "last_name";
     pub const BIRTH_DATE: &str = "birth_date";
     pub const PASSWORD_HASH: &str = "password_hash";
+    pub const CREDENTIALS_VERSION: &str = "credentials_version";
+    pub const CLOSING: &str = "closing";
     pub const UPDATED_AT: &str = "updated_at";
 
     pub fn from_domain(user: &User, password_hash: &PasswordHash) -> Self {
@@ -35,6 +43,8 @@ impl UserItem {
             last_name: user.last_name.as_str().into(),
             birth_date: user.birth_date.to_string(),
             password_hash: password_hash.as_phc().into(),
+            credentials_version: 0,
+            closing: false,
             created_at: user.created_at,
             updated_at: user.updated_at,
         }
@@ -53,6 +63,31 @@ impl UserItem {
             updated_at: self.updated_at,
         };
         Ok((user, PasswordHash::from_phc(self.password_hash)))
+    }
+
+    /// The credentials, unless the account is closing.
+    pub fn credentials(&self) -> Option<crate::store::Credentials> {
+        (!self.closing).then(|| crate::store::Credentials {
+            user_id: self.id,
+            password_hash: PasswordHash::from_phc(self.password_hash.clone()),
+            version: self.credentials_version,
+        })
+    }
+
+    pub fn is_closing(&self) -> bool {
+        self.closing
+    }
+
+    /// The condition that the account is not closing and its credentials
+    /// are still at `version` (an item written before versions counts as 0).
+    pub fn credentials_condition(expression: &mut super::super::expression::Expression, version: u64) -> String {
+        use crate::store::dynamodb::number;
+        let at_version = expression.equals(Self::CREDENTIALS_VERSION, number(version));
+        let current = match version {
+            0 => format!("({} OR {at_version})", expression.absent(Self::CREDENTIALS_VERSION)),
+            _ => at_version,
+        };
+        format!("{current} AND {}", expression.absent(Self::CLOSING))
     }
 
     pub fn to_item(&self) -> StoreResult<Item> {
