@@ -101,3 +101,13 @@ pub enum QueryFailures {
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(Problem),
 }
+
+/// What a route with attempt limits answers past them (docs/api.md#identity).
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Throttled {
+    /// Too many attempts: retry after `Retry-After` seconds.
+    #[response(status = 429, content_type = "application/problem+json",
+        headers(("Retry-After" = i64, description = "Seconds to wait")))]
+    TooManyRequests(Problem),
+}

@@ -78,13 +78,14 @@ async fn concurrent_attempts_are_all_counted() {
     assert_eq!(admitted, counter.limit.attempts as usize);
 }
 
-/// Sign-ins with the old password racing a password change: none of them
-/// keeps a working refresh token once the change has answered.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sign_ins_racing_a_password_change_keep_no_session() {
+/// Eight sign-ins with the right password started, then `end` (which
+/// must end every session of the account) run while they are under way:
+/// once `end` has answered, no sign-in that got tokens keeps a refresh
+/// token that works. Four trials, each on a fresh store.
+async fn sign_ins_racing(name: &str, end: impl AsyncFn(&TestApp, &str) -> u16) {
     for trial in 0..4 {
         let app = TestApp::memory();
-        let email = format!("racer{trial}@example.com");
+        let email = format!("{name}{trial}@example.com");
         let (_, token) = app.register(&email).await;
         let sign_ins: Vec<_> = (0..8)
             .map(|n| {
@@ -92,42 +93,34 @@ async fn sign_ins_racing_a_password_change_keep_no_session() {
                 tokio::spawn(async move { sign_in_from(&app, &format!("198.51.100.{n}"), &email, PASSWORD).await })
             })
             .collect();
-        let change = json!({ "current_password": PASSWORD, "new_password": "changed in the race" });
-        let changed = app.call("PUT", "/users/me/password", Some(&token), Some(change)).await;
-        assert_eq!(changed.status, 204, "{}", changed.body);
+        assert_eq!(end(&app, &token).await, 204);
         for sign_in in sign_ins {
             let (status, body) = sign_in.await.unwrap();
             if status == 200 {
                 let (after, _) = refresh(&app, &body["refresh_token"]).await;
-                assert_eq!(after, 401, "trial {trial}: a session outlived the password change");
+                assert_eq!(after, 401, "{name}, trial {trial}: a session outlived the end of every session");
             }
         }
     }
 }
 
-/// Sign-ins racing the account's deletion: none keeps a session the user
-/// could no longer end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sign_ins_racing_a_password_change_keep_no_session() {
+    sign_ins_racing("changer", async |app, token| {
+        let change = json!({ "current_password": PASSWORD, "new_password": "changed in the race" });
+        app.call("PUT", "/users/me/password", Some(token), Some(change)).await.status.as_u16()
+    })
+    .await;
+}
+
+/// The same for the account's deletion: no session the user could no
+/// longer end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_ins_racing_a_deletion_keep_no_session() {
-    for trial in 0..4 {
-        let app = TestApp::memory();
-        let email = format!("leaver{trial}@example.com");
-        let (_, token) = app.register(&email).await;
-        let sign_ins: Vec<_> = (0..8)
-            .map(|n| {
-                let (app, email) = (app.clone(), email.clone());
-                tokio::spawn(async move { sign_in_from(&app, &format!("198.51.100.{n}"), &email, PASSWORD).await })
-            })
-            .collect();
-        assert_eq!(app.call("DELETE", "/users/me", Some(&token), None).await.status, 204);
-        for sign_in in sign_ins {
-            let (status, body) = sign_in.await.unwrap();
-            if status == 200 {
-                let (after, _) = refresh(&app, &body["refresh_token"]).await;
-                assert_eq!(after, 401, "trial {trial}: a session outlived the account");
-            }
-        }
-    }
+    sign_ins_racing("leaver", async |app, token| {
+        app.call("DELETE", "/users/me", Some(token), None).await.status.as_u16()
+    })
+    .await;
 }
 
 /// Five refreshes of one token at once (tabs, retries): each gets the same

@@ -10,7 +10,7 @@ use crate::domain::{
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::request::extract::{Caller, JsonBody, SourceAddress};
 use crate::http::request::fields::{Fields, Member};
-use crate::http::responses::{BodyFailures, CallerFailures, ServerFailures};
+use crate::http::responses::{BodyFailures, CallerFailures, ServerFailures, Throttled};
 use crate::http::{Private, UsersState};
 use crate::store::{Store, StoreError};
 use axum::Json;
@@ -117,10 +117,7 @@ pub(crate) async fn check_password<S: Store>(
         (status = 200, description = "An access token and a refresh token", body = TokenResponse),
         (status = 401, description = "Unknown email or wrong password (one answer for both)", body = Problem,
             content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts: retry after `Retry-After` seconds",
-            body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = i64, description = "Seconds to wait"))),
-        BodyFailures, ServerFailures,
+        Throttled, BodyFailures, ServerFailures,
     )
 )]
 pub(crate) async fn issue_token<S: Store>(

@@ -9,7 +9,7 @@ use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::request::extract::{Caller, JsonBody, PathParams, SourceAddress};
 use crate::http::request::fields::{Fields, Member};
 use crate::http::request::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
-use crate::http::responses::{BodyFailures, CallerFailures, NotFound, ServerFailures};
+use crate::http::responses::{BodyFailures, CallerFailures, NotFound, ServerFailures, Throttled};
 use crate::http::{Health, Private, UsersState};
 use crate::store::{Store, StoreError, WriteId};
 use axum::extract::State;
@@ -152,10 +152,7 @@ impl Registration {
             headers(("Location" = String, description = "/users/{id}"))),
         (status = 409, description = "The email is taken (in any letter case)", body = Problem,
             content_type = "application/problem+json"),
-        (status = 429, description = "Too many registrations from this address: retry after `Retry-After` seconds",
-            body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = i64, description = "Seconds to wait"))),
-        BodyFailures, ServerFailures,
+        Throttled, BodyFailures, ServerFailures,
     )
 )]
 pub(crate) async fn register<S: Store>(
@@ -290,10 +287,7 @@ pub(crate) struct PasswordChange {
             content_type = "application/problem+json"),
         (status = 409, description = "Another request changed the password meanwhile", body = Problem,
             content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts: retry after `Retry-After` seconds",
-            body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = i64, description = "Seconds to wait"))),
-        BodyFailures, CallerFailures, ServerFailures,
+        Throttled, BodyFailures, CallerFailures, ServerFailures,
     )
 )]
 pub(crate) async fn change_password<S: Store>(

@@ -108,13 +108,8 @@ pub(super) fn put_action(table: &str, item: Item, condition: &str, expression: &
 /// Writes nothing, but fails its condition unless the item with that key exists.
 pub(super) fn exists_check_action(table: &str, key: Item) -> TransactWriteItem {
     let mut expression = Expression::default();
-    let check = ConditionCheck::builder()
-        .table_name(table)
-        .set_key(Some(key))
-        .condition_expression(expression.item_exists())
-        .set_expression_attribute_names(expression.names())
-        .build();
-    TransactWriteItem::builder().condition_check(check.expect("complete condition check")).build()
+    let exists = expression.item_exists();
+    check_action(table, key, &exists, &expression)
 }
 
 /// Writes nothing, but fails unless `condition` holds on the item with that key.
