@@ -10,7 +10,7 @@
 use super::expression::{Expression, Update, all};
 use super::item::{LAST_WRITE, PropertyItem, RoomItem, attribute, written_by};
 use super::kept::Slot;
-use super::schema::{self, Index, PARTITION_KEY};
+use super::schema::{self, Index, PARTITION_KEY, SORT_KEY};
 use super::transaction::{delete_action, exists_check_action, put_new_action};
 use super::{DynamoStore, Item, number, sdk_error, string};
 use crate::domain::{Property, PropertyChanges, PropertyId, PropertyType, Room, UserId};
@@ -251,19 +251,28 @@ impl DynamoStore {
         }
     }
 
-    /// Every item of a property's collection, property first.
-    pub(super) async fn collection(&self, id: PropertyId) -> StoreResult<Vec<Item>> {
+    /// Every item of `partition` whose sort key starts with `sort_prefix`
+    /// (every item, with `""`), read consistently.
+    pub(super) async fn partition(&self, partition: String, sort_prefix: &str) -> StoreResult<Vec<Item>> {
         let mut expression = Expression::default();
-        let key_condition = expression.equals(PARTITION_KEY, string(schema::property_partition(id)));
+        let mut key_condition = vec![expression.equals(PARTITION_KEY, string(partition))];
+        if !sort_prefix.is_empty() {
+            key_condition.push(expression.begins_with(SORT_KEY, string(sort_prefix)));
+        }
         let query = self
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression(key_condition)
+            .key_condition_expression(all(key_condition))
             .set_expression_attribute_names(expression.names())
             .set_expression_attribute_values(expression.values())
             .consistent_read(true);
         self.query_all(query).await
+    }
+
+    /// Every item of a property's collection, property first.
+    pub(super) async fn collection(&self, id: PropertyId) -> StoreResult<Vec<Item>> {
+        self.partition(schema::property_partition(id), "").await
     }
 
     /// Deletes every property of `owner`: part of deleting the account.

@@ -136,6 +136,14 @@ fn key(partition: String, sort: String) -> Item {
     Item::from([(PARTITION_KEY.to_owned(), string(partition)), (SORT_KEY.to_owned(), string(sort))])
 }
 
+/// The key of a stored item: its `pk` and `sk`.
+pub(super) fn key_of(item: &Item) -> Item {
+    item.iter()
+        .filter(|(name, _)| *name == PARTITION_KEY || *name == SORT_KEY)
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect()
+}
+
 /// The key of a user item.
 pub(super) fn user_key(id: UserId) -> Item {
     key(user_partition(id), USER_SORT.into())

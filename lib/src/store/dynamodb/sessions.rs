@@ -3,9 +3,9 @@
 //! counter. Both carry the table's TTL attribute and disappear by
 //! themselves once expired; readers ignore expired sessions before that.
 
-use super::expression::{Expression, Update, all};
+use super::expression::{Expression, Update};
 use super::item::{AttemptsItem, SessionItem, UserItem};
-use super::schema::{self, PARTITION_KEY, SORT_KEY};
+use super::schema;
 use super::transaction::{TransactFailure, delete_action, put_new_action, update_action};
 use super::{DynamoStore, Item, number, sdk_error, string};
 use crate::domain::{Admission, AttemptCounter, MAX_SESSIONS_PER_USER, Session, Timestamp, UserId};
@@ -19,20 +19,7 @@ impl DynamoStore {
     /// Every session of `user`, read consistently with one Query of their
     /// partition.
     async fn sessions_of(&self, user: UserId) -> StoreResult<Vec<Session>> {
-        let mut expression = Expression::default();
-        let key_condition = all([
-            expression.equals(PARTITION_KEY, string(schema::user_partition(user))),
-            expression.begins_with(SORT_KEY, string(schema::session_sort_prefix())),
-        ]);
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression(key_condition)
-            .set_expression_attribute_names(expression.names())
-            .set_expression_attribute_values(expression.values())
-            .consistent_read(true);
-        let items = self.query_all(query).await?;
+        let items = self.partition(schema::user_partition(user), schema::session_sort_prefix()).await?;
         items.into_iter().map(|item| Ok(SessionItem::from_item(item)?.into_domain())).collect()
     }
 

@@ -4,7 +4,6 @@
 use super::expression::{Expression, Update, all};
 use super::item::{EmailClaimItem, LAST_WRITE, UserItem, attribute, written_by};
 use super::kept::Slot;
-use super::schema::{PARTITION_KEY, SORT_KEY};
 use super::transaction::{TransactFailure, delete_action, exists_check_action, put_new_action};
 use super::{DynamoStore, Item, number, schema, sdk_error, string};
 use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId};
@@ -36,18 +35,8 @@ impl DynamoStore {
     /// Deletes the answers kept in `scope`: one Query of its partition, then
     /// the deletes.
     async fn delete_kept_answers(&self, scope: &str) -> StoreResult<()> {
-        let mut expression = Expression::default();
-        let key_condition = expression.equals(PARTITION_KEY, string(schema::kept_answers_partition(scope)));
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression(key_condition)
-            .projection_expression(format!("{}, {}", expression.name(PARTITION_KEY), expression.name(SORT_KEY)))
-            .set_expression_attribute_names(expression.names())
-            .set_expression_attribute_values(expression.values())
-            .consistent_read(true);
-        self.delete_all(self.query_all(query).await?).await
+        let answers = self.partition(schema::kept_answers_partition(scope), "").await?;
+        self.delete_all(answers.iter().map(schema::key_of).collect()).await
     }
 }
 
