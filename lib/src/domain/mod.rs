@@ -11,6 +11,7 @@ mod birth_date;
 mod city;
 mod email;
 mod ids;
+mod listing;
 mod password;
 mod person_name;
 mod property;
@@ -26,6 +27,7 @@ pub use birth_date::BirthDate;
 pub use city::{City, city_key};
 pub use email::Email;
 pub use ids::{PropertyId, RoomId, UserId};
+pub use listing::{Currency, ListingStatus, Location, Price, PriceAmount, StatusChangeRefused, Transaction};
 pub use password::{Password, PasswordHash};
 pub use person_name::PersonName;
 pub use property::{

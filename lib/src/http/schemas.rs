@@ -4,9 +4,12 @@
 //! `#[schema(inline, value_type = ...)]`.
 
 use crate::domain::{
-    Area, BirthDate, City, Description, Email, Features, Floor, MAX_ROOMS, Password, PersonName, PropertyName, RoomName,
+    Area, BirthDate, City, Currency, Description, Email, Features, Floor, Location, MAX_ROOMS, Password, PersonName,
+    Price, PriceAmount, PropertyName, RoomName,
 };
-use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
 use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
@@ -136,6 +139,61 @@ impl PartialSchema for NewRooms {
     }
 }
 
+impl PartialSchema for PriceAmount {
+    fn schema() -> RefOr<Schema> {
+        // Not `multipleOf: 0.01`, for the reason given at `RoomArea`.
+        let amount = ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::Number))
+            .minimum(Some(0.0))
+            .exclusive_maximum(Some(PriceAmount::LIMIT as f64))
+            .description(Some("In the currency's major unit, with at most two decimals."));
+        done(amount)
+    }
+}
+
+impl PartialSchema for Price {
+    fn schema() -> RefOr<Schema> {
+        let [amount, currency] = Price::MEMBERS;
+        let codes = Currency::ALL.iter().map(|currency| currency.code());
+        let code = ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .enum_values(Some(codes))
+            .description(Some("An ISO 4217 code; only currencies with two minor units."));
+        let price = ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::Object))
+            .property(amount, PriceAmount::schema())
+            .property(currency, code)
+            .required(amount)
+            .required(currency)
+            .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)))
+            .description(Some("The sale price, or the rent per month."));
+        done(price)
+    }
+}
+
+impl PartialSchema for Location {
+    fn schema() -> RefOr<Schema> {
+        let degrees = |min: f64, max: f64, description: &str| {
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::Number))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Double)))
+                .minimum(Some(min))
+                .maximum(Some(max))
+                .description(Some(description))
+        };
+        let [lat, lon] = Location::MEMBERS;
+        let location = ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::Object))
+            .property(lat, degrees(Location::LAT_MIN, Location::LAT_MAX, "Latitude in decimal degrees."))
+            .property(lon, degrees(Location::LON_MIN, Location::LON_MAX, "Longitude in decimal degrees."))
+            .required(lat)
+            .required(lon)
+            .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)))
+            .description(Some("WGS84 coordinates, as GPS and web maps give them."));
+        done(location)
+    }
+}
+
 // Members name these types inline; ToSchema is what utoipa asks of a
 // `value_type`, and its defaults (no component of their own) are right.
 impl ToSchema for Email {}
@@ -150,6 +208,9 @@ impl ToSchema for Floor {}
 impl ToSchema for Features {}
 impl ToSchema for RoomArea {}
 impl ToSchema for NewRooms {}
+impl ToSchema for PriceAmount {}
+impl ToSchema for Price {}
+impl ToSchema for Location {}
 
 #[cfg(test)]
 mod tests {
@@ -227,5 +288,37 @@ mod tests {
         let parameters = document["paths"]["/properties"]["get"]["parameters"].as_array().unwrap();
         let city = parameters.iter().find(|parameter| parameter["name"] == "city").unwrap();
         holds(&city["schema"], City::parse);
+    }
+
+    #[test]
+    fn the_listing_schemas_hold_the_enforced_limits() {
+        let number = |value: f64| serde_json::Number::from_f64(value).unwrap();
+        let amount = serde_json::to_value(PriceAmount::schema()).unwrap();
+        let (lowest, limit) = (amount["minimum"].as_f64().unwrap(), amount["exclusiveMaximum"].as_f64().unwrap());
+        assert!(PriceAmount::parse(&number(lowest)).is_ok() && PriceAmount::parse(&number(lowest - 0.01)).is_err());
+        assert!(PriceAmount::parse(&number(limit - 0.01)).is_ok() && PriceAmount::parse(&number(limit)).is_err());
+
+        let price = serde_json::to_value(Price::schema()).unwrap();
+        assert_eq!(price["properties"]["amount"], amount);
+        assert_eq!(price["required"], serde_json::json!(Price::MEMBERS));
+        assert_eq!(price["additionalProperties"], false);
+        let codes = price["properties"]["currency"]["enum"].as_array().unwrap();
+        let listed: Vec<Currency> = codes.iter().map(|code| Currency::parse(code.as_str().unwrap()).unwrap()).collect();
+        assert_eq!(listed, Currency::ALL);
+        let example = serde_json::json!({ "amount": limit - 0.01, "currency": codes[0] });
+        assert!(Price::parse(&example).is_ok());
+
+        let location = serde_json::to_value(Location::schema()).unwrap();
+        assert_eq!(location["required"], serde_json::json!(Location::MEMBERS));
+        assert_eq!(location["additionalProperties"], false);
+        let bounds = |name: &str| {
+            let member = &location["properties"][name];
+            (member["minimum"].as_f64().unwrap(), member["maximum"].as_f64().unwrap())
+        };
+        let ((lat_min, lat_max), (lon_min, lon_max)) = (bounds("lat"), bounds("lon"));
+        assert!(Location::new(lat_min, lon_min).is_ok() && Location::new(lat_max, lon_max).is_ok());
+        for (lat, lon) in [(lat_min - 1e-9, 0.0), (lat_max + 1e-9, 0.0), (0.0, lon_min - 1e-9), (0.0, lon_max + 1e-9)] {
+            assert!(Location::new(lat, lon).is_err(), "({lat}, {lon}) was accepted");
+        }
     }
 }
