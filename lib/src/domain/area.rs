@@ -57,8 +57,8 @@ impl std::iter::Sum for Area {
 
 /// Reads a JSON number's text (`12`, `12.5`, `-3`, `1.5e3`, `1e-2`) as a
 /// whole number of hundredths, or `None` if it has finer precision or is
-/// absurdly large.
-fn decimal_hundredths(text: &str) -> Option<i128> {
+/// absurdly large. Shared by every exact two-decimal value (areas, prices).
+pub(super) fn decimal_hundredths(text: &str) -> Option<i128> {
     let (mantissa, exponent) = match text.find(['e', 'E']) {
         Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
         None => (text, 0),

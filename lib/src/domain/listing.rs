@@ -3,6 +3,7 @@
 //! in its life from draft to sold or let.
 
 use super::Invalid;
+use super::area::decimal_hundredths;
 use serde::de::{Deserialize, Deserializer, Error as _};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
@@ -464,39 +465,6 @@ impl Problems {
     fn finish(self) -> Result<(), Invalid> {
         if self.0.is_empty() { Ok(()) } else { Err(Invalid(self.0.join("; "))) }
     }
-}
-
-/// Reads a JSON number's text (`12`, `12.5`, `-3`, `1.5e3`, `1e-2`) as a
-/// whole number of hundredths, or `None` if it has finer precision or is
-/// absurdly large. The same reading as `Area`'s, which keeps its own copy
-/// private to its module.
-fn decimal_hundredths(text: &str) -> Option<i128> {
-    let (mantissa, exponent) = match text.find(['e', 'E']) {
-        Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
-        None => (text, 0),
-    };
-    let (negative, mantissa) = match mantissa.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, mantissa),
-    };
-    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = format!("{whole}{fraction}");
-    if digits.is_empty() || digits.len() > 30 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let mut value: i128 = digits.parse().ok()?;
-    // value × 10^(exponent − fraction digits + 2) hundredths.
-    let scale = exponent.checked_sub(fraction.len() as i32)?.checked_add(2)?;
-    if scale >= 0 {
-        value = value.checked_mul(10i128.checked_pow(scale.try_into().ok()?)?)?;
-    } else {
-        let divisor = 10i128.checked_pow((-scale).try_into().ok()?).unwrap_or(i128::MAX);
-        if value % divisor != 0 {
-            return None;
-        }
-        value /= divisor;
-    }
-    Some(if negative { -value } else { value })
 }
 
 #[cfg(test)]
