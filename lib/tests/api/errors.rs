@@ -77,6 +77,7 @@ async fn a_panicking_handler_answers_a_problem_not_a_dropped_connection() {
         tower::ServiceExt::oneshot(router, Request::get("/boom").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(response.status(), 500);
     assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff", "finished like every answer");
     let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
     assert!(!String::from_utf8_lossy(&body).contains("boom"), "the panic message leaked");
 }
