@@ -435,12 +435,11 @@ pub trait SessionStore: Send + Sync {
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<Admission>> + Send;
 
-    /// After a success: clears `cleared`'s window and takes the attempt
-    /// back from `refunded`'s, both counted at `counted_at`.
+    /// After a success, for an attempt counted at `counted_at`: clears the
+    /// first counter's window and takes the attempt back from the second's.
     fn settle_attempt(
         &self,
-        cleared: &AttemptCounter,
-        refunded: &AttemptCounter,
+        counters: &[AttemptCounter; 2],
         counted_at: Timestamp,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }

@@ -182,7 +182,7 @@ async fn attempts_are_counted_all_or_none_up_to_the_limit(store: impl Store) {
     let ceiling = store.count_attempt(&from("203.0.113.1"), now).await.unwrap();
     assert!(matches!(ceiling, Admission::Refused { .. }), "the account's ceiling");
     // A success settles: its address count cleared, its attempt given back.
-    store.settle_attempt(&per_address, &per_account, now).await.unwrap();
+    store.settle_attempt(&[per_address, per_account], now).await.unwrap();
     assert_eq!(store.count_attempt(&from("192.0.2.1"), now).await.unwrap(), Admission::Admitted);
 }
 

@@ -103,8 +103,7 @@ pub(crate) async fn check_password<S: Store>(
     }
     let matches = passwords::verify(password, hash).await.map_err(ApiError::internal)?;
     if matches {
-        let [per_address, per_account] = &limits;
-        store.settle_attempt(per_address, per_account, now).await?;
+        store.settle_attempt(&limits, now).await?;
     }
     Ok(matches)
 }

@@ -145,12 +145,8 @@ impl SessionStore for DynamoStore {
         }
     }
 
-    async fn settle_attempt(
-        &self,
-        cleared: &AttemptCounter,
-        refunded: &AttemptCounter,
-        counted_at: Timestamp,
-    ) -> StoreResult<()> {
+    async fn settle_attempt(&self, counters: &[AttemptCounter; 2], counted_at: Timestamp) -> StoreResult<()> {
+        let [cleared, refunded] = counters;
         let at = counted_at.unix_seconds();
         let mut expression = Expression::default();
         let mut update = Update::default();

@@ -74,12 +74,8 @@ impl SessionStore for MemoryStore {
         Ok(Admission::Admitted)
     }
 
-    async fn settle_attempt(
-        &self,
-        cleared: &AttemptCounter,
-        refunded: &AttemptCounter,
-        counted_at: Timestamp,
-    ) -> StoreResult<()> {
+    async fn settle_attempt(&self, counters: &[AttemptCounter; 2], counted_at: Timestamp) -> StoreResult<()> {
+        let [cleared, refunded] = counters;
         let at = counted_at.unix_seconds();
         let mut state = self.lock();
         state.attempts.remove(&(cleared.scope.clone(), cleared.limit.window(at)));
