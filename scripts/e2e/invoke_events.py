@@ -13,6 +13,8 @@ depends on another. The authorizer event is sent as it is (refused) and
 with a real token (allowed, with sub and exp).
 """
 
+import http.client
+import itertools
 import json
 import subprocess
 import sys
@@ -37,26 +39,41 @@ def constants():
     return expected["demo"], expected["statuses"]
 
 
-def call(api, method, path, body=None, token=None):
+# Each fixture's requests come from a loopback address of their own, as a
+# crowd of users would: the API limits registrations per source address.
+SOURCES = (f"127.0.0.{n}" for n in itertools.cycle(range(2, 255)))
+
+
+def opener_from(source):
+    """A urllib opener whose connections leave from `source`."""
+    class FromSource(urllib.request.HTTPHandler):
+        def http_open(self, request):
+            connect = lambda host, **options: http.client.HTTPConnection(host, source_address=(source, 0), **options)
+            return self.do_open(connect, request)
+    return urllib.request.build_opener(FromSource)
+
+
+def call(api, method, path, body=None, token=None, opener=urllib.request.build_opener()):
     request = urllib.request.Request(api + path, method=method,
                                      data=None if body is None else json.dumps(body).encode())
     request.add_header("content-type", "application/json")
     if token:
         request.add_header("authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=120) as response:
+    with opener.open(request, timeout=120) as response:
         return json.loads(response.read() or b"null")
 
 
 def fixture(api, password):
     """A user (with the demo password), a session, a property with one room."""
     email = f"demo-{uuid.uuid4().hex[:12]}@example.com"
+    opener = opener_from(next(SOURCES))
     user = call(api, "POST", "/users", {"email": email, "password": password, "first_name": "Demo",
-                                        "last_name": "User", "birth_date": "1980-01-01"})
-    session = call(api, "POST", "/auth/token", {"email": email, "password": password})
+                                        "last_name": "User", "birth_date": "1980-01-01"}, opener=opener)
+    session = call(api, "POST", "/auth/token", {"email": email, "password": password}, opener=opener)
     created = call(api, "POST", "/properties",
                    {"name": "Demo house", "description": "For the events.", "type": "house", "city": "Lyon",
                     "rooms": [{"name": "Kitchen", "kind": "kitchen", "area_m2": 12.5}]},
-                   token=session["access_token"])
+                   token=session["access_token"], opener=opener)
     return {"email": email, "user": user["id"], "session": session, "property": created["id"],
             "room": created["rooms"][0]["id"]}
 
