@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # `make bench`: a benchmark, not a test (nothing here has a time limit).
 #   1. release builds of the four functions, the hello-world baseline
-#      (bench/hello) and the local server; the four arm64 zips (build.sh);
+#      (bench/hello), the local server and a bare axum handler
+#      (bench/bare-axum); the four arm64 zips (build.sh);
 #   2. cold starts of each binary against a local Lambda Runtime API, each
 #      with one real event from events/, reading DynamoDB (moto, seeded)
 #      over TLS with a CA made for the run (scripts/bench/coldstart.py);
 #   3. warm latency per route through the routers, in process, on the
 #      embedded store (lib/benches/routes.rs);
-#   4. the local server's throughput under wrk.
+#   4. the local server's throughput under wrk, with keep-alive, beside the
+#      bare axum handler's on the same routes.
 # It prints one table and writes target/bench/report.json.
 # Settings: BENCH_RUNS (cold starts per binary, 20) or --runs N; BENCH_QUICK=1
 # or --quick for a smoke run (few route calls, short wrk runs, and the dev
@@ -39,6 +41,9 @@ else
 fi
 bin=target/$([ "$profile" = dev ] && echo debug || echo release)
 export BENCH_BINARIES=$bin
+# wrk speaks HTTP/1.1 and keeps its connections open unless a server closes
+# them: nothing here may add a `Connection: close` header (probe.py checks
+# what each server does).
 wrk_flags="-t2 -c16 -d${wrk_seconds}s"
 
 out=target/bench
@@ -62,7 +67,7 @@ for tool in wrk openssl; do
 done
 
 echo "==> $profile builds"
-cargo build --profile "$profile" -p users -p properties -p rooms -p authorizer -p hello -p local
+cargo build --profile "$profile" -p users -p properties -p rooms -p authorizer -p hello -p local -p bare-axum
 if [ "${BENCH_PACKAGES_BUILT:-0}" = 1 ]; then
     echo "==> arm64 Lambda packages: built already (BENCH_PACKAGES_BUILT=1)"
     for function in users properties rooms authorizer; do
@@ -146,17 +151,27 @@ stop_all
 echo "==> warm latency per route, in process ($iterations calls each)"
 BENCH_ITERATIONS=$iterations BENCH_ROUTES_JSON="$PWD/$out/routes.json" cargo bench -q --profile "$profile" -p estate --bench routes >/dev/null
 
-echo "==> the local server under wrk ($wrk_flags)"
+echo "==> the local server and a bare axum handler under wrk ($wrk_flags)"
 port=$(free_port)
 PORT=$port RUST_LOG=warn "$bin/local" >"$out/logs/local-memory.log" 2>&1 &
 pids+=("$!")
 wait_for_port "$port" "$out/logs/local-memory.log" "the local server"
 api="http://127.0.0.1:$port"
+bare_port=$(free_port)
+PORT=$bare_port "$bin/bare-axum" >"$out/logs/bare-axum.log" 2>&1 &
+pids+=("$!")
+wait_for_port "$bare_port" "$out/logs/bare-axum.log" "the bare axum handler"
+bare="http://127.0.0.1:$bare_port"
 property=$(python3 scripts/bench/fixtures.py seed-local "$api" 25 Lyon)
-# shellcheck disable=SC2086 # the flags are words
-wrk $wrk_flags -s scripts/bench/wrk_report.lua "$api/properties/$property" | tail -n 1 >"$out/wrk-property.json"
-# shellcheck disable=SC2086
-wrk $wrk_flags -s scripts/bench/wrk_report.lua "$api/properties?city=lyon" | tail -n 1 >"$out/wrk-city.json"
+python3 scripts/bench/probe.py "$out/probe.json" "property=$api/properties/$property" \
+    "city=$api/properties?city=lyon" "bare-property=$bare/properties/x" "bare-list=$bare/properties"
+# Each pair back to back, so both sides of a ratio see the same machine.
+for run in "property $api/properties/$property" "bare-property $bare/properties/x" \
+    "city $api/properties?city=lyon" "bare-list $bare/properties"; do
+    read -r name url <<<"$run"
+    # shellcheck disable=SC2086 # the flags are words
+    wrk $wrk_flags -s scripts/bench/wrk_report.lua "$url" | tail -n 1 >"$out/wrk-$name.json"
+done
 stop_all
 
 settings=$(printf '{"runs": %s, "quick": %s, "route_iterations": %s, "wrk": "%s"}' \

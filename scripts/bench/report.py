@@ -1,6 +1,9 @@
 """Puts the bench's parts together (target/bench/*.json and the arm64 zips)
 into one table on stdout and target/bench/report.json.
 
+It reports numbers, with their targets met or not; it fails only when a
+part is missing or a server answered with an error.
+
 Usage: report.py BENCH_DIR SETTINGS_JSON
 """
 
@@ -18,6 +21,14 @@ COLUMNS = [
     ("cpu_schedstat_ms", "CPU to 1st answer ms", 1, "{:.1f}"),
     ("peak_rss_kib", "peak RSS MiB", 1024, "{:.1f}"),
 ]
+# The local server's routes under wrk, each beside the bare axum handler's
+# answer of the same shape (bench/bare-axum), with the share of the bare
+# handler's requests/s the local server should reach:
+# (route, local wrk file, bare route, bare wrk file, target ratio)
+THROUGHPUT = [
+    ("GET /properties/{id}", "property", "GET /properties/x", "bare-property", 0.70),
+    ("GET /properties?city=", "city", "GET /properties", "bare-list", 0.50),
+]
 
 
 def zip_sizes() -> dict:
@@ -26,6 +37,38 @@ def zip_sizes() -> dict:
         path = ROOT / "target" / "lambda" / function / "bootstrap.zip"
         sizes[function] = path.stat().st_size if path.exists() else None
     return sizes
+
+
+def table(rows: list[list[str]]) -> list[str]:
+    """The first column left-aligned, the others right-aligned; a rule
+    under the header row."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in
+                       enumerate(zip(row, widths))) for row in rows]
+    return [lines[0], "-" * len(lines[0]), *lines[1:]]
+
+
+def throughput(wrk: dict, probe: dict) -> tuple[list[str], dict]:
+    """The local server beside the bare handler: lines to print, and the
+    same as JSON."""
+    rows = [["route (local / bare)", "local req/s", "bare req/s", "ratio", "target", "",
+             "local p50/p99 ms", "bare p50/p99 ms", "body bytes"]]
+    report = {}
+    for route, local, bare_route, bare, target in THROUGHPUT:
+        ratio = wrk[local]["requests_per_s"] / wrk[bare]["requests_per_s"]
+        met = ratio >= target
+        rows.append([f"{route} / {bare_route}", f"{wrk[local]['requests_per_s']:.0f}",
+                     f"{wrk[bare]['requests_per_s']:.0f}", f"{ratio:.0%}", f">= {target:.0%}",
+                     "met" if met else "NOT MET",
+                     f"{wrk[local]['latency_p50_ms']:.2f} / {wrk[local]['latency_p99_ms']:.2f}",
+                     f"{wrk[bare]['latency_p50_ms']:.2f} / {wrk[bare]['latency_p99_ms']:.2f}",
+                     f"{probe[local]['body_bytes']} / {probe[bare]['body_bytes']}"])
+        report[route] = {"local_requests_per_s": wrk[local]["requests_per_s"],
+                         "bare_route": bare_route, "bare_requests_per_s": wrk[bare]["requests_per_s"],
+                         "ratio": ratio, "target_ratio": target, "met": met,
+                         "body_bytes": {"local": probe[local]["body_bytes"], "bare": probe[bare]["body_bytes"]},
+                         "keep_alive": {"local": probe[local]["keep_alive"], "bare": probe[bare]["keep_alive"]}}
+    return table(rows), report
 
 
 def cold_start_table(cold: dict, zips: dict) -> list[str]:
@@ -42,17 +85,16 @@ def cold_start_table(cold: dict, zips: dict) -> list[str]:
         size = zips.get(binary)
         row.append("-" if size is None else f"{size / 1048576:.2f}")
         rows.append(row)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in
-                       enumerate(zip(row, widths))) for row in rows]
-    return [lines[0], "-" * len(lines[0]), *lines[1:]]
+    return table(rows)
 
 
 def main():
     out, settings = Path(sys.argv[1]), json.loads(sys.argv[2])
     cold = json.loads((out / "coldstart.json").read_text())
     routes = json.loads((out / "routes.json").read_text())
-    wrk = {name: json.loads((out / f"wrk-{name}.json").read_text()) for name in ("property", "city")}
+    names = [name for _, local, _, bare, _ in THROUGHPUT for name in (local, bare)]
+    wrk = {name: json.loads((out / f"wrk-{name}.json").read_text()) for name in names}
+    probe = json.loads((out / "probe.json").read_text())
     zips = zip_sizes()
     for name, result in wrk.items():
         if not result["requests"] or result["errors"]["status"]:
@@ -65,12 +107,16 @@ def main():
           f"({routes['iterations']} calls, {routes['hashing_iterations']} for argon2id routes)")
     for route in routes["routes"]:
         print(f"  {route['route']:<42} p50 {route['p50_us']:9.1f} µs   p99 {route['p99_us']:9.1f} µs")
-    print(f"\nLocal server throughput (wrk, {settings['wrk']}; one connection per request, the server closes each)")
-    for name, route in (("property", "GET /properties/{id}"), ("city", "GET /properties?city=")):
-        result = wrk[name]
-        errors = sum(result["errors"].values())
-        print(f"  {route:<24} {result['requests_per_s']:9.0f} req/s   p50 {result['latency_p50_ms']:.2f} ms   "
-              f"p99 {result['latency_p99_ms']:.2f} ms   errors {errors}")
+    throughput_lines, throughput_report = throughput(wrk, probe)
+    keep_alive = {name: "yes" if result["keep_alive"] else "NO, it closes each connection"
+                  for name, result in probe.items()}
+    print(f"\nThe local server (embedded store) beside a bare axum handler of fixed JSON (bench/bare-axum), "
+          f"under wrk {settings['wrk']}; keep-alive: local {keep_alive['property']}, bare {keep_alive['bare-property']}")
+    print("\n".join(throughput_lines))
+    errors = {name: sum(result["errors"].values()) for name, result in wrk.items() if sum(result["errors"].values())}
+    if errors:
+        print("  wrk socket errors (connect, read, write, timeout): " +
+              ", ".join(f"{name} {count}" for name, count in errors.items()))
 
     report = {
         "settings": settings,
@@ -80,6 +126,8 @@ def main():
         "arm64_zip_bytes": zips,
         "routes": routes,
         "wrk": {"GET /properties/{id}": wrk["property"], "GET /properties?city=": wrk["city"]},
+        "wrk_bare_axum": {"GET /properties/x": wrk["bare-property"], "GET /properties": wrk["bare-list"]},
+        "local_vs_bare_axum": throughput_report,
     }
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"\nEverything as JSON: {out / 'report.json'}")
