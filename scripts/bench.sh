@@ -8,13 +8,17 @@
 #      over TLS with a CA made for the run (scripts/bench/coldstart.py);
 #   3. warm latency per route through the routers, in process, on the
 #      embedded store (lib/benches/routes.rs);
-#   4. the local server's throughput under wrk, with keep-alive, beside the
+#   4. what the argon2 and blake2 opt-level overrides buy: the time of one
+#      password hash (lib/benches/hash.rs) and the four arm64 zips, built in
+#      release and in release-hash-s (root Cargo.toml), which lacks them;
+#   5. the local server's throughput under wrk, with keep-alive, beside the
 #      bare axum handler's on the same routes.
 # It prints one table and writes target/bench/report.json.
 # Settings: BENCH_RUNS (cold starts per binary, 20) or --runs N; BENCH_QUICK=1
 # or --quick for a smoke run (few route calls, short wrk runs, and the dev
 # builds `make test` already has instead of a release build: it proves the
-# bench works, its numbers mean nothing). BENCH_BEFORE=DIR: the same cold
+# bench works, its numbers mean nothing; nor does it build release-hash-s,
+# so it shows no "before" of the overrides). BENCH_BEFORE=DIR: the same cold
 # starts, in the same run, of the four functions built elsewhere (DIR, say
 # from the commit before a change that claims speed), against the same
 # hello-world, written to target/bench/coldstart-before.json.
@@ -35,9 +39,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ "$quick" = 1 ]; then
-    iterations=50 wrk_seconds=2 profile=dev
+    iterations=50 wrk_seconds=2 profile=dev hash_rounds=1 hash_batch=3
 else
-    iterations=1000 wrk_seconds=10 profile=release
+    iterations=1000 wrk_seconds=10 profile=release hash_rounds=5 hash_batch=4
 fi
 bin=target/$([ "$profile" = dev ] && echo debug || echo release)
 export BENCH_BINARIES=$bin
@@ -151,6 +155,42 @@ stop_all
 echo "==> warm latency per route, in process ($iterations calls each)"
 BENCH_ITERATIONS=$iterations BENCH_ROUTES_JSON="$PWD/$out/routes.json" cargo bench -q --profile "$profile" -p estate --bench routes >/dev/null
 
+# The root Cargo.toml's release profile is optimised for size but gives
+# argon2 and blake2 opt-level 3; release-hash-s is the same without those
+# two overrides. Both are built and measured here, in the same run ("after"
+# and "before" the overrides); a quick run has only its dev build's "after".
+hash_builds=("after $profile")
+if [ "$quick" = 1 ]; then
+    echo "==> (quick run: no release-hash-s builds, so no hash time or zip sizes without the overrides)"
+else
+    hash_builds+=("before release-hash-s")
+    echo "==> arm64 Lambda packages without the overrides (release-hash-s, into $out/lambda-hash-s)"
+    bash scripts/tools.sh build
+    rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
+    # cargo lambda gives a --release build, and no other profile, the flags
+    # of Lambda's arm64 CPU: given here too, so both builds differ only in
+    # the profile (report.py compares the flags each build used).
+    RUSTFLAGS="-C target-cpu=neoverse-n1" PATH="$PWD/.venv/build/bin:$PATH" \
+        cargo lambda build --profile release-hash-s --arm64 --output-format zip --lambda-dir "$out/lambda-hash-s" \
+        --package users --package properties --package rooms --package authorizer
+fi
+for build in "${hash_builds[@]}"; do
+    read -r _ hash_profile <<<"$build"
+    cargo bench -q --no-run --profile "$hash_profile" -p estate --bench hash
+done
+# In rounds, the builds taking turns, so that both meet the same machine
+# (other work on it slows a hash by half or more).
+echo "==> password hashing: $hash_rounds round(s) of $hash_batch hashes per build"
+mkdir -p "$out/hash"
+for round in $(seq "$hash_rounds"); do
+    for build in "${hash_builds[@]}"; do
+        read -r side hash_profile <<<"$build"
+        printf '  %-6s (%s) ' "$side" "$hash_profile"
+        BENCH_HASH_ITERATIONS=$hash_batch BENCH_HASH_JSON="$PWD/$out/hash/$side-$round.json" \
+            cargo bench -q --profile "$hash_profile" -p estate --bench hash
+    done
+done
+
 echo "==> the local server and a bare axum handler under wrk ($wrk_flags)"
 port=$(free_port)
 PORT=$port RUST_LOG=warn "$bin/local" >"$out/logs/local-memory.log" 2>&1 &
@@ -174,6 +214,6 @@ for run in "property $api/properties/$property" "bare-property $bare/properties/
 done
 stop_all
 
-settings=$(printf '{"runs": %s, "quick": %s, "route_iterations": %s, "wrk": "%s"}' \
-    "$runs" "$([ "$quick" = 1 ] && echo true || echo false)" "$iterations" "$wrk_flags")
+settings=$(printf '{"runs": %s, "quick": %s, "route_iterations": %s, "hash_rounds": %s, "hash_batch": %s, "wrk": "%s"}' \
+    "$runs" "$([ "$quick" = 1 ] && echo true || echo false)" "$iterations" "$hash_rounds" "$hash_batch" "$wrk_flags")
 python3 scripts/bench/report.py "$out" "$settings"

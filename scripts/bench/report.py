@@ -8,6 +8,7 @@ Usage: report.py BENCH_DIR SETTINGS_JSON
 """
 
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -31,10 +32,10 @@ THROUGHPUT = [
 ]
 
 
-def zip_sizes() -> dict:
+def zip_sizes(lambda_dir: Path) -> dict:
     sizes = {}
     for function in FUNCTIONS:
-        path = ROOT / "target" / "lambda" / function / "bootstrap.zip"
+        path = lambda_dir / function / "bootstrap.zip"
         sizes[function] = path.stat().st_size if path.exists() else None
     return sizes
 
@@ -46,6 +47,29 @@ def table(rows: list[list[str]]) -> list[str]:
     lines = ["  ".join(cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in
                        enumerate(zip(row, widths))) for row in rows]
     return [lines[0], "-" * len(lines[0]), *lines[1:]]
+
+
+def hash_samples(out: Path, side: str) -> dict | None:
+    """The samples of every round of one build of lib/benches/hash.rs
+    (hash/after-N.json or hash/before-N.json), put together."""
+    rounds = [json.loads(path.read_text()) for path in sorted((out / "hash").glob(f"{side}-*.json"))]
+    if not rounds:
+        return None
+    return {"params": rounds[0]["params"], "rounds": len(rounds),
+            "wall_ms": [ms for r in rounds for ms in r["samples"]["wall_ms"]],
+            "cpu_ms": [ms for r in rounds for ms in r["samples"]["cpu_ms"]]}
+
+
+def lambda_rustflags(profile: str) -> dict:
+    """The flags each function's arm64 build used, from cargo's record of
+    its last build in that profile (target/<triple>/<profile>/.fingerprint)."""
+    flags = {}
+    for function in FUNCTIONS:
+        records = (ROOT / "target" / "aarch64-unknown-linux-gnu" / profile / ".fingerprint").glob(
+            f"{function}-*/bin-{function}.json")
+        newest = max(records, key=lambda path: path.stat().st_mtime, default=None)
+        flags[function] = newest and " ".join(json.loads(newest.read_text()).get("rustflags", []))
+    return flags
 
 
 def throughput(wrk: dict, probe: dict) -> tuple[list[str], dict]:
@@ -69,6 +93,52 @@ def throughput(wrk: dict, probe: dict) -> tuple[list[str], dict]:
                          "body_bytes": {"local": probe[local]["body_bytes"], "bare": probe[bare]["body_bytes"]},
                          "keep_alive": {"local": probe[local]["keep_alive"], "bare": probe[bare]["keep_alive"]}}
     return table(rows), report
+
+
+def overrides(out: Path, quick: bool, after_zips: dict) -> tuple[list[str], dict]:
+    """The hash time and the zip sizes without the argon2/blake2 opt-level
+    overrides (release-hash-s, "before") and with them (release, "after")."""
+    after, before = hash_samples(out, "after"), hash_samples(out, "before")
+    before_zips = zip_sizes(out / "lambda-hash-s")
+    rows = [["", "before (opt \"s\")", "after (opt 3)", "after / before"]]
+    hashes = {}
+    for key, title, statistic in [("wall_ms", "argon2id hash, median ms", statistics.median),
+                                  ("cpu_ms", "argon2id hash, median CPU ms", statistics.median),
+                                  ("wall_ms", "argon2id hash, fastest ms", min)]:
+        a = statistic(after[key]) if after and after[key] else None
+        b = statistic(before[key]) if before and before[key] else None
+        hashes[f"{statistic.__name__}_{key}"] = {"before": b, "after": a, "ratio": a / b if a and b else None}
+        rows.append([title, "-" if b is None else f"{b:.2f}", "-" if a is None else f"{a:.2f}",
+                     f"{a / b:.2f}x" if a and b else "-"])
+    zips = {}
+    for function in FUNCTIONS:
+        b, a = before_zips[function], after_zips[function]
+        zips[function] = {"before": b, "after": a}
+        row = [f"{function} arm64 zip MiB", "-" if b is None else f"{b / 1048576:.3f}",
+               "-" if a is None else f"{a / 1048576:.3f}", "-"]
+        if a is not None and b is not None:
+            row[3] = f"{a / b:.3f}x ({(a - b) / 1024:+.0f} KiB)"
+        rows.append(row)
+    lines = table(rows)
+    if after:
+        lines.append(f"  hashes: argon2id {after['params']}, {len(after['wall_ms'])} per build in "
+                     f"{after['rounds']} round(s), the builds taking turns")
+    flags = None
+    if before:
+        flags = {"before": lambda_rustflags("release-hash-s"), "after": lambda_rustflags("release")}
+        if flags["before"] == flags["after"]:
+            lines.append(f"  both arm64 builds used the same rustflags: {set(flags['after'].values())}")
+        else:
+            lines.append(f"  NOT LIKE FOR LIKE: the arm64 builds used different rustflags: {flags}")
+    else:
+        lines.append("  no before: " + ("a quick run builds no release-hash-s (only a full `make bench` does)"
+                                        if quick else "no target/bench/hash/before-*.json"))
+    if quick:
+        lines.append("  quick run: the hash is a dev build's (argon2 and blake2 at opt-level 3, as in dev)")
+    report = {"hash": {"params": after and after["params"], "statistics": hashes,
+                       "samples": {"before": before, "after": after}},
+              "arm64_zip_bytes": zips, "arm64_rustflags": flags, "before_built": bool(before)}
+    return lines, report
 
 
 def cold_start_table(cold: dict, zips: dict) -> list[str]:
@@ -95,7 +165,7 @@ def main():
     names = [name for _, local, _, bare, _ in THROUGHPUT for name in (local, bare)]
     wrk = {name: json.loads((out / f"wrk-{name}.json").read_text()) for name in names}
     probe = json.loads((out / "probe.json").read_text())
-    zips = zip_sizes()
+    zips = zip_sizes(ROOT / "target" / "lambda")
     for name, result in wrk.items():
         if not result["requests"] or result["errors"]["status"]:
             sys.exit(f"wrk {name}: {result['errors']['status']} answers of {result['requests']} were not a success")
@@ -107,6 +177,10 @@ def main():
           f"({routes['iterations']} calls, {routes['hashing_iterations']} for argon2id routes)")
     for route in routes["routes"]:
         print(f"  {route['route']:<42} p50 {route['p50_us']:9.1f} µs   p99 {route['p99_us']:9.1f} µs")
+    override_lines, override_report = overrides(out, settings["quick"], zips)
+    print("\nWhat the argon2 and blake2 opt-level overrides buy: profile release-hash-s (before, the release "
+          "profile's opt-level \"s\" for them too) against release (after, opt-level 3 for them)")
+    print("\n".join(override_lines))
     throughput_lines, throughput_report = throughput(wrk, probe)
     keep_alive = {name: "yes" if result["keep_alive"] else "NO, it closes each connection"
                   for name, result in probe.items()}
@@ -124,6 +198,7 @@ def main():
             key: result["median"][key] / cold["hello"]["median"][key] for key, *_ in COLUMNS
             if cold["hello"]["median"][key]}, "samples": result["samples"]} for binary, result in cold.items()},
         "arm64_zip_bytes": zips,
+        "hashing_overrides": override_report,
         "routes": routes,
         "wrk": {"GET /properties/{id}": wrk["property"], "GET /properties?city=": wrk["city"]},
         "wrk_bare_axum": {"GET /properties/x": wrk["bare-property"], "GET /properties": wrk["bare-list"]},
