@@ -1,5 +1,17 @@
-# Single-table design: pk/sk on the base table, four GSIs sharing the range
-# key gsisk.
+# Single-table design: pk/sk on the base table and six GSIs
+# (lib/src/store/dynamodb/schema.rs). owner-index holds all of an owner's
+# listings; the others are sparse: only public listings (active, under_offer:
+# group LISTED; sold, let: group CLOSED) carry their attributes. gsisk is the
+# property id, time-ordered.
+#   city-index        CITY#<city>#<transaction>#<group>, by id
+#   owner-index       OWNER#<owner id>, by id
+#   feed-index        FEED#<transaction>#<group>#<shard>, by id
+#   type-index        TYPE#<type>#<transaction>#<group>#<shard>, by id
+#   city-price-index  CITY#<city>#<transaction>#<group>#<currency> (gsi5pk),
+#                     by price: zero-padded hundredths#<id> (gsi5sk)
+#   city-area-index   city-index's partition (gsi1pk), by total area:
+#                     zero-padded hundredths#<id> (gsi6sk)
+# feed-index and type-index spread each partition over 4 shards.
 resource "aws_dynamodb_table" "main" {
   #checkov:skip=CKV_AWS_119:SSE-KMS with the AWS managed key aws/dynamodb; a customer managed key adds cost and key-policy management with no extra protection for this data.
   name                        = local.name
@@ -39,7 +51,22 @@ resource "aws_dynamodb_table" "main" {
   }
 
   attribute {
+    name = "gsi5pk"
+    type = "S"
+  }
+
+  attribute {
     name = "gsisk"
+    type = "S"
+  }
+
+  attribute {
+    name = "gsi5sk"
+    type = "S"
+  }
+
+  attribute {
+    name = "gsi6sk"
     type = "S"
   }
 
@@ -68,6 +95,20 @@ resource "aws_dynamodb_table" "main" {
     name            = "type-index"
     hash_key        = "gsi4pk"
     range_key       = "gsisk"
+    projection_type = "ALL"
+  }
+
+  global_secondary_index {
+    name            = "city-price-index"
+    hash_key        = "gsi5pk"
+    range_key       = "gsi5sk"
+    projection_type = "ALL"
+  }
+
+  global_secondary_index {
+    name            = "city-area-index"
+    hash_key        = "gsi1pk"
+    range_key       = "gsi6sk"
     projection_type = "ALL"
   }
 

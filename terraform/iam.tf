@@ -161,17 +161,17 @@ locals {
         ]
       },
     ]
-    # The property collections (property and room items), the check that the
-    # owner's user item exists when publishing, the answers kept under an
-    # Idempotency-Key, one pattern per listing index.
+    # The property collections (property, room and price history items), the
+    # check that the owner's user item exists when publishing, the answers
+    # kept under an Idempotency-Key, one pattern per listing index.
     properties = [
       {
         sid   = "PropertyCollections"
         index = null
         actions = [
+          "dynamodb:GetItem",
           "dynamodb:Query",
           "dynamodb:PutItem",
-          "dynamodb:UpdateItem",
           "dynamodb:DeleteItem",
         ]
         leading_keys = [
@@ -226,7 +226,7 @@ locals {
           "dynamodb:Query",
         ]
         leading_keys = [
-          "PROPERTIES",
+          "FEED#*",
         ]
       },
       {
@@ -237,6 +237,26 @@ locals {
         ]
         leading_keys = [
           "TYPE#*",
+        ]
+      },
+      {
+        sid   = "ListByCityPrice"
+        index = "city-price-index"
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "CITY#*",
+        ]
+      },
+      {
+        sid   = "ListByCityArea"
+        index = "city-area-index"
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "CITY#*",
         ]
       },
     ]

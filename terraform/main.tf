@@ -97,6 +97,7 @@ locals {
     { method = "GET", path = "/properties", function = "properties", auth = false },
     { method = "POST", path = "/properties", function = "properties", auth = true },
     { method = "GET", path = "/properties/{id}", function = "properties", auth = false },
+    { method = "GET", path = "/properties/{id}/price-history", function = "properties", auth = false },
     { method = "PATCH", path = "/properties/{id}", function = "properties", auth = true },
     { method = "DELETE", path = "/properties/{id}", function = "properties", auth = true },
     { method = "GET", path = "/users/me/properties", function = "properties", auth = true },

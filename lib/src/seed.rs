@@ -1,14 +1,18 @@
-//! A realistic demo data set: a few people, properties in a dozen cities
-//! (accents, hyphens and apostrophes included), rooms of every kind. It is
-//! written through the store port, so it loads into either store.
+//! A realistic demo data set: a few people, listings in a dozen cities
+//! (accents, hyphens and apostrophes included) with rooms of every kind,
+//! for sale and for rent, priced in each city's currency, in every status
+//! (a few drafts, one withdrawn, one sold, one under offer, one price
+//! cut), and enough listings in Paris and Lyon for sorting and paging to
+//! show something. It is written through the store port, so it loads into
+//! either store.
 
 use crate::auth::passwords;
 use crate::domain::{
-    Area, BirthDate, City, Email, Features, Floor, NewRooms, Password, PersonName, Property, PropertyDescription,
-    PropertyDetails, PropertyName, PropertyType, RoomDescription, RoomDraft, RoomKind, RoomName, Timestamp, User,
-    UserId,
+    Area, BirthDate, City, Currency, Email, Features, Floor, ListingStatus, NewRooms, Password, PersonName, Price,
+    PriceAmount, Property, PropertyChanges, PropertyDescription, PropertyDetails, PropertyName, PropertyType,
+    RoomDescription, RoomDraft, RoomKind, RoomName, Timestamp, Transaction, User, UserId,
 };
-use crate::store::{Store, StoreError};
+use crate::store::{Edit, Store, StoreError};
 
 /// Every demo account signs in with this password.
 pub const DEMO_PASSWORD: &str = "demo password 1";
@@ -23,6 +27,71 @@ const USERS: [(&str, &str, &str, &str); 4] = [
 /// (owner index, name, type, city, description, rooms as (name, kind, area, floor, features))
 type RoomSpec = (&'static str, RoomKind, u64, Option<i64>, &'static [&'static str]);
 type PropertySpec = (usize, &'static str, PropertyType, &'static str, &'static str, &'static [RoomSpec]);
+
+/// What happens to a demo listing after it is published.
+#[derive(Clone, Copy)]
+enum Story {
+    /// Published and left on the market.
+    Listed,
+    /// Kept as a draft, seen by its owner only.
+    Draft,
+    /// Withdrawn from the market.
+    Withdrawn,
+    /// Put under offer.
+    UnderOffer,
+    /// Under offer, then sold (or let).
+    Closed,
+    /// Its price cut to this many units.
+    PriceCut(u64),
+}
+
+/// How each of `PROPERTIES` is listed: (transaction, price in the city's currency, story).
+const LISTINGS: [(Transaction, u64, Story); 12] = [
+    (Transaction::Sale, 895_000, Story::PriceCut(869_000)),
+    (Transaction::Rent, 1_650, Story::Listed),
+    (Transaction::Sale, 189_000, Story::Listed),
+    (Transaction::Sale, 1_250_000, Story::Listed),
+    (Transaction::Sale, 459_000, Story::Withdrawn),
+    (Transaction::Rent, 540, Story::Listed),
+    (Transaction::Sale, 629_000, Story::UnderOffer),
+    (Transaction::Sale, 1_150_000, Story::Listed),
+    (Transaction::Rent, 38_000, Story::Listed),
+    (Transaction::Rent, 7_900, Story::Draft),
+    (Transaction::Sale, 24_500, Story::Closed),
+    (Transaction::Sale, 135_000, Story::Draft),
+];
+
+/// The currency of a demo city.
+fn currency_of(city: &str) -> Currency {
+    match city {
+        "Montréal" => Currency::Cad,
+        "Kraków" => Currency::Pln,
+        "São Paulo" => Currency::Brl,
+        "Zürich" => Currency::Chf,
+        _ => Currency::Eur,
+    }
+}
+
+/// The extra listings that make Paris and Lyon long enough to sort and
+/// page: (city, owner, type, total area in m², price in euros, transaction).
+const CITY_LISTINGS: [(&str, usize, PropertyType, u64, u64, Transaction); 16] = [
+    ("Paris", 1, PropertyType::Studio, 21, 239_000, Transaction::Sale),
+    ("Paris", 2, PropertyType::Apartment, 48, 485_000, Transaction::Sale),
+    ("Paris", 3, PropertyType::Apartment, 67, 720_000, Transaction::Sale),
+    ("Paris", 0, PropertyType::Loft, 95, 1_090_000, Transaction::Sale),
+    ("Paris", 1, PropertyType::Apartment, 54, 485_000, Transaction::Sale),
+    ("Paris", 2, PropertyType::Duplex, 120, 1_480_000, Transaction::Sale),
+    ("Paris", 3, PropertyType::Studio, 18, 890, Transaction::Rent),
+    ("Paris", 0, PropertyType::Apartment, 62, 2_350, Transaction::Rent),
+    ("Paris", 1, PropertyType::Apartment, 35, 1_390, Transaction::Rent),
+    ("Lyon", 2, PropertyType::Apartment, 58, 265_000, Transaction::Sale),
+    ("Lyon", 3, PropertyType::House, 140, 615_000, Transaction::Sale),
+    ("Lyon", 0, PropertyType::Studio, 24, 129_000, Transaction::Sale),
+    ("Lyon", 1, PropertyType::Apartment, 81, 389_000, Transaction::Sale),
+    ("Lyon", 2, PropertyType::Townhouse, 110, 389_000, Transaction::Sale),
+    ("Lyon", 3, PropertyType::Apartment, 45, 780, Transaction::Rent),
+    ("Lyon", 0, PropertyType::Loft, 90, 1_450, Transaction::Rent),
+];
 
 const PROPERTIES: &[PropertySpec] = &[
     (
@@ -193,20 +262,87 @@ pub async fn seed<S: Store>(store: &S) -> Result<SeedReport, crate::entrypoints:
             Err(other) => return Err(other.into()),
         }
     }
-    for (owner, name, kind, city, description, rooms) in PROPERTIES {
+    for ((owner, name, kind, city, description, rooms), (transaction, price, story)) in PROPERTIES.iter().zip(LISTINGS)
+    {
         let Some(owner) = owners[*owner] else { continue };
-        let details = PropertyDetails {
-            name: PropertyName::parse(name).expect("a valid demo name"),
-            description: PropertyDescription::parse(description).expect("a valid demo description"),
-            property_type: *kind,
-            city: City::parse(city).expect("a valid demo city"),
+        let rooms = rooms.iter().map(demo_room).collect();
+        let listing = DemoListing { name, kind: *kind, city, description, transaction, price, story };
+        listing.publish(store, owner, rooms).await?;
+        report.properties += 1;
+    }
+    for (index, (city, owner, kind, area, price, transaction)) in CITY_LISTINGS.into_iter().enumerate() {
+        let Some(owner) = owners[owner] else { continue };
+        let name = format!("{} {} m² in {city}", kind.label(), area);
+        let description = format!("Demo listing {} of {city}, for sorting and paging.", index + 1);
+        // Bedrooms of 10 m² and a main room make up the area.
+        let bedrooms = (area / 30).min(4);
+        let room = ("Main room", RoomKind::LivingRoom, (area - 10 * bedrooms) * 100, Some(1), &[] as &[&str]);
+        let mut rooms = vec![demo_room(&room)];
+        rooms.extend((0..bedrooms).map(|_| demo_room(&("Bedroom", RoomKind::Bedroom, 1000, Some(1), &[]))));
+        let listing = DemoListing {
+            name: &name,
+            kind,
+            city,
+            description: &description,
+            transaction,
+            price,
+            story: Story::Listed,
         };
-        let rooms = NewRooms::parse(rooms.iter().map(demo_room).collect()).expect("few enough demo rooms");
-        let (property, rooms) = Property::publish(owner, details, rooms, Timestamp::now());
-        store.create_property(&property, &rooms, None).await?;
+        listing.publish(store, owner, rooms).await?;
         report.properties += 1;
     }
     Ok(report)
+}
+
+struct DemoListing<'a> {
+    name: &'a str,
+    kind: PropertyType,
+    city: &'a str,
+    description: &'a str,
+    transaction: Transaction,
+    price: u64,
+    story: Story,
+}
+
+impl DemoListing<'_> {
+    async fn publish<S: Store>(self, store: &S, owner: UserId, rooms: Vec<RoomDraft>) -> Result<(), StoreError> {
+        let price = |units: u64| {
+            let amount = PriceAmount::from_hundredths(units * 100).expect("a valid demo price");
+            Price { amount, currency: currency_of(self.city) }
+        };
+        let status = if matches!(self.story, Story::Draft) { ListingStatus::Draft } else { ListingStatus::Active };
+        let details = PropertyDetails {
+            name: PropertyName::parse(self.name).expect("a valid demo name"),
+            description: PropertyDescription::parse(self.description).expect("a valid demo description"),
+            property_type: self.kind,
+            city: City::parse(self.city).expect("a valid demo city"),
+            transaction: self.transaction,
+            status,
+            price: Some(price(self.price)),
+            location: None,
+        };
+        let rooms = NewRooms::parse(rooms).expect("few enough demo rooms");
+        let (property, rooms) = Property::publish(owner, details, rooms, Timestamp::now());
+        store.create_property(&property, &rooms, None).await?;
+        let closed = if self.transaction == Transaction::Sale { ListingStatus::Sold } else { ListingStatus::Let };
+        let status_changes: &[ListingStatus] = match self.story {
+            Story::Withdrawn => &[ListingStatus::Withdrawn],
+            Story::UnderOffer => &[ListingStatus::UnderOffer],
+            Story::Closed => &[ListingStatus::UnderOffer, closed],
+            Story::Listed | Story::Draft | Story::PriceCut(_) => &[],
+        };
+        let mut changes: Vec<PropertyChanges> = status_changes
+            .iter()
+            .map(|&status| PropertyChanges { status: Some(status), ..Default::default() })
+            .collect();
+        if let Story::PriceCut(units) = self.story {
+            changes.push(PropertyChanges { price: Some(Some(price(units))), ..Default::default() });
+        }
+        for change in changes {
+            store.update_property(property.id, &change, Edit::by(owner)).await?;
+        }
+        Ok(())
+    }
 }
 
 fn demo_room(spec: &RoomSpec) -> RoomDraft {
@@ -228,24 +364,34 @@ fn demo_room(spec: &RoomSpec) -> RoomDraft {
 mod tests {
     use super::*;
     use crate::domain::city_key;
-    use crate::store::{Listing, MemoryStore, PageRequest, PropertyStore};
+    use crate::store::{Listing, MemoryStore, PageRequest, PropertyStore, UserStore};
 
     #[tokio::test]
-    async fn the_demo_data_covers_every_kind_and_a_dozen_cities_once() {
+    async fn the_demo_data_covers_every_kind_status_and_a_dozen_cities_once() {
         let store = MemoryStore::new();
         let report = seed(&store).await.unwrap();
-        assert_eq!((report.users, report.properties), (4, 12));
+        let listings = PROPERTIES.len() + CITY_LISTINGS.len();
+        assert_eq!((report.users, report.properties), (4, listings));
         let again = seed(&store).await.unwrap();
         assert_eq!((again.users, again.properties, again.skipped_users), (0, 0, 4));
 
-        let all = store.list_properties(&Listing::All, PageRequest { limit: 100, after: None }).await.unwrap();
-        assert_eq!(all.items.len(), 12);
-        let mut cities: Vec<String> = all.items.iter().map(|p| city_key(p.city.name())).collect();
+        let mut all = Vec::new();
+        for (owner, ..) in USERS {
+            let owner = store.find_credentials(&Email::parse(owner).unwrap()).await.unwrap().unwrap().user_id;
+            let page = store.list_properties(&Listing::Owner(owner), PageRequest { limit: 100, after: None }).await;
+            all.extend(page.unwrap().items);
+        }
+        assert_eq!(all.len(), listings);
+        let mut cities: Vec<String> = all.iter().map(|p| city_key(p.city.name())).collect();
         cities.sort();
         cities.dedup();
         assert_eq!(cities.len(), 12);
+        let statuses: Vec<ListingStatus> = all.iter().map(Property::status).collect();
+        for status in ListingStatus::ALL.iter().filter(|status| **status != ListingStatus::Let) {
+            assert!(statuses.contains(status), "no demo listing is {status:?}");
+        }
         let mut kinds = Vec::new();
-        for property in &all.items {
+        for property in &all {
             let (_, rooms) = store.get_property(property.id).await.unwrap().unwrap();
             kinds.extend(rooms.iter().map(|room| room.kind));
         }

@@ -31,8 +31,8 @@ pub use listing::{Currency, ListingStatus, Location, Price, PriceAmount, StatusC
 pub use password::{Password, PasswordHash};
 pub use person_name::PersonName;
 pub use property::{
-    Description, MAX_ROOMS, NewRooms, Property, PropertyChanges, PropertyDescription, PropertyDetails, PropertyName,
-    PropertyType,
+    Description, MAX_ROOMS, NewRooms, PriceChange, Property, PropertyChanges, PropertyDescription, PropertyDetails,
+    PropertyName, PropertyType, RoomTally,
 };
 pub use room::{Features, Floor, Room, RoomChanges, RoomDescription, RoomDraft, RoomKind, RoomName};
 pub use session::{

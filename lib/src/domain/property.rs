@@ -1,5 +1,8 @@
 use super::text;
-use super::{Area, City, Invalid, PropertyId, Room, RoomDraft, Timestamp, UserId};
+use super::{
+    Area, City, Invalid, ListingStatus, Location, Price, PropertyId, Room, RoomDraft, StatusChangeRefused, Timestamp,
+    Transaction, UserId,
+};
 
 /// The most rooms one property may have.
 pub const MAX_ROOMS: usize = 50;
@@ -89,6 +92,26 @@ pub struct PropertyDetails {
     pub description: PropertyDescription,
     pub property_type: PropertyType,
     pub city: City,
+    pub transaction: Transaction,
+    pub status: ListingStatus,
+    pub price: Option<Price>,
+    pub location: Option<Location>,
+}
+
+/// What a room adds to its property's derived fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomTally {
+    pub area: Area,
+    pub bedroom: bool,
+}
+
+/// One entry of a listing's price history: the price from `version` on
+/// (`None`: removed), set at `changed_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceChange {
+    pub version: u64,
+    pub changed_at: Timestamp,
+    pub price: Option<Price>,
 }
 
 /// The rooms a property is published with: at most `MAX_ROOMS`.
@@ -114,9 +137,15 @@ pub struct Property {
     pub description: PropertyDescription,
     pub property_type: PropertyType,
     pub city: City,
+    /// Sale or rent, fixed at publication.
+    pub transaction: Transaction,
+    pub location: Option<Location>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    status: ListingStatus,
+    price: Option<Price>,
     room_count: usize,
+    bedroom_count: usize,
     total_area: Area,
     version: u64,
 }
@@ -126,21 +155,21 @@ impl Property {
     pub fn publish(owner: UserId, details: PropertyDetails, rooms: NewRooms, now: Timestamp) -> (Self, Vec<Room>) {
         let id = PropertyId::generate();
         let rooms: Vec<Room> = rooms.0.into_iter().map(|draft| Room::create(id, draft, now)).collect();
-        let property = Self::restore(id, owner, details, (now, now), 1, rooms.iter().map(|room| room.area));
+        let property = Self::restore(id, owner, details, (now, now), 1, rooms.iter().map(Room::tally));
         (property, rooms)
     }
 
     /// A property as a store holds it: its details, dates (created,
-    /// updated), version, and the areas of its rooms.
+    /// updated), version, and what its rooms add up to.
     pub fn restore(
         id: PropertyId,
         owner_id: UserId,
         details: PropertyDetails,
         (created_at, updated_at): (Timestamp, Timestamp),
         version: u64,
-        room_areas: impl IntoIterator<Item = Area>,
+        rooms: impl IntoIterator<Item = RoomTally>,
     ) -> Self {
-        let PropertyDetails { name, description, property_type, city } = details;
+        let PropertyDetails { name, description, property_type, city, transaction, status, price, location } = details;
         let mut property = Self {
             id,
             owner_id,
@@ -148,19 +177,48 @@ impl Property {
             description,
             property_type,
             city,
+            transaction,
+            location,
             created_at,
             updated_at,
+            status,
+            price,
             room_count: 0,
+            bedroom_count: 0,
             total_area: Area::default(),
             version,
         };
-        property.count_rooms(room_areas);
+        property.count_rooms(rooms);
         property
+    }
+
+    pub fn status(&self) -> ListingStatus {
+        self.status
+    }
+
+    pub fn price(&self) -> Option<Price> {
+        self.price
+    }
+
+    /// Whether `caller` may see the listing: anyone while it is public,
+    /// only its owner while it is a draft or withdrawn.
+    pub fn visible_to(&self, caller: Option<UserId>) -> bool {
+        self.status.is_public() || caller == Some(self.owner_id)
+    }
+
+    /// The first entry of a new listing's price history, if it has a price.
+    pub fn opening_price(&self) -> Option<PriceChange> {
+        self.price.map(|price| PriceChange { version: self.version, changed_at: self.created_at, price: Some(price) })
     }
 
     /// The number of rooms.
     pub fn room_count(&self) -> usize {
         self.room_count
+    }
+
+    /// The number of rooms of kind `bedroom`.
+    pub fn bedroom_count(&self) -> usize {
+        self.bedroom_count
     }
 
     /// The sum of the rooms' areas.
@@ -178,10 +236,16 @@ impl Property {
         self.room_count < MAX_ROOMS
     }
 
-    /// Sets the derived fields from the areas of the current rooms.
-    pub fn count_rooms(&mut self, room_areas: impl IntoIterator<Item = Area>) {
-        let (count, total) = room_areas.into_iter().fold((0, Area::default()), |(n, sum), area| (n + 1, sum + area));
+    /// Sets the derived fields from the current rooms.
+    pub fn count_rooms(&mut self, rooms: impl IntoIterator<Item = RoomTally>) {
+        let (mut count, mut bedrooms, mut total) = (0, 0, Area::default());
+        for room in rooms {
+            count += 1;
+            bedrooms += usize::from(room.bedroom);
+            total = total + room.area;
+        }
         self.room_count = count;
+        self.bedroom_count = bedrooms;
         self.total_area = total;
     }
 
@@ -192,18 +256,38 @@ impl Property {
     }
 }
 
-/// The fields of a property its owner may change; `None` leaves one as it is.
+/// The fields of a property its owner may change; `None` leaves one as it
+/// is, `Some(None)` removes an optional one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PropertyChanges {
     pub name: Option<PropertyName>,
     pub description: Option<PropertyDescription>,
     pub property_type: Option<PropertyType>,
     pub city: Option<City>,
+    pub status: Option<ListingStatus>,
+    pub price: Option<Option<Price>>,
+    pub location: Option<Option<Location>>,
 }
 
 impl PropertyChanges {
-    /// Applies the changes as one new version of the property.
-    pub fn apply_to(&self, property: &mut Property, now: Timestamp) {
+    /// Applies the changes as one new version of the property, or none of
+    /// them if the status change is not allowed. A new price (or its
+    /// removal) comes back as the price history's next entry.
+    pub fn apply_to(
+        &self,
+        property: &mut Property,
+        now: Timestamp,
+    ) -> Result<Option<PriceChange>, StatusChangeRefused> {
+        if let Some(next) = self.status {
+            property.status = property.status.change_to(next, property.transaction)?;
+        }
+        let new_price = self.price.filter(|price| *price != property.price);
+        if let Some(price) = new_price {
+            property.price = price;
+        }
+        if let Some(location) = self.location {
+            property.location = location;
+        }
         if let Some(name) = &self.name {
             property.name = name.clone();
         }
@@ -217,5 +301,6 @@ impl PropertyChanges {
             property.city = city.clone();
         }
         property.touch(now);
+        Ok(new_price.map(|price| PriceChange { version: property.version, changed_at: now, price }))
     }
 }

@@ -1,5 +1,5 @@
 use super::text;
-use super::{Area, Description, Invalid, PropertyId, RoomId, Timestamp};
+use super::{Area, Description, Invalid, PropertyId, RoomId, RoomTally, Timestamp};
 
 /// A room's name: 1 to 100 characters once trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +126,11 @@ pub struct Room {
 }
 
 impl Room {
+    /// What the room adds to its property's derived fields.
+    pub fn tally(&self) -> RoomTally {
+        RoomTally { area: self.area, bedroom: self.kind == RoomKind::Bedroom }
+    }
+
     /// A new room of `property`, made from its draft.
     pub fn create(property_id: PropertyId, draft: RoomDraft, now: Timestamp) -> Self {
         let RoomDraft { name, kind, area, floor, description, features } = draft;

@@ -199,6 +199,7 @@ impl From<StoreError> for ApiError {
             StoreError::RoomLimitReached => {
                 Self::Conflict(format!("A property has at most {} rooms.", crate::domain::MAX_ROOMS))
             }
+            StoreError::StatusChange(refused) => Self::Conflict(format!("The status {refused}.")),
             StoreError::EmailTaken => Self::Conflict("An account with this email address already exists.".into()),
             StoreError::PasswordChanged => {
                 Self::Conflict("The password was changed by another request; sign in again.".into())

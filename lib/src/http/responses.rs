@@ -47,6 +47,27 @@ pub enum CallerFailures {
     Unauthorized(Problem),
 }
 
+/// What a public route answers to a token it was sent but cannot accept:
+/// none is needed, but one sent must be valid.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum PublicCallerFailures {
+    /// The token sent is forged, expired or for another audience. Sent
+    /// with `WWW-Authenticate: Bearer`.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+}
+
+/// What a listing's status change answers when it is not allowed.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum StatusConflict {
+    /// The status cannot change to the one asked from the current one;
+    /// `detail` names the statuses it may change to. Nothing changed.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+}
+
 /// What a route answers for an id that names nothing.
 #[derive(IntoResponses)]
 #[allow(dead_code)]

@@ -5,15 +5,17 @@
 
 pub mod dynamodb;
 pub mod memory;
+pub mod search;
 
 use crate::domain::{
-    Admission, AttemptCounter, Email, PasswordHash, ProfileChanges, Property, PropertyChanges, PropertyId,
-    PropertyType, Room, RoomChanges, RoomId, Session, Timestamp, User, UserId,
+    Admission, AttemptCounter, Email, PasswordHash, PriceChange, ProfileChanges, Property, PropertyChanges, PropertyId,
+    Room, RoomChanges, RoomId, Session, StatusChangeRefused, Timestamp, User, UserId,
 };
 use std::future::Future;
 
 pub use dynamodb::DynamoStore;
 pub use memory::MemoryStore;
+pub use search::{Bounds, Listing, Order, Page, PageRequest, Search};
 
 /// Why a store operation did not happen. Every variant but the last two is
 /// an answer about the data, decided atomically by the store itself, and
@@ -36,6 +38,8 @@ pub enum StoreError {
     VersionMismatch,
     /// The property already has `MAX_ROOMS` rooms.
     RoomLimitReached,
+    /// The listing's status may not change that way.
+    StatusChange(StatusChangeRefused),
     /// Another account already uses this email address (in any letter case).
     EmailTaken,
     /// The password changed between the caller's check and the write.
@@ -59,6 +63,7 @@ impl std::fmt::Display for StoreError {
             Self::NotOwner => f.write_str("caller does not own the property"),
             Self::VersionMismatch => f.write_str("property changed since the expected version"),
             Self::RoomLimitReached => f.write_str("room limit reached"),
+            Self::StatusChange(refused) => write!(f, "status change refused: {refused}"),
             Self::EmailTaken => f.write_str("email already registered"),
             Self::PasswordChanged => f.write_str("password changed meanwhile"),
             Self::KeyUsed(_) => f.write_str("idempotency key used before"),
@@ -286,46 +291,6 @@ impl Versions {
     }
 }
 
-/// Which properties a listing shows, newest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Listing {
-    All,
-    /// By normalized city key (see `domain::city_key`).
-    City(String),
-    Type(PropertyType),
-    CityAndType(String, PropertyType),
-    Owner(UserId),
-}
-
-/// One page of a listing: at most `limit` items after the property `after`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    pub limit: usize,
-    pub after: Option<PropertyId>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    pub items: Vec<Property>,
-    /// Where the next page starts, or `None` when this one is the last.
-    pub next: Option<PropertyId>,
-}
-
-impl Page {
-    /// Both adapters read `limit + 1` items of a listing's partition and
-    /// keep those that pass its filter (`matches`). More than `limit`
-    /// matches: the page ends at the `limit`th. Fewer: the page ends where
-    /// the read stopped (`last_read`, `None` when the partition ran out).
-    pub fn assemble(mut matches: Vec<Property>, limit: usize, last_read: Option<PropertyId>) -> Self {
-        if matches.len() > limit {
-            matches.truncate(limit);
-            let next = matches.last().map(|property| property.id);
-            return Self { items: matches, next };
-        }
-        Self { items: matches, next: last_read }
-    }
-}
-
 /// Persistence of properties. Every write by a caller is conditioned on
 /// the caller owning the property, inside the write itself:
 /// `PropertyNotFound` or `NotOwner` say which condition failed.
@@ -344,9 +309,24 @@ pub trait PropertyStore: Send + Sync {
     /// The property and its rooms, oldest room first.
     fn get_property(&self, id: PropertyId) -> impl Future<Output = StoreResult<Option<(Property, Vec<Room>)>>> + Send;
 
-    fn list_properties(&self, listing: &Listing, page: PageRequest) -> impl Future<Output = StoreResult<Page>> + Send;
+    /// A page of the listing, in its order (see `search`).
+    fn list_properties(
+        &self,
+        listing: &Listing,
+        page: PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Property>>> + Send;
 
-    /// Applies the changes, bumps the version, and returns the property.
+    /// The property and a page of its price history, oldest first; the
+    /// position of an entry is its version, zero-padded (`history_position`).
+    fn price_history(
+        &self,
+        id: PropertyId,
+        page: PageRequest,
+    ) -> impl Future<Output = StoreResult<Option<(Property, Page<PriceChange>)>>> + Send;
+
+    /// Applies the changes, bumps the version, records a price change in
+    /// the price history in the same write, and returns the property;
+    /// `StatusChange` (nothing written) if the status may not change so.
     fn update_property(
         &self,
         id: PropertyId,

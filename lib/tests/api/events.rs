@@ -72,7 +72,7 @@ async fn seeded_store() -> MemoryStore {
     // A fixture with the fixed ids the events address, as a store would hold it.
     let now = Timestamp::now();
     let details = details("Lyon", PropertyType::House);
-    let property = Property::restore(room.property_id, demo.id, details, (now, now), 1, [room.area]);
+    let property = Property::restore(room.property_id, demo.id, details, (now, now), 1, [room.tally()]);
     store.create_property(&property, &[room], None).await.unwrap();
     let refresh = RefreshToken::parse(&ids.refresh_token).expect("a well-formed refresh token");
     store.start_session(&refresh.session(now), 0).await.unwrap();

@@ -8,7 +8,7 @@ use crate::support::files::{
     attribute, block, expression, literal, local, sam_functions, sam_resources, sam_template, terraform,
 };
 use crate::support::routes::ROUTES;
-use estate::store::dynamodb::{GSI_SORT_KEY, Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE};
+use estate::store::dynamodb::{Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,11 +27,11 @@ fn route_table() -> Routes {
 /// What the adapter reads and writes, and what its own `create_table` makes:
 /// each index projects every attribute.
 fn expected_keys() -> Keys {
-    let mut attributes: BTreeSet<String> = [PARTITION_KEY, SORT_KEY, GSI_SORT_KEY].map(String::from).into();
+    let mut attributes: BTreeSet<String> = [PARTITION_KEY, SORT_KEY].map(String::from).into();
     let mut indexes = BTreeSet::new();
     for index in Index::ALL {
-        attributes.insert(index.partition_key().into());
-        indexes.insert((index.name().into(), index.partition_key().into(), GSI_SORT_KEY.into(), "ALL".into()));
+        attributes.extend([index.partition_key().into(), index.sort_key().into()]);
+        indexes.insert((index.name().into(), index.partition_key().into(), index.sort_key().into(), "ALL".into()));
     }
     (attributes, (PARTITION_KEY.into(), SORT_KEY.into()), indexes)
 }

@@ -417,13 +417,22 @@ async fn record_every_route() -> Recorded {
     let property = format!("/properties/{}", property["id"].as_str().unwrap());
     let read = api.call("GET", &property, None, None, 200).await;
     let room = format!("{property}/rooms/{}", read["rooms"][0]["id"].as_str().unwrap());
-    for listing in
-        ["/properties", "/properties?city=paris", "/properties?type=house", "/properties?city=paris&type=house"]
-    {
+    for listing in [
+        "/properties",
+        "/properties?city=paris",
+        "/properties?type=house",
+        "/properties?city=paris&type=house",
+        "/properties?city=paris&currency=EUR&sort=price",
+        "/properties?city=paris&sort=-area&min_bedrooms=1",
+        "/properties?status=sold&transaction=sale",
+    ] {
         api.call("GET", listing, None, None, 200).await;
     }
     api.call("GET", "/users/me/properties", owner_token, None, 200).await;
-    api.call("PATCH", &property, owner_token, Some(json!({"name": "Renamed", "city": "Nice"})), 200).await;
+    let priced = json!({"name": "Renamed", "city": "Nice", "price": {"amount": 250000, "currency": "EUR"}});
+    api.call("PATCH", &property, owner_token, Some(priced), 200).await;
+    api.call("PATCH", &property, owner_token, Some(json!({"status": "draft"})), 409).await;
+    api.call("GET", &format!("{property}/price-history"), None, None, 200).await;
     api.call("PATCH", &property, stranger, Some(json!({"name": "Mine"})), 403).await;
     api.call("DELETE", &property, stranger, None, 403).await;
 

@@ -1,12 +1,12 @@
 //! One suite, two adapters: the embedded store must behave like DynamoDB.
 
 use crate::on_both_stores;
-use crate::support::fixtures::{hash, property, publish, room, user};
+use crate::support::fixtures::{everywhere_search, hash, property, publish, room, user, walk};
 use estate::domain::{
     Admission, Area, AttemptCounter, Email, MAX_ROOMS, PersonName, ProfileChanges, PropertyChanges, PropertyId,
-    PropertyName, PropertyType, RoomChanges, RoomId, Session, Timestamp, UserId,
+    PropertyName, PropertyType, RoomChanges, RoomId, RoomKind, Session, Timestamp, UserId,
 };
-use estate::store::{Edit, KeptAnswer, Listing, PageRequest, Store, StoreError, WriteId};
+use estate::store::{Edit, KeptAnswer, Listing, PageRequest, Search, Store, StoreError, WriteId};
 
 on_both_stores!(
     store:
@@ -186,6 +186,10 @@ async fn attempts_are_counted_all_or_none_up_to_the_limit(store: impl Store) {
     assert_eq!(store.count_attempt(&from("192.0.2.1"), now).await.unwrap(), Admission::Admitted);
 }
 
+fn everywhere() -> Listing {
+    Listing::Search(everywhere_search())
+}
+
 async fn owner(store: &impl Store, email: &str) -> UserId {
     let owner = user(email);
     store.create_user(&owner, &hash("x"), None).await.unwrap();
@@ -249,8 +253,14 @@ async fn room_writes_keep_the_derived_totals(store: impl Store) {
     assert_eq!((read.room_count(), read.total_area().hundredths(), read.version()), (2, 21, 4));
     assert_eq!(rooms.len(), 2);
     assert_eq!(store.get_room(home.id, added.id).await.unwrap().unwrap().area, Area::from_hundredths(1));
-    let listed = store.list_properties(&Listing::All, PageRequest { limit: 10, after: None }).await.unwrap();
-    assert_eq!(listed.items, [read]);
+    let listed = store.list_properties(&everywhere(), PageRequest { limit: 10, after: None }).await.unwrap();
+    assert_eq!(listed.items, std::slice::from_ref(&read));
+    // Rooms of kind bedroom are counted as they come and go or change kind.
+    assert_eq!(read.bedroom_count(), 2);
+    let not_a_bedroom = RoomChanges { kind: Some(RoomKind::Office), ..Default::default() };
+    store.update_room(home.id, added.id, &not_a_bedroom, Edit::by(owner_id)).await.unwrap();
+    let (read, _) = store.get_property(home.id).await.unwrap().unwrap();
+    assert_eq!((read.room_count(), read.bedroom_count(), read.total_area().hundredths()), (2, 1, 21));
 }
 
 async fn the_room_limit_holds(store: impl Store) {
@@ -308,23 +318,18 @@ async fn listings_page_through_partitions_and_filters(store: impl Store) {
     ids.reverse();
 
     let page = |after| PageRequest { limit: 2, after };
-    let city = Listing::City("rennes".into());
+    let city = Listing::Search(Search { city: Some("rennes".into()), ..everywhere_search() });
     let first = store.list_properties(&city, page(None)).await.unwrap();
     assert_eq!(first.items.iter().map(|p| p.id).collect::<Vec<_>>(), ids[..2]);
-    assert_eq!(first.next, Some(ids[1]));
+    assert_eq!(first.next, Some(ids[1].to_string()));
 
     // City and type: the type filters what each page reads from the city.
-    let houses = Listing::CityAndType("rennes".into(), PropertyType::House);
-    let mut found = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store.list_properties(&houses, page(after)).await.unwrap();
-        found.extend(page.items.iter().map(|p| p.id));
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
+    let houses = Listing::Search(Search {
+        city: Some("rennes".into()),
+        property_type: Some(PropertyType::House),
+        ..everywhere_search()
+    });
+    let found: Vec<PropertyId> = walk(&store, &houses, 2).await.iter().map(|p| p.id).collect();
     let expected: Vec<PropertyId> =
         ids.iter().zip(kinds.iter().rev()).filter(|(_, k)| **k == PropertyType::House).map(|(id, _)| *id).collect();
     assert_eq!(found, expected);
@@ -341,7 +346,7 @@ async fn deleting_a_user_deletes_their_properties(store: impl Store) {
     store.delete_user(leaving).await.unwrap();
     assert_eq!(store.get_property(theirs.id).await.unwrap(), None);
     assert_eq!(store.get_room(theirs.id, their_room.id).await.unwrap(), None);
-    let all = store.list_properties(&Listing::All, PageRequest { limit: 10, after: None }).await.unwrap();
+    let all = store.list_properties(&everywhere(), PageRequest { limit: 10, after: None }).await.unwrap();
     assert_eq!(all.items.len(), 1);
     assert_eq!(all.items[0].id, kept.id);
 }

@@ -251,6 +251,27 @@ where
     }
 }
 
+/// The caller of a public route, when the request carries an access token:
+/// a token sent must be valid (else 401), but none is needed. On Lambda a
+/// public route has no authorizer, so the token is verified here.
+#[derive(Debug, Clone, Copy)]
+pub struct MaybeCaller(pub Option<UserId>);
+
+impl<S> FromRequestParts<S> for MaybeCaller
+where
+    Arc<TokenVerifier>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
+        if authorizer_context(parts).is_none() && !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(Self(None));
+        }
+        Caller::from_request_parts(parts, state).await.map(|Caller(caller)| Self(Some(caller)))
+    }
+}
+
 /// What API Gateway's Lambda authorizer put in the request context: the
 /// token's `sub`, and its `exp` (Unix seconds, a number or a numeric string).
 struct AuthorizerContext {

@@ -1,19 +1,25 @@
-//! The properties route group: publish, browse (everywhere, by city, by
-//! type, or one's own), and owner-only changes guarded by `If-Match`.
+//! The properties route group: publish, search (everywhere, by city,
+//! with filters and orders) or list one's own, the price history, and
+//! owner-only changes guarded by `If-Match`. Drafts and withdrawn listings
+//! are their owner's alone: anyone else gets a 404, as if they did not
+//! exist.
 
 use super::rooms::{NewRoom, RoomView};
 use crate::domain::{
-    City, NewRooms, Property, PropertyChanges, PropertyDescription, PropertyDetails, PropertyId, PropertyName,
-    PropertyType, Room, Timestamp, UserId,
+    City, Invalid, ListingStatus, Location, NewRooms, Price, PriceChange, Property, PropertyChanges,
+    PropertyDescription, PropertyDetails, PropertyId, PropertyName, PropertyType, Room, Timestamp, Transaction, UserId,
 };
 use crate::http::error::ApiResult;
-use crate::http::request::extract::{Caller, JsonBody, PathParams, PropertyPath};
+use crate::http::request::extract::{Caller, JsonBody, MaybeCaller, PathParams, PropertyPath};
 use crate::http::request::fields::{Fields, Member};
 use crate::http::request::idempotency::{Created, Creation, IdempotencyKeyHeader};
-use crate::http::request::paging::{encode_cursor, page_request, public_listing, query_params};
+use crate::http::request::paging::{
+    SEARCH_PARAMS, encode_cursor, listing_cursor, page_request, paged, public_listing, query_params,
+};
 use crate::http::request::preconditions::{IfMatch, IfMatchHeader, IfNoneMatchHeader, etag, not_modified};
 use crate::http::responses::{
-    BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, QueryFailures, ServerFailures, Stale,
+    BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, PublicCallerFailures, QueryFailures,
+    ServerFailures, Stale, StatusConflict,
 };
 use crate::http::{AppState, Private};
 use crate::store::{Edit, Listing, Store, StoreError};
@@ -30,6 +36,7 @@ pub fn routes<S: Store>() -> OpenApiRouter<AppState<S>> {
         .routes(routes!(property_types))
         .routes(routes!(list_properties, create_property))
         .routes(routes!(show_property, update_property, delete_property))
+        .routes(routes!(price_history))
         .routes(routes!(list_my_properties))
 }
 
@@ -51,8 +58,19 @@ pub struct PropertyView {
     pub property_type: PropertyType,
     /// As its publisher wrote it.
     pub city: String,
+    /// Sale or rent, fixed at publication.
+    pub transaction: Transaction,
+    /// Only the owner sees a `draft` or `withdrawn` listing.
+    pub status: ListingStatus,
+    /// The sale price, or the rent per month; `null` when not given.
+    #[schema(inline, value_type = Option<Price>, required = true)]
+    pub price: Option<Price>,
+    #[schema(inline, value_type = Option<Location>, required = true)]
+    pub location: Option<Location>,
     /// Derived: the number of rooms.
     pub room_count: usize,
+    /// Derived: the number of rooms of kind `bedroom`.
+    pub bedroom_count: usize,
     /// Derived: the sum of the rooms' areas, exact to the hundredth.
     #[schema(value_type = f64, minimum = 0)]
     pub total_area_m2: serde_json::Value,
@@ -78,7 +96,12 @@ impl PropertyView {
             description: property.description.as_str().into(),
             property_type: property.property_type,
             city: property.city.name().into(),
+            transaction: property.transaction,
+            status: property.status(),
+            price: property.price(),
+            location: property.location,
             room_count: property.room_count(),
+            bedroom_count: property.bedroom_count(),
             total_area_m2: property.total_area().to_json(),
             created_at: property.created_at,
             updated_at: property.updated_at,
@@ -113,7 +136,7 @@ pub(crate) async fn property_types() -> Json<PropertyTypes> {
     Json(PropertyTypes { items })
 }
 
-/// One page of a listing, newest first.
+/// One page of a listing, in its order.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PropertyPage {
     items: Vec<PropertyView>,
@@ -129,34 +152,48 @@ async fn page<S: Store>(
 ) -> ApiResult<Json<PropertyPage>> {
     let request = page_request(pairs, &listing)?;
     let page = state.store.list_properties(&listing, request).await?;
-    let next_cursor = page.next.map(|after| encode_cursor(&listing, after));
+    let next_cursor = page.next.map(|after| listing_cursor(&listing, after));
     Ok(Json(PropertyPage { items: page.items.into_iter().map(PropertyView::summary).collect(), next_cursor }))
 }
 
 #[utoipa::path(
-    get, path = "/properties", tag = "properties", operation_id = "list_properties", summary = "Browse properties",
-    description = "Newest first, across the platform, in one city, of one type, or both; one page at a time.",
+    get, path = "/properties", tag = "properties", operation_id = "list_properties", summary = "Search listings",
+    description = "Public listings, one page at a time: those on the market (active, under offer) unless `status` asks for another public status. Newest first across the platform or in one city; by price or area within one city. Filters that the chosen order's index does not serve are applied after the read, so a page may hold fewer than `limit` items while `next_cursor` still leads on (docs/data-model.md).",
     params(
         ("city" = Option<String>, Query, min_length = 1, max_length = 100,
             description = "Only this city; letter case, accents, spaces, hyphens and apostrophes are ignored"),
         ("type" = Option<PropertyType>, Query, description = "Only this type"),
+        ("transaction" = Option<Transaction>, Query, description = "Sale (default) or rent listings"),
+        ("status" = Option<ListingStatus>, Query,
+            description = "One public status: active, under_offer, sold (sale) or let (rent); default: active and under_offer"),
+        ("currency" = inline(Option<crate::domain::Currency>), Query,
+            description = "Only listings priced in this currency; needed by min_price, max_price and sort=price"),
+        ("min_price" = Option<f64>, Query, minimum = 0, description = "At least this price (with currency); at most two decimals"),
+        ("max_price" = Option<f64>, Query, minimum = 0, description = "At most this price (with currency); at most two decimals"),
+        ("min_area" = Option<f64>, Query, minimum = 0, description = "At least this total area in m²; at most two decimals"),
+        ("max_area" = Option<f64>, Query, minimum = 0, description = "At most this total area in m²; at most two decimals"),
+        ("min_bedrooms" = Option<u32>, Query, minimum = 0, maximum = 50, description = "At least this many bedrooms"),
+        ("max_bedrooms" = Option<u32>, Query, minimum = 0, maximum = 50, description = "At most this many bedrooms"),
+        ("sort" = Option<String>, Query, description = "newest (default), price, -price (need city and currency), area, -area (need city); ties by id"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page of the same query"),
     ),
-    responses((status = 200, description = "A page of properties", body = PropertyPage), QueryFailures, ServerFailures)
+    responses((status = 200, description = "A page of listings", body = PropertyPage), QueryFailures, ServerFailures)
 )]
 pub(crate) async fn list_properties<S: Store>(
     State(state): State<AppState<S>>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<PropertyPage>> {
-    let pairs = query_params(query.as_deref(), &["city", "type", "limit", "cursor"])?;
+    let mut allowed = SEARCH_PARAMS.to_vec();
+    allowed.extend(["limit", "cursor"]);
+    let pairs = query_params(query.as_deref(), &allowed)?;
     let listing = public_listing(&pairs)?;
     page(&state, listing, &pairs).await
 }
 
 #[utoipa::path(
     get, path = "/users/me/properties", tag = "properties", operation_id = "list_my_properties", summary = "Your properties",
-    description = "The caller's own properties, newest first; one page at a time.",
+    description = "The caller's own listings, whatever their status, newest first; one page at a time.",
     security(("bearer" = [])),
     params(
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
@@ -188,6 +225,9 @@ pub(crate) async fn list_my_properties<S: Store>(
     "description": "Exposed beams, four-metre windows.",
     "type": "loft",
     "city": "Saint-Étienne",
+    "transaction": "sale",
+    "price": {"amount": 349000, "currency": "EUR"},
+    "location": {"lat": 45.4397, "lon": 4.3872},
     "rooms": [{"name": "Living room", "kind": "living_room", "area_m2": 32.75, "floor": 2, "features": ["south-facing"]}]
 }))]
 pub(crate) struct NewProperty {
@@ -206,6 +246,28 @@ pub(crate) struct NewProperty {
     #[serde(default)]
     #[schema(inline, value_type = crate::http::schemas::NewRooms)]
     rooms: Member<Vec<serde_json::Value>>,
+    /// Default `sale`.
+    #[serde(default)]
+    #[schema(value_type = Transaction)]
+    transaction: Member<String>,
+    /// `active` (default) or `draft`.
+    #[serde(default)]
+    #[schema(value_type = ListingStatus)]
+    status: Member<String>,
+    #[serde(default)]
+    #[schema(inline, value_type = Price)]
+    price: Member<serde_json::Value>,
+    #[serde(default)]
+    #[schema(inline, value_type = Location)]
+    location: Member<serde_json::Value>,
+}
+
+/// The status a new listing starts in: `active`, or a `draft` to publish later.
+fn opening_status(raw: String) -> Result<ListingStatus, Invalid> {
+    match ListingStatus::parse(&raw)? {
+        status @ (ListingStatus::Active | ListingStatus::Draft) => Ok(status),
+        _ => Err(Invalid::new("must be active or draft: a new listing starts as one of them")),
+    }
 }
 
 impl NewProperty {
@@ -217,9 +279,22 @@ impl NewProperty {
         let city = fields.required("city", self.city, |raw| City::parse(&raw));
         let rooms = fields.optional("rooms", self.rooms, Ok).flatten().unwrap_or_default();
         let rooms = fields.parse_items("rooms", rooms, NewRoom::parse, NewRooms::parse);
+        let transaction = fields.optional("transaction", self.transaction, |raw| Transaction::parse(&raw));
+        let status = fields.optional("status", self.status, opening_status);
+        let price = fields.optional("price", self.price, |raw| Price::parse(&raw));
+        let location = fields.optional("location", self.location, |raw| Location::parse(&raw));
         fields.finish(|| {
-            let description = description?.unwrap_or_else(PropertyDescription::empty);
-            Some((PropertyDetails { name: name?, description, property_type: property_type?, city: city? }, rooms?))
+            let details = PropertyDetails {
+                name: name?,
+                description: description?.unwrap_or_else(PropertyDescription::empty),
+                property_type: property_type?,
+                city: city?,
+                transaction: transaction?.unwrap_or_default(),
+                status: status?.unwrap_or_default(),
+                price: price?,
+                location: location?,
+            };
+            Some((details, rooms?))
         })
     }
 }
@@ -252,23 +327,26 @@ pub(crate) async fn create_property<S: Store>(
 
 #[utoipa::path(
     get, path = "/properties/{id}", tag = "properties", operation_id = "show_property", summary = "A property",
-    description = "The property with its rooms, oldest room first, and its version as the ETag.",
+    description = "The property with its rooms, oldest room first, and its version as the ETag. A draft or withdrawn listing is shown to its owner only (send the access token); anyone else gets 404.",
+    security((), ("bearer" = [])),
     params(PropertyPath, IfNoneMatchHeader),
     responses(
         (status = 200, description = "The property with its rooms", body = PropertyView,
             headers(("ETag" = String, description = "The version, for If-Match and If-None-Match"))),
         (status = 304, description = "If-None-Match names the current version: the client's copy is current",
             headers(("ETag" = String, description = "The version"))),
-        NotFound, ServerFailures,
+        NotFound, PublicCallerFailures, ServerFailures,
     )
 )]
 pub(crate) async fn show_property<S: Store>(
     State(state): State<AppState<S>>,
+    MaybeCaller(caller): MaybeCaller,
     params: PathParams,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let id = params.property_id()?;
-    let (property, rooms) = state.store.get_property(id).await?.ok_or(StoreError::PropertyNotFound)?;
+    let found = state.store.get_property(id).await?.filter(|(property, _)| property.visible_to(caller));
+    let (property, rooms) = found.ok_or(StoreError::PropertyNotFound)?;
     let tag = etag(property.version());
     if not_modified(&headers, property.version()) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
@@ -279,7 +357,7 @@ pub(crate) async fn show_property<S: Store>(
 /// The fields to change; an absent field is left as it is.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Renovated loft", "city": "Villeurbanne"}))]
+#[schema(example = json!({"name": "Renovated loft", "status": "under_offer", "price": {"amount": 339000, "currency": "EUR"}}))]
 pub(crate) struct PropertyPatch {
     #[serde(default)]
     #[schema(inline, value_type = PropertyName)]
@@ -293,6 +371,18 @@ pub(crate) struct PropertyPatch {
     #[serde(default)]
     #[schema(inline, value_type = City)]
     city: Member<String>,
+    /// The next status; see docs/api.md#listing-status for the changes allowed.
+    #[serde(default)]
+    #[schema(value_type = ListingStatus)]
+    status: Member<String>,
+    /// `null` removes the price.
+    #[serde(default)]
+    #[schema(inline, value_type = Option<Price>)]
+    price: Member<serde_json::Value>,
+    /// `null` removes the location.
+    #[serde(default)]
+    #[schema(inline, value_type = Option<Location>)]
+    location: Member<serde_json::Value>,
 }
 
 impl PropertyPatch {
@@ -302,21 +392,32 @@ impl PropertyPatch {
         let description = fields.optional("description", self.description, |raw| PropertyDescription::parse(&raw));
         let property_type = fields.optional("type", self.property_type, |raw| PropertyType::parse(&raw));
         let city = fields.optional("city", self.city, |raw| City::parse(&raw));
+        let status = fields.optional("status", self.status, |raw| ListingStatus::parse(&raw));
+        let price = fields.clearable("price", self.price, |raw| Price::parse(&raw));
+        let location = fields.clearable("location", self.location, |raw| Location::parse(&raw));
         fields.finish(|| {
-            Some(PropertyChanges { name: name?, description: description?, property_type: property_type?, city: city? })
+            Some(PropertyChanges {
+                name: name?,
+                description: description?,
+                property_type: property_type?,
+                city: city?,
+                status: status?,
+                price: price?,
+                location: location?,
+            })
         })
     }
 }
 
 #[utoipa::path(
     patch, path = "/properties/{id}", tag = "properties", operation_id = "update_property", summary = "Change a property",
-    description = "Owner only. Changes the members present in the body; with If-Match, only if the property is still at that version. Answers the property as listings show it; read the rooms with GET.", security(("bearer" = [])),
+    description = "Owner only. Changes the members present in the body; with If-Match, only if the property is still at that version. A status change not allowed from the current status is a 409 naming the statuses allowed; a new price, or its removal, is recorded in the price history. The transaction is fixed at publication. Answers the property as listings show it; read the rooms with GET.", security(("bearer" = [])),
     params(PropertyPath, IfMatchHeader),
     request_body = PropertyPatch,
     responses(
         (status = 200, description = "The property as listed (rooms unchanged: read them with GET)", body = PropertyView,
             headers(("ETag" = String, description = "The new version"))),
-        BodyFailures, CallerFailures, OwnerFailures, NotFound, Stale, ServerFailures,
+        BodyFailures, CallerFailures, OwnerFailures, NotFound, StatusConflict, Stale, ServerFailures,
     )
 )]
 pub(crate) async fn update_property<S: Store>(
@@ -349,4 +450,61 @@ pub(crate) async fn delete_property<S: Store>(
     let id = params.property_id()?;
     state.store.delete_property(id, Edit::by(caller).of_versions(expected)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// One entry of a price history.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PriceChangeView {
+    /// The property's version that the change made.
+    #[schema(minimum = 1)]
+    version: u64,
+    #[schema(value_type = String, format = DateTime)]
+    changed_at: Timestamp,
+    /// The price from then on; `null`: the price was removed.
+    #[schema(inline, value_type = Option<Price>, required = true)]
+    price: Option<Price>,
+}
+
+impl From<PriceChange> for PriceChangeView {
+    fn from(change: PriceChange) -> Self {
+        Self { version: change.version, changed_at: change.changed_at, price: change.price }
+    }
+}
+
+/// One page of a price history, oldest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PriceHistoryPage {
+    items: Vec<PriceChangeView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
+    next_cursor: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/properties/{id}/price-history", tag = "properties", operation_id = "price_history",
+    summary = "A listing's price history",
+    description = "Every change of the listing's price (set, changed, removed), oldest first; one page at a time. Visible to whoever may see the listing.",
+    security((), ("bearer" = [])),
+    params(
+        PropertyPath,
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses((status = 200, description = "A page of the price history", body = PriceHistoryPage),
+        QueryFailures, NotFound, PublicCallerFailures, ServerFailures)
+)]
+pub(crate) async fn price_history<S: Store>(
+    State(state): State<AppState<S>>,
+    MaybeCaller(caller): MaybeCaller,
+    params: PathParams,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<PriceHistoryPage>> {
+    let id = params.property_id()?;
+    let pairs = query_params(query.as_deref(), &["limit", "cursor"])?;
+    let query = format!("history:{id}");
+    let request = paged(&pairs, &query, crate::store::search::is_history_position)?;
+    let found = state.store.price_history(id, request).await?.filter(|(property, _)| property.visible_to(caller));
+    let (_, page) = found.ok_or(StoreError::PropertyNotFound)?;
+    let next_cursor = page.next.map(|after| encode_cursor(&query, after));
+    Ok(Json(PriceHistoryPage { items: page.items.into_iter().map(PriceChangeView::from).collect(), next_cursor }))
 }

@@ -3,16 +3,16 @@
 
 use crate::domain::{
     Area, Features, Floor, PropertyId, Room, RoomChanges, RoomDescription, RoomDraft, RoomId, RoomKind, RoomName,
-    Timestamp,
+    Timestamp, UserId,
 };
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Problem};
-use crate::http::request::extract::{Caller, JsonBody, PathParams, PropertyPath, RoomPath};
+use crate::http::request::extract::{Caller, JsonBody, MaybeCaller, PathParams, PropertyPath, RoomPath};
 use crate::http::request::fields::{Fields, Member};
 use crate::http::request::idempotency::{Created, Creation, IdempotencyKeyHeader};
 use crate::http::request::preconditions::{IfMatch, IfMatchHeader};
 use crate::http::responses::{
-    BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, ServerFailures, Stale,
+    BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, PublicCallerFailures, ServerFailures, Stale,
 };
 use crate::http::schemas::RoomArea;
 use crate::store::{Edit, Store, StoreError};
@@ -125,31 +125,43 @@ pub struct RoomList {
 
 #[utoipa::path(
     get, path = "/properties/{id}/rooms", tag = "rooms", operation_id = "list_rooms", summary = "A property's rooms",
-    description = "Oldest first.",
+    description = "Oldest first. The rooms of a draft or withdrawn listing are shown to its owner only.",
+    security((), ("bearer" = [])),
     params(PropertyPath),
-    responses((status = 200, description = "The property's rooms", body = RoomList), NotFound, ServerFailures)
+    responses((status = 200, description = "The property's rooms", body = RoomList), NotFound, PublicCallerFailures,
+        ServerFailures)
 )]
 pub(crate) async fn list_rooms<S: Store>(
     State(state): State<AppState<S>>,
+    MaybeCaller(caller): MaybeCaller,
     params: PathParams,
 ) -> ApiResult<Json<RoomList>> {
-    let property = params.property_id()?;
-    let (_, rooms) = state.store.get_property(property).await?.ok_or(StoreError::PropertyNotFound)?;
+    let rooms = visible_rooms(&state, params.property_id()?, caller).await?;
     Ok(Json(RoomList { items: rooms.into_iter().map(RoomView::from).collect() }))
+}
+
+/// The rooms of a property `caller` may see (else 404, as if it did not exist).
+async fn visible_rooms<S: Store>(state: &AppState<S>, id: PropertyId, caller: Option<UserId>) -> ApiResult<Vec<Room>> {
+    let found = state.store.get_property(id).await?.filter(|(property, _)| property.visible_to(caller));
+    Ok(found.ok_or(StoreError::PropertyNotFound)?.1)
 }
 
 #[utoipa::path(
     get, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", operation_id = "show_room", summary = "A room",
-    description = "One room of a property.",
+    description = "One room of a property; of a draft or withdrawn listing, shown to its owner only.",
+    security((), ("bearer" = [])),
     params(RoomPath),
-    responses((status = 200, description = "The room", body = RoomView), NotFound, ServerFailures)
+    responses((status = 200, description = "The room", body = RoomView), NotFound, PublicCallerFailures,
+        ServerFailures)
 )]
 pub(crate) async fn show_room<S: Store>(
     State(state): State<AppState<S>>,
+    MaybeCaller(caller): MaybeCaller,
     params: PathParams,
 ) -> ApiResult<Json<RoomView>> {
     let (property, room) = (params.property_id()?, params.room_id()?);
-    let room = state.store.get_room(property, room).await?.ok_or(StoreError::RoomNotFound)?;
+    let rooms = visible_rooms(&state, property, caller).await?;
+    let room = rooms.into_iter().find(|candidate| candidate.id == room).ok_or(StoreError::RoomNotFound)?;
     Ok(Json(room.into()))
 }
 

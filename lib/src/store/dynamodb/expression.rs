@@ -64,6 +64,21 @@ impl Expression {
         format!("{} < {}", self.name(path), self.value(value))
     }
 
+    /// `path BETWEEN :low AND :high`, both included.
+    pub fn between(&mut self, path: &str, low: AttributeValue, high: AttributeValue) -> String {
+        format!("{} BETWEEN {} AND {}", self.name(path), self.value(low), self.value(high))
+    }
+
+    /// `path >= :value`.
+    pub fn at_least(&mut self, path: &str, value: AttributeValue) -> String {
+        format!("{} >= {}", self.name(path), self.value(value))
+    }
+
+    /// `path <= :value`.
+    pub fn at_most(&mut self, path: &str, value: AttributeValue) -> String {
+        format!("{} <= {}", self.name(path), self.value(value))
+    }
+
     /// `attribute_not_exists(path)`.
     pub fn absent(&mut self, path: &str) -> String {
         format!("attribute_not_exists({})", self.name(path))
@@ -91,11 +106,6 @@ impl Expression {
     pub fn absent_or_not(&mut self, path: &str, value: AttributeValue) -> String {
         let name = self.name(path);
         format!("(attribute_not_exists({name}) OR {name} <> {})", self.value(value))
-    }
-
-    /// The condition that the map or list at `path` has fewer than `bound` entries.
-    pub fn size_below(&mut self, path: &str, bound: AttributeValue) -> String {
-        format!("size({}) < {}", self.name(path), self.value(bound))
     }
 
     /// The condition that the item written exists: every item has a partition key.

@@ -13,11 +13,12 @@ mod kept;
 mod properties;
 mod rooms;
 mod schema;
+mod search;
 mod sessions;
 mod transaction;
 mod users;
 
-pub use schema::{GSI_SORT_KEY, Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE, create_table};
+pub use schema::{Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE, create_table};
 
 use super::StoreError;
 use aws_sdk_dynamodb::Client;

@@ -1,31 +1,28 @@
-//! Properties. A property and its rooms share a partition (an item
-//! collection), so one Query reads them all. The property item keeps a map
-//! of its rooms' areas, from which `room_count` and `total_area_m2` are
-//! derived; `rooms.rs` changes it with every room write.
+//! Properties. A property, its rooms and its price history share a
+//! partition (an item collection). The property item keeps a map of its
+//! rooms' areas and the set of its bedrooms, from which `room_count`,
+//! `bedroom_count` and `total_area_m2` are derived, and the index keys
+//! that depend on them (the area order).
 //!
-//! Reads: a property with its rooms (one Query of its collection) and a
-//! page of a listing (one Query of an index, newest first). Writes: each
-//! is one write whose condition checks ownership (and the version) itself.
+//! Reads: a property with its rooms (one Query of its collection, price
+//! history left out), and the listings and price history (`search.rs`).
+//! Writes by the owner, to the property or its rooms (`edit_property`):
+//! a consistent read of the property item, then one transaction that puts
+//! the item as the change leaves it, with every index key derived again,
+//! under the condition that the caller owns it and it is still at the
+//! version read; the room and price history items change in the same
+//! transaction.
 
-use super::expression::{Expression, Update, all};
-use super::item::{LAST_WRITE, PropertyItem, RoomItem, attribute, written_by};
+use super::expression::{Expression, all};
+use super::item::{LAST_WRITE, PriceChangeItem, PropertyItem, RoomItem, written_by};
 use super::kept::Slot;
 use super::schema::{self, Index, PARTITION_KEY, SORT_KEY};
-use super::transaction::{delete_action, exists_check_action, put_new_action};
+use super::transaction::{delete_action, exists_check_action, put_action, put_new_action};
 use super::{DynamoStore, Item, number, sdk_error, string};
-use crate::domain::{Property, PropertyChanges, PropertyId, PropertyType, Room, UserId};
+use crate::domain::{PriceChange, Property, PropertyChanges, PropertyId, Room, UserId};
 use crate::store::{Edit, KeptAnswer, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult, UserStore};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-
-/// The property item's part of every write by its owner: a new version,
-/// its time, and the write recorded.
-pub(super) fn touch_property(update: &mut Update, expression: &mut Expression, edit: &Edit) -> StoreResult<()> {
-    update.set.push(expression.equals(PropertyItem::UPDATED_AT, attribute(&edit.now)?));
-    update.set.push(expression.equals(LAST_WRITE, string(edit.write.to_string())));
-    update.add.push(expression.increment(PropertyItem::VERSION, number(1)));
-    Ok(())
-}
+use aws_sdk_dynamodb::types::TransactWriteItem;
 
 /// The condition that `edit` may change the property: the caller owns it,
 /// it is still at one of the versions the edit names (if any), and this
@@ -58,7 +55,9 @@ pub(super) fn verdict(item: Option<&Item>, edit: &Edit) -> Verdict {
         return Verdict::Refused(StoreError::PropertyNotFound);
     };
     if PropertyItem::owner_of(item) != Some(edit.caller.to_string().as_str()) {
-        Verdict::Refused(StoreError::NotOwner)
+        // A listing only its owner sees does not exist for anyone else.
+        let hidden = !PropertyItem::status_of(item).is_public();
+        Verdict::Refused(if hidden { StoreError::PropertyNotFound } else { StoreError::NotOwner })
     } else if written_by(item, edit.write) {
         Verdict::Applied
     } else if PropertyItem::version_of(item).is_none_or(|version| edit.mismatches(version)) {
@@ -84,9 +83,97 @@ impl DynamoStore {
     }
 }
 
-/// The filter that keeps properties of one type.
-fn of_type(expression: &mut Expression, kind: PropertyType) -> String {
-    expression.equals(PropertyItem::PROPERTY_TYPE, string(kind.code()))
+/// How an edit ended: applied now, or by an earlier attempt of the same
+/// write (sent again after its answer was lost). Either way, the item.
+pub(super) enum Edited {
+    Now(PropertyItem),
+    Before(PropertyItem),
+}
+
+impl DynamoStore {
+    /// Applies an edit of property `id`: reads the property item, lets
+    /// `change` compute the item as the edit leaves it (or refuse) and the
+    /// other writes that go with it, and writes them in one transaction,
+    /// with `answer` kept in it, conditioned on the caller owning the
+    /// property and on the version read. If another write came in
+    /// between, it reads again and decides again (an edit that names
+    /// versions then fails as stale).
+    pub(super) async fn edit_property(
+        &self,
+        id: PropertyId,
+        edit: &Edit,
+        answer: Option<&KeptAnswer>,
+        mut change: impl FnMut(&PropertyItem) -> StoreResult<(PropertyItem, Vec<TransactWriteItem>)>,
+    ) -> StoreResult<Edited> {
+        for attempt in 0..EDIT_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            let read = self.raw_property_item(id).await?;
+            let current = match (verdict(read.as_ref(), edit), read) {
+                (Verdict::Refused(error), _) => return Err(self.refusal(error, edit).await),
+                (Verdict::Applied, Some(item)) => return Ok(Edited::Before(PropertyItem::from_item(item)?)),
+                (_, Some(item)) => PropertyItem::from_item(item)?,
+                (_, None) => return Err(self.refusal(StoreError::PropertyNotFound, edit).await),
+            };
+            let (next, others) = change(&current)?;
+            let mut expression = Expression::default();
+            let condition = editable_by(&mut expression, &edit.of_version(Some(current.version())));
+            let mut item = next.to_item()?;
+            item.insert(LAST_WRITE.to_owned(), string(edit.write.to_string()));
+            let mut items = vec![put_action(&self.table, item, &condition, &expression)];
+            items.extend(others);
+            let slot = Slot::append(&self.table, &mut items, answer)?;
+            match self.transact(items).await {
+                Ok(()) => return Ok(Edited::Now(next)),
+                Err(failure) if let Some(answer) = slot.refused_by(&failure) => {
+                    return Err(self.key_used(answer).await);
+                }
+                Err(failure) if failure.condition_failed_at(0) => continue,
+                Err(failure) => return Err(failure.into_error()),
+            }
+        }
+        Err(StoreError::Unavailable(format!("property {id} kept changing while being edited")))
+    }
+
+    /// The property item as stored, read consistently.
+    async fn raw_property_item(&self, id: PropertyId) -> StoreResult<Option<Item>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(schema::property_key(id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(output.item)
+    }
+
+    /// The property item, read consistently.
+    pub(super) async fn property_item(&self, id: PropertyId) -> StoreResult<Option<PropertyItem>> {
+        self.raw_property_item(id).await?.map(PropertyItem::from_item).transpose()
+    }
+}
+
+/// How many times an edit reads the property again when other writes to it
+/// keep coming in between: enough for fifty writers racing on one
+/// property (a test runs that race) to all land.
+const EDIT_ATTEMPTS: u32 = 60;
+
+/// The pause before an edit's next attempt: random ("full jitter"), so
+/// that racing writers spread out, up to a ceiling that doubles with each
+/// attempt to 64 ms.
+fn backoff(attempt: u32) -> std::time::Duration {
+    let ceiling_ms = 1u64 << attempt.min(6);
+    // The random bits of a UUIDv7 serve as the jitter: no other source needed.
+    let random = (uuid::Uuid::now_v7().as_u128() & u128::from(u64::MAX)) as u64;
+    std::time::Duration::from_micros(random % (ceiling_ms * 1000))
+}
+
+/// The write of a price history entry: new, in the edit's transaction.
+fn price_change_action(table: &str, property: PropertyId, change: &PriceChange) -> StoreResult<TransactWriteItem> {
+    Ok(put_new_action(table, PriceChangeItem::to_item(property, change)?))
 }
 
 impl PropertyStore for DynamoStore {
@@ -104,6 +191,9 @@ impl PropertyStore for DynamoStore {
         for room in rooms {
             items.push(put_new_action(&self.table, RoomItem::from_domain(room).to_item()?));
         }
+        if let Some(opening) = property.opening_price() {
+            items.push(price_change_action(&self.table, property.id, &opening)?);
+        }
         let slot = Slot::append(&self.table, &mut items, answer)?;
         match self.transact(items).await {
             Ok(()) => Ok(()),
@@ -118,7 +208,7 @@ impl PropertyStore for DynamoStore {
     async fn get_property(&self, id: PropertyId) -> StoreResult<Option<(Property, Vec<Room>)>> {
         let mut property = None;
         let mut rooms = Vec::new();
-        for item in self.collection(id).await? {
+        for item in self.property_and_rooms(id).await? {
             if schema::is_property_item(&item) {
                 property = Some(PropertyItem::from_item(item)?.into_domain()?);
             } else {
@@ -129,79 +219,29 @@ impl PropertyStore for DynamoStore {
         Ok(property.map(|property| (property, rooms)))
     }
 
-    async fn list_properties(&self, listing: &Listing, page: PageRequest) -> StoreResult<Page> {
-        let (index, partition) = schema::listing_partition(listing);
-        let mut expression = Expression::default();
-        let key_condition = expression.equals(index.partition_key(), string(&partition));
-        let filter = match listing {
-            Listing::CityAndType(_, kind) => Some(of_type(&mut expression, *kind)),
-            _ => None,
-        };
-        let start = page.after.map(|after| schema::listing_start_key(index, &partition, after));
-        // One item more than asked tells whether another page follows.
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index.name())
-            .key_condition_expression(key_condition)
-            .set_filter_expression(filter)
-            .set_expression_attribute_names(expression.names())
-            .set_expression_attribute_values(expression.values())
-            .scan_index_forward(false)
-            .limit(i32::try_from(page.limit + 1).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let last_read = output.last_evaluated_key().and_then(schema::listing_position);
-        let matches = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| PropertyItem::from_item(item)?.into_domain())
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::assemble(matches, page.limit, last_read))
+    async fn list_properties(&self, listing: &Listing, page: PageRequest) -> StoreResult<Page<Property>> {
+        self.list(listing, page).await
+    }
+
+    async fn price_history(
+        &self,
+        id: PropertyId,
+        page: PageRequest,
+    ) -> StoreResult<Option<(Property, Page<PriceChange>)>> {
+        self.history(id, page).await
     }
 
     async fn update_property(&self, id: PropertyId, changes: &PropertyChanges, edit: Edit) -> StoreResult<Property> {
-        let mut expression = Expression::default();
-        let mut update = Update::default();
-        if let Some(name) = &changes.name {
-            update.set.push(expression.equals(PropertyItem::NAME, string(name.as_str())));
-        }
-        if let Some(description) = &changes.description {
-            update.set.push(expression.equals(PropertyItem::DESCRIPTION, string(description.as_str())));
-        }
-        if let Some(kind) = changes.property_type {
-            update.set.push(expression.equals(PropertyItem::PROPERTY_TYPE, string(kind.code())));
-            update.set.push(expression.equals(Index::Type.partition_key(), string(schema::type_partition(kind))));
-        }
-        if let Some(city) = &changes.city {
-            // The city and its index key change together: the property
-            // moves to the new city's listing in the same write.
-            update.set.push(expression.equals(PropertyItem::CITY, string(city.name())));
-            update.set.push(expression.equals(Index::City.partition_key(), string(schema::city_partition(city.key()))));
-        }
-        touch_property(&mut update, &mut expression, &edit)?;
-        let condition = all([expression.item_exists(), editable_by(&mut expression, &edit)]);
-        let result = self.update_item(schema::property_key(id), &update, condition, &expression).send().await;
-        match result {
-            Ok(output) => {
-                let item = output.attributes.ok_or_else(|| StoreError::Internal("update returned no item".into()))?;
-                PropertyItem::from_item(item)?.into_domain()
-            }
-            Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => match verdict(failed.item(), &edit) {
-                    // The item as this write left it: the answer it lost.
-                    Verdict::Applied => {
-                        PropertyItem::from_item(failed.item().cloned().unwrap_or_default())?.into_domain()
-                    }
-                    Verdict::Refused(error) => Err(self.refusal(error, &edit).await),
-                    Verdict::Editable => Err(StoreError::Internal("an update failed a condition that holds".into())),
-                },
-                _ => Err(sdk_error(error)),
-            },
+        let edited = self
+            .edit_property(id, &edit, None, |current| {
+                let mut property = current.to_domain()?;
+                let price_change = changes.apply_to(&mut property, edit.now).map_err(StoreError::StatusChange)?;
+                let history = price_change.map(|change| price_change_action(&self.table, id, &change)).transpose()?;
+                Ok((current.replaced_by(&property), history.into_iter().collect()))
+            })
+            .await?;
+        match edited {
+            Edited::Now(item) | Edited::Before(item) => item.into_domain(),
         }
     }
 
@@ -210,12 +250,18 @@ impl PropertyStore for DynamoStore {
         // makes sure none was added or removed in between (else: retry).
         for _ in 0..5 {
             let items = self.collection(id).await?;
-            let Some(property) = items.into_iter().find(schema::is_property_item) else {
+            let Some(property) = items.iter().find(|item| schema::is_property_item(item)).cloned() else {
                 return Err(self.refusal(StoreError::PropertyNotFound, &edit).await);
             };
             if let Verdict::Refused(error) = verdict(Some(&property), &edit) {
                 return Err(self.refusal(error, &edit).await);
             }
+            // The price history first, in transactions of its own (it may
+            // be long): if the deletion stops half-way, the property is
+            // still there, and deleting it again finishes the job.
+            let history: Vec<Item> =
+                items.iter().filter(|item| schema::is_price_change_item(item)).map(schema::key_of).collect();
+            self.delete_all(history).await?;
             let property = PropertyItem::from_item(property)?;
             // The version read, unless the edit names one: then a change
             // in between is the client's conflict, not a reason to retry.
@@ -270,9 +316,29 @@ impl DynamoStore {
         self.query_all(query).await
     }
 
-    /// Every item of a property's collection, property first.
+    /// Every item of a property's collection: its price history, the
+    /// property, its rooms.
     pub(super) async fn collection(&self, id: PropertyId) -> StoreResult<Vec<Item>> {
         self.partition(schema::property_partition(id), "").await
+    }
+
+    /// The property and its rooms, without the price history (which sorts
+    /// before them), read consistently.
+    async fn property_and_rooms(&self, id: PropertyId) -> StoreResult<Vec<Item>> {
+        let mut expression = Expression::default();
+        let key_condition = all([
+            expression.equals(PARTITION_KEY, string(schema::property_partition(id))),
+            expression.at_least(SORT_KEY, string(schema::property_and_rooms_start())),
+        ]);
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(key_condition)
+            .set_expression_attribute_names(expression.names())
+            .set_expression_attribute_values(expression.values())
+            .consistent_read(true);
+        self.query_all(query).await
     }
 
     /// Deletes every property of `owner`: part of deleting the account.

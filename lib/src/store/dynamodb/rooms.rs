@@ -1,49 +1,43 @@
-//! Room writes. Each is one transaction of two items: the room item, and
-//! the property item whose `room_areas` entry and version change with it,
-//! under the condition that the edit may change the property (its owner,
-//! at one of the versions it names). Only when that is refused does a read
-//! tell which condition failed.
+//! Room writes. Each is an edit of the property (`edit_property`): the
+//! property item as the room change leaves it (its rooms' areas and
+//! bedrooms, the derived totals and index keys, a new version) and the
+//! room item, in one transaction conditioned on the owner and the version
+//! read.
 
-use super::expression::{Expression, Update, all};
-use super::item::LAST_WRITE;
+use super::expression::Expression;
+use super::expression::Update;
 use super::item::{PropertyItem, RoomItem, attribute};
-use super::kept::Slot;
-use super::properties::{Verdict, editable_by, touch_property, verdict};
+use super::properties::Edited;
 use super::schema;
 use super::transaction::{delete_action, put_new_action, update_action};
 use super::{DynamoStore, number, sdk_error, string};
-use crate::domain::{MAX_ROOMS, PropertyId, Room, RoomChanges, RoomId};
+use crate::domain::{MAX_ROOMS, PropertyId, Room, RoomChanges, RoomId, RoomTally, Timestamp};
 use crate::store::{Edit, KeptAnswer, RoomStore, StoreError, StoreResult};
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+impl PropertyItem {
+    /// The item with its rooms as `rooms` leaves them, a new version and `now`.
+    fn with_rooms(&self, now: Timestamp, rooms: impl FnOnce(&mut PropertyItem)) -> StoreResult<PropertyItem> {
+        let mut next = self.clone();
+        rooms(&mut next);
+        let mut property = next.to_domain()?;
+        property.touch(now);
+        Ok(next.replaced_by(&property))
+    }
+}
 
 impl RoomStore for DynamoStore {
     async fn add_room(&self, room: &Room, edit: Edit, answer: Option<&KeptAnswer>) -> StoreResult<()> {
-        let mut expression = Expression::default();
-        let mut update = Update::default();
-        let area_path = PropertyItem::room_area_path(room.id);
-        update.set.push(expression.equals(&area_path, number(room.area.hundredths())));
-        touch_property(&mut update, &mut expression, &edit)?;
-        let condition = all([
-            editable_by(&mut expression, &edit),
-            expression.size_below(PropertyItem::ROOM_AREAS, number(MAX_ROOMS)),
-        ]);
-        let mut items = vec![
-            put_new_action(&self.table, RoomItem::from_domain(room).to_item()?),
-            update_action(&self.table, schema::property_key(room.property_id), &update, &condition, &expression),
-        ];
-        let slot = Slot::append(&self.table, &mut items, answer)?;
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(failure) if let Some(answer) = slot.refused_by(&failure) => Err(self.key_used(answer).await),
-            Err(failure) if failure.condition_failed_at(0) || failure.condition_failed_at(1) => {
-                match self.verdict_on(room.property_id, &edit).await? {
-                    Verdict::Applied => Ok(()),
-                    Verdict::Refused(error) => Err(self.refusal(error, &edit).await),
-                    Verdict::Editable => Err(StoreError::RoomLimitReached),
-                }
+        let room_item = RoomItem::from_domain(room).to_item()?;
+        self.edit_property(room.property_id, &edit, answer, |current| {
+            if current.room_ids().count() >= MAX_ROOMS {
+                return Err(StoreError::RoomLimitReached);
             }
-            Err(failure) => Err(failure.into_error()),
-        }
+            let next = current.with_rooms(edit.now, |rooms| rooms.set_room(room.id, room.tally()))?;
+            Ok((next, vec![put_new_action(&self.table, room_item.clone())]))
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn get_room(&self, property: PropertyId, room: RoomId) -> StoreResult<Option<Room>> {
@@ -95,84 +89,36 @@ impl RoomStore for DynamoStore {
         }
         room_update.set.push(room_expression.equals(RoomItem::UPDATED_AT, attribute(&edit.now)?));
         let room_condition = room_expression.item_exists();
-
-        let mut expression = Expression::default();
-        let mut property_update = Update::default();
-        let area_path = PropertyItem::room_area_path(room);
-        if let Some(area) = changes.area {
-            property_update.set.push(expression.equals(&area_path, number(area.hundredths())));
-        }
-        touch_property(&mut property_update, &mut expression, &edit)?;
-        let condition = all([editable_by(&mut expression, &edit), expression.exists(&area_path)]);
-
-        let items = vec![
-            update_action(
-                &self.table,
-                schema::room_key(property, room),
-                &room_update,
-                &room_condition,
-                &room_expression,
-            ),
-            update_action(&self.table, schema::property_key(property), &property_update, &condition, &expression),
-        ];
-        self.write_room(items, property, &edit).await?;
+        let room_write = update_action(
+            &self.table,
+            schema::room_key(property, room),
+            &room_update,
+            &room_condition,
+            &room_expression,
+        );
+        self.edit_property(property, &edit, None, |current| {
+            let Some(before) = current.room_tally(room) else { return Err(StoreError::RoomNotFound) };
+            let tally = RoomTally {
+                area: changes.area.unwrap_or(before.area),
+                bedroom: changes.kind.map_or(before.bedroom, |kind| kind == crate::domain::RoomKind::Bedroom),
+            };
+            let next = current.with_rooms(edit.now, |rooms| rooms.set_room(room, tally))?;
+            Ok((next, vec![room_write.clone()]))
+        })
+        .await?;
         // The transaction returns nothing: read the room as it now is.
         self.get_room(property, room).await?.ok_or(StoreError::RoomNotFound)
     }
 
     async fn delete_room(&self, property: PropertyId, room: RoomId, edit: Edit) -> StoreResult<()> {
-        let mut expression = Expression::default();
-        let mut property_update = Update::default();
-        let area_path = PropertyItem::room_area_path(room);
-        property_update.remove.push(expression.name(&area_path));
-        touch_property(&mut property_update, &mut expression, &edit)?;
-        let condition = all([editable_by(&mut expression, &edit), expression.exists(&area_path)]);
-        let mut room_expression = Expression::default();
-        let room_condition = room_expression.item_exists();
-        let items = vec![
-            delete_action(&self.table, schema::room_key(property, room), Some((&room_condition, &room_expression))),
-            update_action(&self.table, schema::property_key(property), &property_update, &condition, &expression),
-        ];
-        self.write_room(items, property, &edit).await
-    }
-}
-
-impl DynamoStore {
-    /// What the property says about a refused write by `edit`, read after
-    /// the refusal (the write itself checked it atomically; this only
-    /// names the reason, or finds the write was applied already).
-    async fn verdict_on(&self, id: PropertyId, edit: &Edit) -> StoreResult<Verdict> {
-        let mut expression = Expression::default();
-        let attributes = [PropertyItem::OWNER_ID, PropertyItem::VERSION, LAST_WRITE];
-        let projection = attributes.map(|attribute| expression.name(attribute)).join(", ");
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::property_key(id)))
-            .projection_expression(projection)
-            .set_expression_attribute_names(expression.names())
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(verdict(output.item.as_ref(), edit))
-    }
-
-    /// Runs the transaction of a room change (the room item, then the
-    /// property item). If either condition failed: the property is missing,
-    /// not the caller's, or (else) the room is missing.
-    async fn write_room(&self, items: Vec<TransactWriteItem>, property: PropertyId, edit: &Edit) -> StoreResult<()> {
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(failure) if failure.condition_failed_at(0) || failure.condition_failed_at(1) => {
-                match self.verdict_on(property, edit).await? {
-                    Verdict::Applied => Ok(()),
-                    Verdict::Refused(error) => Err(self.refusal(error, edit).await),
-                    Verdict::Editable => Err(StoreError::RoomNotFound),
-                }
+        self.edit_property(property, &edit, None, |current| {
+            if !current.has_room(room) {
+                return Err(StoreError::RoomNotFound);
             }
-            Err(failure) => Err(failure.into_error()),
-        }
+            let next = current.with_rooms(edit.now, |rooms| rooms.remove_room(room))?;
+            Ok((next, vec![delete_action(&self.table, schema::room_key(property, room), None)]))
+        })
+        .await
+        .map(|_: Edited| ())
     }
 }

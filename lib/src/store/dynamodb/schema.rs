@@ -6,8 +6,8 @@
 //! create tables with them.
 
 use super::{Item, StoreError, string};
-use crate::domain::{Email, PropertyId, PropertyType, UserId};
-use crate::store::Listing;
+use crate::domain::{Email, Property, PropertyId, Transaction, UserId};
+use crate::store::search::{Listing, Order, Search, position};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
@@ -17,23 +17,34 @@ use aws_sdk_dynamodb::types::{
 
 pub const PARTITION_KEY: &str = "pk";
 pub const SORT_KEY: &str = "sk";
-/// Every index sorts on the same attribute: the property id, time-ordered.
+/// The sort key of the newest-first indexes: the property id, time-ordered.
 pub const GSI_SORT_KEY: &str = "gsisk";
 /// The table's TTL attribute (Unix seconds): DynamoDB deletes an item some
 /// time after it. Only kept answers carry it.
 pub const TIME_TO_LIVE: &str = "expires_at";
 
-/// The global secondary indexes, each keyed by its own partition attribute.
+/// The global secondary indexes. Only the owner index lists every
+/// property; the others are sparse: a property is in them only while it
+/// is public (`property_index_keys`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Index {
+    /// Public listings of a city, newest first.
     City,
+    /// Every listing of an owner, newest first.
     Owner,
+    /// Public listings everywhere, newest first, in `SHARDS` partitions.
     Feed,
+    /// Public listings of a type, newest first, in `SHARDS` partitions.
     Type,
+    /// Public listings of a city with a price in one currency, by price.
+    CityPrice,
+    /// Public listings of a city, by total area (the city index's partitions).
+    CityArea,
 }
 
 impl Index {
-    pub const ALL: [Index; 4] = [Index::City, Index::Owner, Index::Feed, Index::Type];
+    pub const ALL: [Index; 6] =
+        [Index::City, Index::Owner, Index::Feed, Index::Type, Index::CityPrice, Index::CityArea];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -41,15 +52,26 @@ impl Index {
             Index::Owner => "owner-index",
             Index::Feed => "feed-index",
             Index::Type => "type-index",
+            Index::CityPrice => "city-price-index",
+            Index::CityArea => "city-area-index",
         }
     }
 
     pub fn partition_key(self) -> &'static str {
         match self {
-            Index::City => "gsi1pk",
+            Index::City | Index::CityArea => "gsi1pk",
             Index::Owner => "gsi2pk",
             Index::Feed => "gsi3pk",
             Index::Type => "gsi4pk",
+            Index::CityPrice => "gsi5pk",
+        }
+    }
+
+    pub fn sort_key(self) -> &'static str {
+        match self {
+            Index::City | Index::Owner | Index::Feed | Index::Type => GSI_SORT_KEY,
+            Index::CityPrice => "gsi5sk",
+            Index::CityArea => "gsi6sk",
         }
     }
 }
@@ -74,14 +96,18 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
         .key_schema(key(PARTITION_KEY, KeyType::Hash))
         .key_schema(key(SORT_KEY, KeyType::Range))
         .attribute_definitions(attribute(PARTITION_KEY))
-        .attribute_definitions(attribute(SORT_KEY))
-        .attribute_definitions(attribute(GSI_SORT_KEY));
+        .attribute_definitions(attribute(SORT_KEY));
+    let index_keys: std::collections::BTreeSet<&str> =
+        Index::ALL.iter().flat_map(|index| [index.partition_key(), index.sort_key()]).collect();
+    for name in index_keys {
+        request = request.attribute_definitions(attribute(name));
+    }
     for index in Index::ALL {
-        request = request.attribute_definitions(attribute(index.partition_key())).global_secondary_indexes(
+        request = request.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(index.name())
                 .key_schema(key(index.partition_key(), KeyType::Hash))
-                .key_schema(key(GSI_SORT_KEY, KeyType::Range))
+                .key_schema(key(index.sort_key(), KeyType::Range))
                 .projection(Projection::builder().projection_type(ProjectionType::All).build())
                 .build()
                 .expect("complete index"),
@@ -118,17 +144,22 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
 // | Kept answer | `KEPT#<scope>`           | `ANSWER#<key>`   |
 // | Session     | `USER#<user id>`         | `SESSION#<family>` |
 // | Attempts    | `ATTEMPTS#<scope>`       | `WINDOW#<start>` |
+// | Price change| `PROPERTY#<property id>` | `PRICE#<version, 20 digits>` |
 //
 // Scopes escape `#` in what they embed (`domain::escape`): an email
 // address may hold one.
 //
-// A property item is also in every index: `CITY#<city key>`, `OWNER#<owner
-// id>`, `PROPERTIES` (the feed) and `TYPE#<type code>`, sorted on its id.
+// A property item is in the owner index (`OWNER#<owner id>`, by id) and,
+// while public, in the others: `CITY#<city key>#<transaction>#<group>`
+// (by id, and by area), the same with `#<currency>` (by price), and
+// `FEED#<transaction>#<group>#<shard>` and `TYPE#<type>#<transaction>#
+// <group>#<shard>` (by id). The group is `LISTED` (active, under offer) or
+// `CLOSED` (sold, let).
 
 const USER_SORT: &str = "PROFILE";
 const EMAIL_SORT: &str = "EMAIL";
 const PROPERTY_SORT: &str = "PROPERTY";
-const FEED_PARTITION: &str = "PROPERTIES";
+const PRICE_CHANGE_SORT_PREFIX: &str = "PRICE#";
 const KEPT_ANSWER_SORT_PREFIX: &str = "ANSWER#";
 const SESSION_SORT_PREFIX: &str = "SESSION#";
 
@@ -207,9 +238,37 @@ pub(super) fn is_property_item(item: &Item) -> bool {
     item.get(SORT_KEY).and_then(|sort| sort.as_s().ok()).is_some_and(|sort| sort == PROPERTY_SORT)
 }
 
-/// The partition of the city index that lists a city, by its city key.
-pub(super) fn city_partition(city_key: &str) -> String {
-    format!("CITY#{city_key}")
+/// Whether an item of a property's collection is an entry of its price history.
+pub(super) fn is_price_change_item(item: &Item) -> bool {
+    item.get(SORT_KEY).and_then(|sort| sort.as_s().ok()).is_some_and(|sort| sort.starts_with(PRICE_CHANGE_SORT_PREFIX))
+}
+
+/// The key of a price history entry, in its property's collection.
+pub(super) fn price_change_key(property: PropertyId, version: u64) -> Item {
+    key(property_partition(property), price_change_sort(&crate::store::search::history_position(version)))
+}
+
+/// The sort key of the price history entry at `position` (a zero-padded version).
+pub(super) fn price_change_sort(position: &str) -> String {
+    format!("{PRICE_CHANGE_SORT_PREFIX}{position}")
+}
+
+/// The sort keys of a collection's items that are not its price history
+/// (which sorts before them: `PRICE#` < `PROPERTY` < `ROOM#`).
+pub(super) const fn property_and_rooms_start() -> &'static str {
+    PROPERTY_SORT
+}
+
+/// The number of partitions the feed and type indexes spread each of their
+/// lists over, so that no partition takes every listing's writes: a
+/// partition takes about 1,000 writes a second (docs/data-model.md).
+pub const SHARDS: u8 = 4;
+
+/// The shard of a property: the value of the last hexadecimal digit of its
+/// id (random in a UUIDv7), so that each shard gets a quarter of the writes.
+fn shard_of(id: PropertyId) -> u8 {
+    let digit = id.to_string().chars().last().and_then(|digit| digit.to_digit(16)).unwrap_or(0);
+    (digit % u32::from(SHARDS)) as u8
 }
 
 /// The partition of the owner index that lists a user's properties.
@@ -217,43 +276,72 @@ pub(super) fn owner_partition(owner: UserId) -> String {
     format!("OWNER#{owner}")
 }
 
-/// The partition of the type index that lists one property type.
-pub(super) fn type_partition(kind: PropertyType) -> String {
-    format!("TYPE#{}", kind.code())
+/// The public part of a listing's partitions: its transaction and whether
+/// it is on the market or closed.
+fn group(transaction: Transaction, closed: bool) -> String {
+    format!("{}#{}", transaction.code(), if closed { "CLOSED" } else { "LISTED" })
 }
 
-/// The index attributes of a property item: one partition in each index,
-/// sorted on the property id.
-pub(super) fn property_index_keys(id: PropertyId, owner: UserId, city_key: &str, kind: PropertyType) -> Item {
-    Item::from([
-        (Index::City.partition_key().to_owned(), string(city_partition(city_key))),
-        (Index::Owner.partition_key().to_owned(), string(owner_partition(owner))),
-        (Index::Feed.partition_key().to_owned(), string(FEED_PARTITION)),
-        (Index::Type.partition_key().to_owned(), string(type_partition(kind))),
-        (GSI_SORT_KEY.to_owned(), string(id.to_string())),
-    ])
+fn city_partition(city_key: &str, group: &str) -> String {
+    format!("CITY#{city_key}#{group}")
 }
 
-/// The index, and the partition in it, that a listing reads.
-pub(super) fn listing_partition(listing: &Listing) -> (Index, String) {
-    match listing {
-        Listing::All => (Index::Feed, FEED_PARTITION.to_owned()),
-        Listing::City(key) | Listing::CityAndType(key, _) => (Index::City, city_partition(key)),
-        Listing::Type(kind) => (Index::Type, type_partition(*kind)),
-        Listing::Owner(owner) => (Index::Owner, owner_partition(*owner)),
+/// The index attributes of a property item: the owner index always, the
+/// public indexes only while the listing is public.
+pub(super) fn property_index_keys(property: &Property) -> Item {
+    let id = property.id.to_string();
+    let mut keys = Item::from([
+        (Index::Owner.partition_key().to_owned(), string(owner_partition(property.owner_id))),
+        (GSI_SORT_KEY.to_owned(), string(&id)),
+    ]);
+    let status = property.status();
+    if !status.is_public() {
+        return keys;
     }
+    let group = group(property.transaction, status.is_final());
+    let city = city_partition(property.city.key(), &group);
+    let shard = shard_of(property.id);
+    let mut add = |name: &str, value: String| keys.insert(name.to_owned(), string(value));
+    add(Index::Feed.partition_key(), format!("FEED#{group}#{shard}"));
+    add(Index::Type.partition_key(), format!("TYPE#{}#{group}#{shard}", property.property_type.code()));
+    if let (Some(price), Some(by_price)) = (property.price(), position(property, Order::Price { ascending: true })) {
+        add(Index::CityPrice.partition_key(), format!("{city}#{}", price.currency.code()));
+        add(Index::CityPrice.sort_key(), by_price);
+    }
+    if let Some(by_area) = position(property, Order::Area { ascending: true }) {
+        add(Index::CityArea.sort_key(), by_area);
+    }
+    add(Index::City.partition_key(), city);
+    keys
 }
 
-/// The exclusive start key of a listing page that follows the property
-/// `after`: rebuilt from the cursor, never taken from the client.
-pub(super) fn listing_start_key(index: Index, partition: &str, after: PropertyId) -> Item {
-    let mut start = property_key(after);
-    start.insert(index.partition_key().to_owned(), string(partition));
-    start.insert(GSI_SORT_KEY.to_owned(), string(after.to_string()));
-    start
+/// The index, and its partitions, that a listing reads: one, or `SHARDS`
+/// for a search with no city. `None` for a search no index serves (a
+/// price or area order without a city, a price order without a currency),
+/// which the HTTP edge refuses before.
+pub(super) fn listing_partitions(listing: &Listing) -> Option<(Index, Vec<String>)> {
+    let search = match listing {
+        Listing::Owner(owner) => return Some((Index::Owner, vec![owner_partition(*owner)])),
+        Listing::Search(search) => search,
+    };
+    let group = group(search.transaction, search.closed());
+    let shards = |prefix: String| (0..SHARDS).map(|shard| format!("{prefix}#{group}#{shard}")).collect();
+    Some(match (&search.city, search.order) {
+        (Some(city), Order::Newest) => (Index::City, vec![city_partition(city, &group)]),
+        (Some(city), Order::Area { .. }) => (Index::CityArea, vec![city_partition(city, &group)]),
+        (Some(city), Order::Price { .. }) => {
+            let currency = search.currency?.code();
+            (Index::CityPrice, vec![format!("{}#{currency}", city_partition(city, &group))])
+        }
+        (None, Order::Newest) => match search.property_type {
+            Some(kind) => (Index::Type, shards(format!("TYPE#{}", kind.code()))),
+            None => (Index::Feed, shards("FEED".into())),
+        },
+        (None, _) => return None,
+    })
 }
 
-/// The property at which a listing read stopped, from its last evaluated key.
-pub(super) fn listing_position(last_key: &Item) -> Option<PropertyId> {
-    last_key.get(GSI_SORT_KEY).and_then(|value| value.as_s().ok()).and_then(|id| PropertyId::parse(id))
+/// Whether the index a search reads already keeps only its type.
+pub(super) fn index_selects_type(search: &Search) -> bool {
+    search.city.is_none()
 }

@@ -7,7 +7,7 @@ mod rooms;
 mod sessions;
 mod users;
 
-use crate::domain::{PasswordHash, Property, PropertyId, Room, RoomId, Session, Timestamp, User, UserId};
+use crate::domain::{PasswordHash, PriceChange, Property, PropertyId, Room, RoomId, Session, Timestamp, User, UserId};
 use crate::store::{Credentials, Edit, KeptAnswer, StoreError, StoreResult, WriteId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -80,6 +80,8 @@ struct Attempts {
 struct StoredProperty {
     property: Property,
     rooms: BTreeMap<RoomId, Room>,
+    /// Every change of price, oldest first.
+    price_history: Vec<PriceChange>,
     /// The last write that changed the property or a room (see `WriteId`).
     last_write: Option<WriteId>,
 }
@@ -93,7 +95,7 @@ impl StoredProperty {
     /// After `edit` changed the rooms: the derived fields follow them, the
     /// property gets a new version, and the write is recorded.
     fn rooms_changed(&mut self, edit: &Edit) {
-        self.property.count_rooms(self.rooms.values().map(|room| room.area));
+        self.property.count_rooms(self.rooms.values().map(Room::tally));
         self.property.touch(edit.now);
         self.last_write = Some(edit.write);
     }

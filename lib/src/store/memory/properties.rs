@@ -1,6 +1,7 @@
 use super::{MemoryStore, State, StoredProperty};
-use crate::domain::{Property, PropertyChanges, PropertyId, Room, RoomId};
-use crate::store::{Edit, KeptAnswer, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
+use crate::domain::{PriceChange, Property, PropertyChanges, PropertyId, Room, RoomId};
+use crate::store::search::{history_position, position};
+use crate::store::{Edit, KeptAnswer, Listing, Order, Page, PageRequest, PropertyStore, StoreError, StoreResult};
 use std::collections::BTreeMap;
 
 impl State {
@@ -14,7 +15,9 @@ impl State {
         }
         let stored = self.properties.get_mut(&id).ok_or(StoreError::PropertyNotFound)?;
         if stored.property.owner_id != edit.caller {
-            return Err(StoreError::NotOwner);
+            // A listing only its owner sees does not exist for anyone else.
+            let hidden = !stored.property.visible_to(None);
+            return Err(if hidden { StoreError::PropertyNotFound } else { StoreError::NotOwner });
         }
         if !stored.applied(edit) && edit.mismatches(stored.property.version()) {
             return Err(StoreError::VersionMismatch);
@@ -23,23 +26,34 @@ impl State {
     }
 }
 
-/// Whether `property` is in the listing's partition (the index it queries).
-fn in_partition(listing: &Listing, property: &Property) -> bool {
+/// Whether `property` is in the listing.
+fn listed(listing: &Listing, property: &Property) -> bool {
     match listing {
-        Listing::All => true,
-        Listing::City(key) | Listing::CityAndType(key, _) => property.city.key() == key,
-        Listing::Type(kind) => property.property_type == *kind,
+        Listing::Search(search) => search.matches(property),
         Listing::Owner(owner) => property.owner_id == *owner,
     }
 }
 
-/// Whether `property` passes the listing's filter, applied after the
-/// partition is read, as DynamoDB applies a filter expression.
-fn passes_filter(listing: &Listing, property: &Property) -> bool {
+/// The order of a listing: an owner's listings are newest first.
+fn order_of(listing: &Listing) -> Order {
     match listing {
-        Listing::CityAndType(_, kind) => property.property_type == *kind,
-        _ => true,
+        Listing::Search(search) => search.order,
+        Listing::Owner(_) => Order::Newest,
     }
+}
+
+/// The items of a page from `(position, item)` pairs in order, after `after`.
+fn page_of<T>(ordered: impl Iterator<Item = (String, T)>, page: &PageRequest, ascending: bool) -> Page<T> {
+    let after = |position: &String| match &page.after {
+        None => true,
+        Some(after) if ascending => position > after,
+        Some(after) => position < after,
+    };
+    let mut items: Vec<(String, T)> = ordered.filter(|(position, _)| after(position)).take(page.limit + 1).collect();
+    let more = items.len() > page.limit;
+    items.truncate(page.limit);
+    let next = more.then(|| items.last().map(|(position, _)| position.clone())).flatten();
+    Page { items: items.into_iter().map(|(_, item)| item).collect(), next }
 }
 
 impl PropertyStore for MemoryStore {
@@ -59,7 +73,9 @@ impl PropertyStore for MemoryStore {
             return Ok(());
         }
         let rooms: BTreeMap<RoomId, Room> = rooms.iter().map(|room| (room.id, room.clone())).collect();
-        state.properties.insert(property.id, StoredProperty { property: property.clone(), rooms, last_write: None });
+        let price_history = property.opening_price().into_iter().collect();
+        let stored = StoredProperty { property: property.clone(), rooms, price_history, last_write: None };
+        state.properties.insert(property.id, stored);
         state.keep(answer);
         Ok(())
     }
@@ -69,29 +85,38 @@ impl PropertyStore for MemoryStore {
         Ok(state.properties.get(&id).map(|stored| (stored.property.clone(), stored.rooms.values().cloned().collect())))
     }
 
-    async fn list_properties(&self, listing: &Listing, page: PageRequest) -> StoreResult<Page> {
+    async fn list_properties(&self, listing: &Listing, page: PageRequest) -> StoreResult<Page<Property>> {
         let state = self.lock();
-        // Read one more than asked, as the DynamoDB adapter does, to know
-        // whether another page follows.
-        let evaluated: Vec<Property> = state
+        let order = order_of(listing);
+        let mut listed: Vec<(String, Property)> = state
             .properties
             .values()
-            .rev()
-            .filter(|stored| page.after.is_none_or(|after| stored.property.id < after))
-            .filter(|stored| in_partition(listing, &stored.property))
-            .take(page.limit + 1)
-            .map(|stored| stored.property.clone())
+            .filter(|stored| listed(listing, &stored.property))
+            .filter_map(|stored| Some((position(&stored.property, order)?, stored.property.clone())))
             .collect();
-        let last_read = (evaluated.len() > page.limit).then(|| evaluated[page.limit].id);
-        let matches = evaluated.into_iter().filter(|property| passes_filter(listing, property)).collect();
-        Ok(Page::assemble(matches, page.limit, last_read))
+        listed.sort_by(|(a, _), (b, _)| if order.ascending() { a.cmp(b) } else { b.cmp(a) });
+        Ok(page_of(listed.into_iter(), &page, order.ascending()))
+    }
+
+    async fn price_history(
+        &self,
+        id: PropertyId,
+        page: PageRequest,
+    ) -> StoreResult<Option<(Property, Page<PriceChange>)>> {
+        let state = self.lock();
+        let Some(stored) = state.properties.get(&id) else { return Ok(None) };
+        let entries = stored.price_history.iter().map(|change| (history_position(change.version), *change));
+        Ok(Some((stored.property.clone(), page_of(entries, &page, true))))
     }
 
     async fn update_property(&self, id: PropertyId, changes: &PropertyChanges, edit: Edit) -> StoreResult<Property> {
         let mut state = self.lock();
         let stored = state.editable_property(id, &edit)?;
         if !stored.applied(&edit) {
-            changes.apply_to(&mut stored.property, edit.now);
+            let mut property = stored.property.clone();
+            let price_change = changes.apply_to(&mut property, edit.now).map_err(StoreError::StatusChange)?;
+            stored.property = property;
+            stored.price_history.extend(price_change);
             stored.last_write = Some(edit.write);
         }
         Ok(stored.property.clone())

@@ -65,7 +65,10 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
                     method: Box::leak(method.to_uppercase().into_boxed_str()),
                     path: Box::leak(path.clone().into_boxed_str()),
                     function,
-                    needs_caller: security.iter().any(|requirement| requirement.get("bearer").is_some()),
+                    // A public route that takes an optional token lists an
+                    // empty requirement beside the bearer one.
+                    needs_caller: !security.is_empty()
+                        && security.iter().all(|requirement| requirement.get("bearer").is_some()),
                 });
             }
         }

@@ -14,7 +14,7 @@ mod session;
 mod user;
 
 pub(super) use kept::KeptAnswerItem;
-pub(super) use property::{PropertyItem, RoomItem};
+pub(super) use property::{PriceChangeItem, PropertyItem, RoomItem};
 pub(super) use session::{AttemptsItem, SessionItem};
 pub(super) use user::{EmailClaimItem, UserItem};
 

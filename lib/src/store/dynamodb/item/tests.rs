@@ -1,10 +1,11 @@
 //! The attributes each item type stores. Existing tables hold these exact
 //! names, so a change here is a data migration, not a refactoring.
 
-use super::{EmailClaimItem, PropertyItem, RoomItem, UserItem};
+use super::{EmailClaimItem, PriceChangeItem, PropertyItem, RoomItem, UserItem};
 use crate::domain::{
-    Area, BirthDate, City, Email, Features, Floor, NewRooms, PasswordHash, PersonName, Property, PropertyDescription,
-    PropertyDetails, PropertyName, PropertyType, Room, RoomDescription, RoomDraft, RoomKind, RoomName, Timestamp, User,
+    Area, BirthDate, City, Currency, Email, Features, Floor, ListingStatus, Location, NewRooms, PasswordHash,
+    PersonName, Price, PriceAmount, PriceChange, Property, PropertyChanges, PropertyDescription, PropertyDetails,
+    PropertyName, PropertyType, Room, RoomDescription, RoomDraft, RoomKind, RoomName, Timestamp, Transaction, User,
     UserId,
 };
 use crate::store::StoreError;
@@ -25,16 +26,24 @@ fn user() -> User {
     )
 }
 
+fn price(hundredths: u64) -> Price {
+    Price { amount: PriceAmount::from_hundredths(hundredths).unwrap(), currency: Currency::Eur }
+}
+
 fn property() -> (Property, Vec<Room>) {
     let details = PropertyDetails {
         name: PropertyName::parse("Loft").unwrap(),
         description: PropertyDescription::parse("Bright").unwrap(),
         property_type: PropertyType::Loft,
         city: City::parse("Saint-Étienne").unwrap(),
+        transaction: Transaction::Rent,
+        status: ListingStatus::Active,
+        price: Some(price(125_050)),
+        location: Some(Location::new(45.4397, 4.3872).unwrap()),
     };
     let draft = |floor: Option<Floor>, description: Option<RoomDescription>| RoomDraft {
         name: RoomName::parse("Main").unwrap(),
-        kind: RoomKind::LivingRoom,
+        kind: if floor.is_some() { RoomKind::Bedroom } else { RoomKind::LivingRoom },
         area: Area::from_hundredths(1234),
         floor,
         description,
@@ -102,7 +111,15 @@ fn a_property_is_stored_under_its_names_and_read_back() {
         "description",
         "property_type",
         "city",
+        "transaction",
+        "status",
+        "price_hundredths",
+        "price_currency",
+        "location",
         "room_areas",
+        "bedrooms",
+        "total_area_hundredths",
+        "bedroom_count",
         "created_at",
         "updated_at",
         "version",
@@ -110,39 +127,84 @@ fn a_property_is_stored_under_its_names_and_read_back() {
         "gsi2pk",
         "gsi3pk",
         "gsi4pk",
+        "gsi5pk",
+        "gsi5sk",
+        "gsi6sk",
         "gsisk",
     ];
     assert_eq!(names(&item), expected.into());
-    assert_eq!(item["pk"], string(format!("PROPERTY#{}", property.id)));
+    let id = property.id;
+    let shard = id.to_string().chars().last().unwrap().to_digit(16).unwrap() % 4;
+    assert_eq!(item["pk"], string(format!("PROPERTY#{id}")));
     assert_eq!(item["sk"], string("PROPERTY"));
-    assert_eq!(item["gsi1pk"], string("CITY#saint-etienne"));
+    assert_eq!(item["gsi1pk"], string("CITY#saint-etienne#rent#LISTED"));
     assert_eq!(item["gsi2pk"], string(format!("OWNER#{}", property.owner_id)));
-    assert_eq!(item["gsi3pk"], string("PROPERTIES"));
-    assert_eq!(item["gsi4pk"], string("TYPE#loft"));
-    assert_eq!(item["gsisk"], string(property.id.to_string()));
+    assert_eq!(item["gsi3pk"], string(format!("FEED#rent#LISTED#{shard}")));
+    assert_eq!(item["gsi4pk"], string(format!("TYPE#loft#rent#LISTED#{shard}")));
+    assert_eq!(item["gsi5pk"], string("CITY#saint-etienne#rent#LISTED#EUR"));
+    assert_eq!(item["gsi5sk"], string(format!("00000000125050#{id}")));
+    assert_eq!(item["gsi6sk"], string(format!("000000002468#{id}")));
+    assert_eq!(item["gsisk"], string(id.to_string()));
     assert_eq!(item["property_type"], string("loft"));
     assert_eq!(item["city"], string("Saint-Étienne"));
+    assert_eq!(item["price_currency"], string("EUR"));
+    let number = |value: &str| aws_sdk_dynamodb::types::AttributeValue::N(value.into());
+    assert_eq!(item["price_hundredths"], number("125050"));
+    assert_eq!(item["total_area_hundredths"], number("2468"));
+    assert_eq!(item["bedroom_count"], number("1"));
     let constants = [
         PropertyItem::ID,
         PropertyItem::OWNER_ID,
-        PropertyItem::NAME,
-        PropertyItem::DESCRIPTION,
         PropertyItem::PROPERTY_TYPE,
-        PropertyItem::CITY,
-        PropertyItem::ROOM_AREAS,
-        PropertyItem::UPDATED_AT,
+        PropertyItem::STATUS,
+        PropertyItem::PRICE_HUNDREDTHS,
+        PropertyItem::PRICE_CURRENCY,
+        PropertyItem::TOTAL_AREA_HUNDREDTHS,
+        PropertyItem::BEDROOM_COUNT,
         PropertyItem::VERSION,
     ];
     for name in constants {
         assert!(item.contains_key(name), "{name}");
     }
     assert_eq!(PropertyItem::owner_of(&item), Some(property.owner_id.to_string().as_str()));
-    let areas = item[PropertyItem::ROOM_AREAS].as_m().unwrap();
-    assert_eq!(areas.get(&rooms[0].id.to_string()), Some(&aws_sdk_dynamodb::types::AttributeValue::N("1234".into())));
-    assert_eq!(PropertyItem::room_area_path(rooms[0].id), format!("room_areas.{}", rooms[0].id));
+    let areas = item["room_areas"].as_m().unwrap();
+    assert_eq!(areas.get(&rooms[0].id.to_string()), Some(&number("1234")));
     let read = PropertyItem::from_item(item).unwrap().into_domain().unwrap();
     assert_eq!(read, property);
-    assert_eq!(read.room_count(), 2);
+    assert_eq!((read.room_count(), read.bedroom_count()), (2, 1));
+}
+
+#[test]
+fn only_a_public_listing_is_in_the_public_indexes() {
+    let (mut property, rooms) = property();
+    let before = PropertyItem::from_domain(&property, &rooms);
+    let change = |status| PropertyChanges { status: Some(status), ..Default::default() };
+    let now = Timestamp::now();
+    change(ListingStatus::Withdrawn).apply_to(&mut property, now).unwrap();
+    let withdrawn = before.replaced_by(&property).to_item().unwrap();
+    let public = ["gsi1pk", "gsi3pk", "gsi4pk", "gsi5pk", "gsi5sk", "gsi6sk"];
+    for name in public {
+        assert!(!withdrawn.contains_key(name), "a withdrawn listing has {name}");
+    }
+    assert_eq!(withdrawn["gsi2pk"], string(format!("OWNER#{}", property.owner_id)));
+
+    change(ListingStatus::Active).apply_to(&mut property, now).unwrap();
+    change(ListingStatus::Let).apply_to(&mut property, now).unwrap();
+    let let_ = before.replaced_by(&property).to_item().unwrap();
+    assert_eq!(let_["gsi1pk"], string("CITY#saint-etienne#rent#CLOSED"));
+    assert_eq!(let_["gsi5pk"], string("CITY#saint-etienne#rent#CLOSED#EUR"));
+}
+
+#[test]
+fn a_price_change_is_stored_in_its_property_collection() {
+    let (property, _) = property();
+    for price in [Some(price(99)), None] {
+        let change = PriceChange { version: 7, changed_at: Timestamp::now(), price };
+        let item = PriceChangeItem::to_item(property.id, &change).unwrap();
+        assert_eq!(item["pk"], string(format!("PROPERTY#{}", property.id)));
+        assert_eq!(item["sk"], string("PRICE#00000000000000000007"));
+        assert_eq!(PriceChangeItem::from_item(property.id, item).unwrap(), change);
+    }
 }
 
 #[test]
@@ -154,7 +216,7 @@ fn a_room_is_stored_under_its_names_and_read_back() {
     assert_eq!(names(&full), common.into_iter().chain(["floor", "description"]).collect());
     assert_eq!(full["pk"], string(format!("PROPERTY#{}", rooms[0].property_id)));
     assert_eq!(full["sk"], string(format!("ROOM#{}", rooms[0].id)));
-    assert_eq!(full["kind"], string("living_room"));
+    assert_eq!(full["kind"], string("bedroom"));
     let constants = [
         RoomItem::NAME,
         RoomItem::KIND,

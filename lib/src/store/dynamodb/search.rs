@@ -1,0 +1,278 @@
+//! Listing pages and price history pages: Queries only, never a Scan.
+//!
+//! A listing reads one index partition, or `schema::SHARDS` of them in
+//! parallel for a search with no city, with one key condition: the
+//! partition, and the sort key between the search's range (a price or an
+//! area, when the order is by it) and the cursor's position. The other
+//! filters go in a filter expression, applied after the read: each Query
+//! reads at most `limit + 1` items, so a page has a bounded cost, and may
+//! be short.
+
+use super::expression::{Expression, all};
+use super::item::{PriceChangeItem, PropertyItem};
+use super::schema::{self, Index, PARTITION_KEY, SORT_KEY};
+use super::{DynamoStore, Item, number, sdk_error, string};
+use crate::domain::{PriceChange, Property, PropertyId};
+use crate::store::search::{AREA_DIGITS, PRICE_DIGITS, history_position};
+use crate::store::{Bounds, Listing, Order, Page, PageRequest, Search, StoreError, StoreResult};
+
+/// What one partition's Query gave: its matches with their positions, and
+/// the position where it stopped (`None`: it read the partition to its end).
+struct Read {
+    matches: Vec<(String, Property)>,
+    stopped_at: Option<String>,
+}
+
+impl DynamoStore {
+    pub(super) async fn list(&self, listing: &Listing, page: PageRequest) -> StoreResult<Page<Property>> {
+        let (index, partitions) = schema::listing_partitions(listing)
+            .ok_or_else(|| StoreError::Internal(format!("no index serves {listing:?}")))?;
+        let order = match listing {
+            Listing::Search(search) => search.order,
+            Listing::Owner(_) => Order::Newest,
+        };
+        let Some((low, high)) = sort_key_range(listing, order, page.after.as_deref()) else {
+            return Ok(Page { items: Vec::new(), next: None });
+        };
+        let mut reads = tokio::task::JoinSet::new();
+        for partition in partitions {
+            let store = self.clone();
+            let (listing, low, high) = (listing.clone(), low.clone(), high.clone());
+            let limit = page.limit;
+            reads.spawn(async move { store.read_partition(index, partition, &listing, (low, high), limit).await });
+        }
+        let mut merged = Vec::new();
+        let mut frontier: Option<String> = None;
+        while let Some(read) = reads.join_next().await {
+            let read = read.map_err(|e| StoreError::Internal(format!("a partition read failed: {e}")))??;
+            merged.extend(read.matches);
+            // The earliest place a partition stopped: past it, another
+            // partition may hold items not read yet.
+            if let Some(stopped_at) = read.stopped_at {
+                let earlier = frontier.as_ref().is_none_or(|frontier| before(&stopped_at, frontier, order));
+                if earlier {
+                    frontier = Some(stopped_at);
+                }
+            }
+        }
+        if let Some(frontier) = &frontier {
+            merged.retain(|(position, _)| !before(frontier, position, order));
+        }
+        merged.sort_by(|(a, _), (b, _)| if order.ascending() { a.cmp(b) } else { b.cmp(a) });
+        let next = if merged.len() > page.limit {
+            merged.truncate(page.limit);
+            merged.last().map(|(position, _)| position.clone())
+        } else {
+            frontier
+        };
+        Ok(Page { items: merged.into_iter().map(|(_, property)| property).collect(), next })
+    }
+
+    async fn read_partition(
+        &self,
+        index: Index,
+        partition: String,
+        listing: &Listing,
+        (low, high): (String, String),
+        limit: usize,
+    ) -> StoreResult<Read> {
+        let mut expression = Expression::default();
+        let key_condition = all([
+            expression.equals(index.partition_key(), string(partition)),
+            expression.between(index.sort_key(), string(low), string(high)),
+        ]);
+        let filter = match listing {
+            Listing::Search(search) => filter(&mut expression, search),
+            Listing::Owner(_) => None,
+        };
+        // One item more than asked tells whether another page follows.
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index.name())
+            .key_condition_expression(key_condition)
+            .set_filter_expression(filter)
+            .set_expression_attribute_names(expression.names())
+            .set_expression_attribute_values(expression.values())
+            .scan_index_forward(matches!(listing, Listing::Search(search) if search.order.ascending()))
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let position_of = |item: &Item| item.get(index.sort_key()).and_then(|value| value.as_s().ok()).cloned();
+        let stopped_at = output.last_evaluated_key().and_then(position_of);
+        let matches = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let position =
+                    position_of(&item).ok_or_else(|| StoreError::Internal("index item without its sort key".into()))?;
+                Ok((position, PropertyItem::from_item(item)?.into_domain()?))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Read { matches, stopped_at })
+    }
+
+    pub(super) async fn history(
+        &self,
+        id: PropertyId,
+        page: PageRequest,
+    ) -> StoreResult<Option<(Property, Page<PriceChange>)>> {
+        let property = self.property_item(id);
+        let entries = async {
+            let mut expression = Expression::default();
+            let from = match &page.after {
+                // The next version's position: positions are whole numbers.
+                Some(after) => after.parse::<u64>().map(|after| history_position(after.saturating_add(1))),
+                None => Ok(history_position(0)),
+            }
+            .map_err(|_| StoreError::Internal("a history cursor that is not a version".into()))?;
+            let key_condition = all([
+                expression.equals(PARTITION_KEY, string(schema::property_partition(id))),
+                expression.between(
+                    SORT_KEY,
+                    string(schema::price_change_sort(&from)),
+                    string(schema::price_change_sort("~")),
+                ),
+            ]);
+            self.client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(key_condition)
+                .set_expression_attribute_names(expression.names())
+                .set_expression_attribute_values(expression.values())
+                .limit(i32::try_from(page.limit + 1).unwrap_or(i32::MAX))
+                .send()
+                .await
+                .map_err(sdk_error)
+        };
+        let (property, entries) = tokio::join!(property, entries);
+        let Some(property) = property? else { return Ok(None) };
+        let mut items = entries?
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| PriceChangeItem::from_item(id, item))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let more = items.len() > page.limit;
+        items.truncate(page.limit);
+        let next = more.then(|| items.last().map(|change| history_position(change.version))).flatten();
+        Ok(Some((property.into_domain()?, Page { items, next })))
+    }
+}
+
+/// Whether position `a` comes before `b` in `order`'s direction.
+fn before(a: &str, b: &str, order: Order) -> bool {
+    if order.ascending() { a < b } else { a > b }
+}
+
+/// The sort key range of a page, both ends included: the search's range
+/// on the sort key, narrowed to what lies strictly after the cursor.
+/// `None` when nothing is left.
+fn sort_key_range(listing: &Listing, order: Order, after: Option<&str>) -> Option<(String, String)> {
+    let (mut low, mut high) = match listing {
+        Listing::Search(Search { price, .. }) if matches!(order, Order::Price { .. }) => {
+            padded_range(*price, PRICE_DIGITS)
+        }
+        Listing::Search(Search { area, .. }) if matches!(order, Order::Area { .. }) => padded_range(*area, AREA_DIGITS),
+        // Ids: hexadecimal digits and hyphens, all above "0" and below "~".
+        _ => ("0".to_owned(), "~".to_owned()),
+    };
+    if let Some(after) = after {
+        // Positions of one order all have the same length, so that the
+        // strings just past and just before `after` are easy to spell.
+        if order.ascending() {
+            low = low.max(format!("{after}~"));
+        } else {
+            high = high.min(just_before(after));
+        }
+    }
+    (low <= high).then_some((low, high))
+}
+
+/// The range of positions whose padded value lies within `bounds`.
+fn padded_range(bounds: Bounds, digits: usize) -> (String, String) {
+    let low = format!("{:0digits$}", bounds.min.unwrap_or(0));
+    let high = bounds.max.map_or_else(|| "~".to_owned(), |max| format!("{max:0digits$}#~"));
+    (low, high)
+}
+
+/// The greatest string below `position` and above every position (of the
+/// same length) below it: its last character one less, then "~".
+fn just_before(position: &str) -> String {
+    let mut chars: Vec<char> = position.chars().collect();
+    match chars.last_mut() {
+        Some(last) => *last = char::from_u32(u32::from(*last) - 1).unwrap_or('\0'),
+        None => return String::new(),
+    }
+    chars.push('~');
+    chars.into_iter().collect()
+}
+
+/// The filter expression of what the index does not select already.
+fn filter(expression: &mut Expression, search: &Search) -> Option<String> {
+    let mut conditions = Vec::new();
+    if let Some(status) = search.status.filter(|status| !status.is_final()) {
+        conditions.push(expression.equals(PropertyItem::STATUS, string(status.code())));
+    }
+    if let Some(kind) = search.property_type.filter(|_| !schema::index_selects_type(search)) {
+        conditions.push(expression.equals(PropertyItem::PROPERTY_TYPE, string(kind.code())));
+    }
+    if let Some(currency) = search.currency.filter(|_| !matches!(search.order, Order::Price { .. })) {
+        conditions.push(expression.equals(PropertyItem::PRICE_CURRENCY, string(currency.code())));
+        bounded(expression, &mut conditions, PropertyItem::PRICE_HUNDREDTHS, search.price);
+    }
+    if !matches!(search.order, Order::Area { .. }) {
+        bounded(expression, &mut conditions, PropertyItem::TOTAL_AREA_HUNDREDTHS, search.area);
+    }
+    bounded(expression, &mut conditions, PropertyItem::BEDROOM_COUNT, search.bedrooms);
+    (!conditions.is_empty()).then(|| all(conditions))
+}
+
+fn bounded(expression: &mut Expression, conditions: &mut Vec<String>, path: &str, bounds: Bounds) {
+    match (bounds.min, bounds.max) {
+        (Some(min), Some(max)) => conditions.push(expression.between(path, number(min), number(max))),
+        (Some(min), None) => conditions.push(expression.at_least(path, number(min))),
+        (None, Some(max)) => conditions.push(expression.at_most(path, number(max))),
+        (None, None) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn just_before_sorts_between_a_position_and_those_below_it() {
+        let id = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60";
+        let below = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5f";
+        let bound = just_before(id);
+        assert!(below <= bound.as_str() && bound.as_str() < id);
+        let bound = just_before(below);
+        assert!(bound.as_str() < below && "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5e" <= bound.as_str());
+    }
+
+    #[test]
+    fn a_range_past_its_cursor_is_empty() {
+        let search = |order| {
+            Listing::Search(Search {
+                city: Some("paris".into()),
+                transaction: crate::domain::Transaction::Sale,
+                status: None,
+                property_type: None,
+                currency: Some(crate::domain::Currency::Eur),
+                price: Bounds { min: Some(100), max: Some(200) },
+                area: Bounds::default(),
+                bedrooms: Bounds::default(),
+                order,
+            })
+        };
+        let up = Order::Price { ascending: true };
+        let after = format!("{:014}#0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60", 300);
+        assert_eq!(sort_key_range(&search(up), up, Some(&after)), None);
+        let (low, high) = sort_key_range(&search(up), up, None).unwrap();
+        assert_eq!((low.as_str(), high.as_str()), ("00000000000100", "00000000000200#~"));
+    }
+}
