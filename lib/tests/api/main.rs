@@ -9,6 +9,7 @@ mod concurrency;
 mod errors;
 mod headers;
 mod idempotency;
+mod listings;
 mod local_server;
 mod numbers;
 mod preconditions;
@@ -24,6 +25,7 @@ mod users;
 mod call_counts;
 mod faults;
 mod permissions;
+mod searches;
 mod store_conformance;
 
 // What the code and the files around it must agree on: the sample events,
