@@ -9,7 +9,8 @@
 #     fails the run;
 #   - running it twice shows it leaves nothing behind (it deletes the account
 #     it registers); afterwards every demo user still signs in with the
-#     README's password and the twelve demo properties are all there.
+#     README's password and the sixteen demo listings for sale on the
+#     market are all there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -63,6 +64,6 @@ for email in camille@example.com jonas@example.com ines@example.com oskar@exampl
 done
 count=$(curl -s --fail-with-body "$api/properties?limit=100" \
     | python3 -c 'import json,sys; page = json.load(sys.stdin); print(len(page["items"]) if page["next_cursor"] is None else "more")')
-[ "$count" = 12 ] || { echo "try-it: FAIL: the listing holds $count properties, not the twelve demo ones" >&2; exit 1; }
+[ "$count" = 16 ] || { echo "try-it: FAIL: the search holds $count listings for sale, not the sixteen demo ones" >&2; exit 1; }
 
 echo "try-it: the README walkthrough ran twice"
