@@ -162,6 +162,14 @@ pub struct RoomChanges {
 }
 
 impl RoomChanges {
+    /// What a room that added `before` adds once changed.
+    pub fn tally_after(&self, before: RoomTally) -> RoomTally {
+        RoomTally {
+            area: self.area.unwrap_or(before.area),
+            bedroom: self.kind.map_or(before.bedroom, |kind| kind == RoomKind::Bedroom),
+        }
+    }
+
     pub fn apply_to(&self, room: &mut Room, now: Timestamp) {
         if let Some(name) = &self.name {
             room.name = name.clone();

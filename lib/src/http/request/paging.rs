@@ -99,44 +99,26 @@ const MAX_BEDROOMS: u64 = crate::domain::MAX_ROOMS as u64;
 /// by price or area without the city, or by price without the currency)
 /// is a 400 naming what is missing: never a Scan.
 pub fn public_listing(pairs: &[(String, String)]) -> ApiResult<Listing> {
-    let mut errors = Vec::new();
-    let mut read = |name: &str, parse: &dyn Fn(&str) -> Result<(), String>| {
-        if let Some(raw) = param(pairs, name)
-            && let Err(message) = parse(raw)
-        {
-            errors.push(FieldError::new(name, message));
-        }
-    };
     // Each parameter on its own first, then how they combine.
-    let closed_list = |raw: &str, parse: fn(&str) -> Result<(), crate::domain::Invalid>| parse(raw).map_err(|e| e.0);
-    read("city", &|raw| City::parse(raw).map(drop).map_err(|e| e.0));
-    read("type", &|raw| closed_list(raw, |raw| PropertyType::parse(raw).map(drop)));
-    read("transaction", &|raw| closed_list(raw, |raw| Transaction::parse(raw).map(drop)));
-    read("status", &|raw| closed_list(raw, |raw| ListingStatus::parse(raw).map(drop)));
-    read("currency", &|raw| closed_list(raw, |raw| Currency::parse(raw).map(drop)));
-    for name in ["min_price", "max_price", "min_area", "max_area"] {
-        read(name, &|raw| hundredths(raw).map(drop));
-    }
-    for name in ["min_bedrooms", "max_bedrooms"] {
-        read(name, &|raw| whole(raw, MAX_BEDROOMS).map(drop));
-    }
-    read("sort", &|raw| order(raw).map(drop).ok_or_else(|| format!("must be one of: {}", SORTS.join(", "))));
+    let mut params = Params { pairs, errors: Vec::new() };
+    let invalid = |e: crate::domain::Invalid| e.0;
+    let city = params.read("city", |raw| City::parse(raw).map(|city| city.key().to_owned()).map_err(invalid));
+    let property_type = params.read("type", |raw| PropertyType::parse(raw).map_err(invalid));
+    let transaction = params.read("transaction", |raw| Transaction::parse(raw).map_err(invalid)).unwrap_or_default();
+    let status = params.read("status", |raw| ListingStatus::parse(raw).map_err(invalid));
+    let currency = params.read("currency", |raw| Currency::parse(raw).map_err(invalid));
+    let price = Bounds { min: params.read("min_price", hundredths), max: params.read("max_price", hundredths) };
+    let area = Bounds { min: params.read("min_area", hundredths), max: params.read("max_area", hundredths) };
+    let bedrooms = Bounds {
+        min: params.read("min_bedrooms", |raw| whole(raw, MAX_BEDROOMS)),
+        max: params.read("max_bedrooms", |raw| whole(raw, MAX_BEDROOMS)),
+    };
+    let sorts = || format!("must be one of: {}", SORTS.join(", "));
+    let order = params.read("sort", |raw| order(raw).ok_or_else(sorts)).unwrap_or(Order::Newest);
+    let mut errors = params.errors;
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-
-    let city = param(pairs, "city").and_then(|raw| City::parse(raw).ok()).map(|city| city.key().to_owned());
-    let transaction = param(pairs, "transaction").and_then(|raw| Transaction::parse(raw).ok()).unwrap_or_default();
-    let status = param(pairs, "status").and_then(|raw| ListingStatus::parse(raw).ok());
-    let currency = param(pairs, "currency").and_then(|raw| Currency::parse(raw).ok());
-    let bounds = |min: &str, max: &str, parse: &dyn Fn(&str) -> Option<u64>| Bounds {
-        min: param(pairs, min).and_then(parse),
-        max: param(pairs, max).and_then(parse),
-    };
-    let price = bounds("min_price", "max_price", &|raw| hundredths(raw).ok());
-    let area = bounds("min_area", "max_area", &|raw| hundredths(raw).ok());
-    let bedrooms = bounds("min_bedrooms", "max_bedrooms", &|raw| whole(raw, MAX_BEDROOMS).ok());
-    let order = param(pairs, "sort").and_then(order).unwrap_or(Order::Newest);
 
     if let Some(status) = status {
         if !status.is_public() {
@@ -178,8 +160,22 @@ pub fn public_listing(pairs: &[(String, String)]) -> ApiResult<Listing> {
             "No index serves this search: {needs} (listings are sorted by price or area within one city)."
         )));
     }
-    let property_type = param(pairs, "type").and_then(|raw| PropertyType::parse(raw).ok());
     Ok(Listing::Search(Search { city, transaction, status, property_type, currency, price, area, bedrooms, order }))
+}
+
+/// The parameters of a query, read one by one, with the faults of those
+/// that cannot be read.
+struct Params<'a> {
+    pairs: &'a [(String, String)],
+    errors: Vec<FieldError>,
+}
+
+impl Params<'_> {
+    /// The parameter `name` parsed, if given; its fault noted if invalid.
+    fn read<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let raw = param(self.pairs, name)?;
+        parse(raw).map_err(|message| self.errors.push(FieldError::new(name, message))).ok()
+    }
 }
 
 fn order(raw: &str) -> Option<Order> {

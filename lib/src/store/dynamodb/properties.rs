@@ -83,13 +83,6 @@ impl DynamoStore {
     }
 }
 
-/// How an edit ended: applied now, or by an earlier attempt of the same
-/// write (sent again after its answer was lost). Either way, the item.
-pub(super) enum Edited {
-    Now(PropertyItem),
-    Before(PropertyItem),
-}
-
 impl DynamoStore {
     /// Applies an edit of property `id`: reads the property item, lets
     /// `change` compute the item as the edit leaves it (or refuse) and the
@@ -97,14 +90,16 @@ impl DynamoStore {
     /// with `answer` kept in it, conditioned on the caller owning the
     /// property and on the version read. If another write came in
     /// between, it reads again and decides again (an edit that names
-    /// versions then fails as stale).
+    /// versions then fails as stale). Answers the item as the edit left
+    /// it, or as found when this very write was applied already (sent
+    /// again after its answer was lost).
     pub(super) async fn edit_property(
         &self,
         id: PropertyId,
         edit: &Edit,
         answer: Option<&KeptAnswer>,
         mut change: impl FnMut(&PropertyItem) -> StoreResult<(PropertyItem, Vec<TransactWriteItem>)>,
-    ) -> StoreResult<Edited> {
+    ) -> StoreResult<PropertyItem> {
         for attempt in 0..EDIT_ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(backoff(attempt)).await;
@@ -112,7 +107,7 @@ impl DynamoStore {
             let read = self.raw_property_item(id).await?;
             let current = match (verdict(read.as_ref(), edit), read) {
                 (Verdict::Refused(error), _) => return Err(self.refusal(error, edit).await),
-                (Verdict::Applied, Some(item)) => return Ok(Edited::Before(PropertyItem::from_item(item)?)),
+                (Verdict::Applied, Some(item)) => return PropertyItem::from_item(item),
                 (_, Some(item)) => PropertyItem::from_item(item)?,
                 (_, None) => return Err(self.refusal(StoreError::PropertyNotFound, edit).await),
             };
@@ -125,7 +120,7 @@ impl DynamoStore {
             items.extend(others);
             let slot = Slot::append(&self.table, &mut items, answer)?;
             match self.transact(items).await {
-                Ok(()) => return Ok(Edited::Now(next)),
+                Ok(()) => return Ok(next),
                 Err(failure) if let Some(answer) = slot.refused_by(&failure) => {
                     return Err(self.key_used(answer).await);
                 }
@@ -232,17 +227,14 @@ impl PropertyStore for DynamoStore {
     }
 
     async fn update_property(&self, id: PropertyId, changes: &PropertyChanges, edit: Edit) -> StoreResult<Property> {
-        let edited = self
-            .edit_property(id, &edit, None, |current| {
-                let mut property = current.to_domain()?;
-                let price_change = changes.apply_to(&mut property, edit.now).map_err(StoreError::StatusChange)?;
-                let history = price_change.map(|change| price_change_action(&self.table, id, &change)).transpose()?;
-                Ok((current.replaced_by(&property), history.into_iter().collect()))
-            })
-            .await?;
-        match edited {
-            Edited::Now(item) | Edited::Before(item) => item.into_domain(),
-        }
+        self.edit_property(id, &edit, None, |current| {
+            let mut property = current.to_domain()?;
+            let price_change = changes.apply_to(&mut property, edit.now).map_err(StoreError::StatusChange)?;
+            let history = price_change.map(|change| price_change_action(&self.table, id, &change)).transpose()?;
+            Ok((current.replaced_by(&property), history.into_iter().collect()))
+        })
+        .await?
+        .into_domain()
     }
 
     async fn delete_property(&self, id: PropertyId, edit: Edit) -> StoreResult<()> {

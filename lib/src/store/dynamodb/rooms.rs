@@ -4,14 +4,12 @@
 //! room item, in one transaction conditioned on the owner and the version
 //! read.
 
-use super::expression::Expression;
-use super::expression::Update;
+use super::expression::{Expression, Update};
 use super::item::{PropertyItem, RoomItem, attribute};
-use super::properties::Edited;
 use super::schema;
 use super::transaction::{delete_action, put_new_action, update_action};
 use super::{DynamoStore, number, sdk_error, string};
-use crate::domain::{MAX_ROOMS, PropertyId, Room, RoomChanges, RoomId, RoomTally, Timestamp};
+use crate::domain::{MAX_ROOMS, PropertyId, Room, RoomChanges, RoomId, Timestamp};
 use crate::store::{Edit, KeptAnswer, RoomStore, StoreError, StoreResult};
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -98,10 +96,7 @@ impl RoomStore for DynamoStore {
         );
         self.edit_property(property, &edit, None, |current| {
             let Some(before) = current.room_tally(room) else { return Err(StoreError::RoomNotFound) };
-            let tally = RoomTally {
-                area: changes.area.unwrap_or(before.area),
-                bedroom: changes.kind.map_or(before.bedroom, |kind| kind == crate::domain::RoomKind::Bedroom),
-            };
+            let tally = changes.tally_after(before);
             let next = current.with_rooms(edit.now, |rooms| rooms.set_room(room, tally))?;
             Ok((next, vec![room_write.clone()]))
         })
@@ -119,6 +114,6 @@ impl RoomStore for DynamoStore {
             Ok((next, vec![delete_action(&self.table, schema::room_key(property, room), None)]))
         })
         .await
-        .map(|_: Edited| ())
+        .map(|_| ())
     }
 }
