@@ -31,9 +31,9 @@ echo "==> DynamoDB-API server (moto) on $DYNAMODB_TEST_ENDPOINT"
 echo "==> cargo fmt --check"
 cargo fmt --all --check
 echo "==> cargo clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 echo "==> cargo test"
-cargo test --workspace --locked -- --include-ignored 2>&1 | tee target/cargo-test.log
+cargo test --workspace --all-features --locked -- --include-ignored 2>&1 | tee target/cargo-test.log
 # The server is needed no longer.
 kill "$moto_pid" 2>/dev/null || true
 

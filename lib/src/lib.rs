@@ -10,6 +10,8 @@ pub mod domain;
 pub mod entrypoints;
 pub mod http;
 pub mod local_server;
+#[cfg(feature = "media")]
+pub mod media;
 pub mod seed;
 pub mod store;
 pub mod telemetry;

@@ -14,6 +14,7 @@ mod ids;
 mod listing;
 mod password;
 mod person_name;
+mod photo;
 mod property;
 mod room;
 mod session;
@@ -30,6 +31,7 @@ pub use ids::{PropertyId, RoomId, UserId};
 pub use listing::{Currency, ListingStatus, Location, Price, PriceAmount, StatusChangeRefused, Transaction};
 pub use password::{Password, PasswordHash};
 pub use person_name::PersonName;
+pub use photo::{DERIVATIVE_WIDTHS, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, MAX_PHOTOS, PhotoType};
 pub use property::{
     Description, MAX_ROOMS, NewRooms, PriceChange, Property, PropertyChanges, PropertyDescription, PropertyDetails,
     PropertyName, PropertyType, RoomTally,
