@@ -17,6 +17,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
+# Each step's header says how long the run has taken so far, so a slow
+# step shows in CI's log (the target: the whole run within about 45 minutes).
+step() { echo "==> $1 (at $((SECONDS / 60))m$((SECONDS % 60))s)"; }
+
 bash scripts/tools.sh dev
 
 port=$(free_port)
@@ -28,34 +32,34 @@ wait_for_port "$port" target/moto.log "the DynamoDB-API server (moto)"
 export DYNAMODB_TEST_ENDPOINT="http://127.0.0.1:$port"
 echo "==> DynamoDB-API server (moto) on $DYNAMODB_TEST_ENDPOINT"
 
-echo "==> cargo fmt --check"
+step "cargo fmt --check"
 cargo fmt --all --check
-echo "==> cargo clippy"
+step "cargo clippy"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
-echo "==> cargo test"
+step "cargo test"
 cargo test --workspace --all-features --locked -- --include-ignored 2>&1 | tee target/cargo-test.log
 # The server is needed no longer.
 kill "$moto_pid" 2>/dev/null || true
 
-echo "==> the README walkthrough"
+step "the README walkthrough"
 bash scripts/try-it.sh
 
-echo "==> the API against its contract"
+step "the API against its contract"
 bash scripts/contract-checks.sh
 
-echo "==> infrastructure checks"
+step "infrastructure checks"
 bash scripts/check-infra.sh
 
-echo "==> arm64 Lambda packages"
+step "arm64 Lambda packages"
 bash scripts/build.sh
 # The smoke run reuses the zips build.sh has just made.
-echo "==> bench smoke run"; BENCH_RUNS=2 BENCH_QUICK=1 BENCH_PACKAGES_BUILT=1 bash scripts/bench.sh
+step "bench smoke run"; BENCH_RUNS=2 BENCH_QUICK=1 BENCH_PACKAGES_BUILT=1 bash scripts/bench.sh
 
-echo "==> sam build"
+step "sam build"
 PATH="$PWD/.venv/build/bin:$PATH" SAM_CLI_TELEMETRY=0 .venv/infra/bin/sam build --template-file template.yaml
 
 if [ "${CI:-}" = true ] || docker info >/dev/null 2>&1; then
-    echo "==> make e2e"
+    step "make e2e"
     bash scripts/e2e.sh
 else
     echo "==> make e2e skipped: no Docker engine answers 'docker info' (CI=true never skips it)"
@@ -64,4 +68,5 @@ fi
 # One closing line for the whole run: the Rust tests' totals.
 passed=$(grep -Eo '[0-9]+ passed' target/cargo-test.log | awk '{ total += $1 } END { print total + 0 }')
 failed=$(grep -Eo '[0-9]+ failed' target/cargo-test.log | awk '{ total += $1 } END { print total + 0 }')
+echo "make test took $((SECONDS / 60))m$((SECONDS % 60))s"
 echo "tests: $passed passed, $failed failed"
