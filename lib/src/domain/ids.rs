@@ -43,6 +43,10 @@ id_type!(
     /// Identifies a room within its property.
     RoomId
 );
+id_type!(
+    /// Identifies a photo within its property; a new upload is a new photo.
+    PhotoId
+);
 
 #[cfg(test)]
 mod tests {

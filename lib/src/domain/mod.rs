@@ -27,11 +27,14 @@ pub use attempts::{Admission, AttemptCounter, AttemptLimit, escape};
 pub use birth_date::BirthDate;
 pub use city::{City, city_key};
 pub use email::Email;
-pub use ids::{PropertyId, RoomId, UserId};
+pub use ids::{PhotoId, PropertyId, RoomId, UserId};
 pub use listing::{Currency, ListingStatus, Location, Price, PriceAmount, StatusChangeRefused, Transaction};
 pub use password::{Password, PasswordHash};
 pub use person_name::PersonName;
-pub use photo::{DERIVATIVE_WIDTHS, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, MAX_PHOTOS, PhotoType};
+pub use photo::{
+    DERIVATIVE_WIDTHS, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, MAX_PHOTOS, PhotoCaption, PhotoLimitReached, PhotoOrder,
+    PhotoSize, PhotoStatus, PhotoType, PhotoUpload, UPLOAD_URL_SECONDS, derivative_key, upload_expires_at, upload_key,
+};
 pub use property::{
     Description, MAX_ROOMS, NewRooms, PriceChange, Property, PropertyChanges, PropertyDescription, PropertyDetails,
     PropertyName, PropertyType, RoomTally,
