@@ -195,7 +195,8 @@ class Suite:
         self.expect("GET /property-types", self.call("GET", "/property-types", route=r("GET", "/property-types")), 200)
         self.expect("GET /properties", self.call("GET", "/properties", route=r("GET", "/properties")), 200)
         new_property = {"name": "E2E loft", "description": "Made by the e2e suite.", "type": "loft",
-                        "city": "Lyon", "rooms": [{"name": "Living room", "kind": "living_room", "area_m2": 30}]}
+                        "city": "Lyon", "price": {"amount": 250000, "currency": "EUR"},
+                        "rooms": [{"name": "Living room", "kind": "living_room", "area_m2": 30}]}
         created = self.call("POST", "/properties", new_property, token=token, route=r("POST", "/properties"))
         self.expect("POST /properties", created, 201)
         property_id = (created.json() or {}).get("id", str(uuid.uuid4()))
@@ -212,6 +213,19 @@ class Suite:
                     self.call("PATCH", path, {"city": "Villeurbanne"}, token=token, headers={"if-match": etag},
                               route=r("PATCH", "/properties/{id}")), 200)
         self.expect_refused("PATCH", path, r("PATCH", "/properties/{id}"), {"city": "X"})
+        self.expect_problem("PATCH /properties/{id} to a status not allowed",
+                            self.call("PATCH", path, {"status": "draft"}, token=token), 409)
+        history = self.call("GET", f"{path}/price-history", route=r("GET", "/properties/{id}/price-history"))
+        self.expect("GET /properties/{id}/price-history", history, 200)
+        self.check("the price history holds the opening price",
+                   [entry.get("price") for entry in (history.json() or {}).get("items", [])]
+                   == [{"amount": 250000, "currency": "EUR"}], history)
+        by_price = self.call("GET", "/properties?city=villeurbanne&currency=EUR&sort=-price&max_price=300000")
+        self.expect("GET /properties sorted by price in a range", by_price, 200)
+        self.check("the price-sorted search finds the listing", property_id in by_price.body.decode(errors="replace"),
+                   by_price)
+        self.expect_problem("GET /properties sorted by price without a city",
+                            self.call("GET", "/properties?sort=price&currency=EUR"), 400)
         mine = self.call("GET", "/users/me/properties", token=token, route=r("GET", "/users/me/properties"))
         self.expect("GET /users/me/properties", mine, 200)
         self.check("GET /users/me/properties lists the new property", property_id in mine.body.decode(errors="replace"), mine)
