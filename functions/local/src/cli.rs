@@ -17,6 +17,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--seed" => options.seed = true,
             "--allow-remote-seed" => options.allow_remote_seed = true,
             "--create-table" => options.create_table = true,
+            "--reindex" => options.reindex = true,
             "--no-serve" => options.no_serve = true,
             // How `openapi.json` is regenerated.
             "--openapi" => return Ok(Command::Print(estate::http::openapi::json())),
@@ -29,7 +30,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
 
 fn help() -> String {
     format!(
-        "local [--seed [--allow-remote-seed]] [--create-table] [--no-serve] | --openapi\n\n\
+        "local [--seed [--allow-remote-seed]] [--create-table] [--reindex] [--no-serve] | --openapi\n\n\
          Serves the whole API on http://127.0.0.1:3000 (PORT, HOST) from the embedded\n\
          store, or from DynamoDB with STORE=dynamodb and TABLE_NAME.\n\
          --seed               load the demo data set (password: {}); with\n\
@@ -37,6 +38,9 @@ fn help() -> String {
          \x20                    (AWS_ENDPOINT_URL on localhost or a loopback address)\n\
          --allow-remote-seed  let --seed load it into any other DynamoDB, AWS included\n\
          --create-table       create TABLE_NAME if missing (STORE=dynamodb)\n\
+         --reindex            put every property item of TABLE_NAME again as this\n\
+         \x20                    version writes it (STORE=dynamodb; the upgrade of a\n\
+         \x20                    table written before listings, docs/deploy.md)\n\
          --no-serve           exit after the steps above\n\
          --openapi            print the OpenAPI contract and exit\n\n\
          Limits: request target 8 KiB (414), request line and headers 32 KiB in at\n\
@@ -63,8 +67,10 @@ mod tests {
         assert!(seed.seed && !seed.allow_remote_seed);
         let remote = options(&["--seed", "--allow-remote-seed"]);
         assert!(remote.seed && remote.allow_remote_seed);
+        let upgrade = options(&["--reindex", "--no-serve"]);
+        assert!(upgrade.reindex && upgrade.no_serve && !upgrade.seed);
         match parse(["--help".to_string()]) {
-            Ok(Command::Print(help)) => assert!(help.contains("--allow-remote-seed")),
+            Ok(Command::Print(help)) => assert!(help.contains("--allow-remote-seed") && help.contains("--reindex")),
             _ => panic!("--help prints the help"),
         }
     }

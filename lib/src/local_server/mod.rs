@@ -63,6 +63,9 @@ pub struct LocalOptions {
     pub allow_remote_seed: bool,
     /// Create the DynamoDB table first, if it does not exist.
     pub create_table: bool,
+    /// Put every property item of the DynamoDB table again as the adapter
+    /// writes it today: the upgrade of a table written before listings.
+    pub reindex: bool,
     /// Stop after the steps above instead of serving.
     pub no_serve: bool,
 }
@@ -217,8 +220,13 @@ pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), Box
             if options.create_table {
                 create_table_if_missing(&store).await?;
             }
+            if options.reindex {
+                let report = store.reindex_properties().await?;
+                tracing::info!(properties = report.properties, retried = report.retried, "property items reindexed");
+            }
             prepare_and_serve(store, &options, issuer, verifier, extra).await
         }
+        _ if options.reindex => Err("--reindex upgrades a DynamoDB table: set STORE=dynamodb and TABLE_NAME".into()),
         Ok("memory") | Err(_) => {
             tracing::info!("using the embedded in-memory store: data lives as long as the process");
             prepare_and_serve(MemoryStore::new(), &options, issuer, verifier, extra).await

@@ -27,6 +27,7 @@ mod faults;
 mod permissions;
 mod searches;
 mod store_conformance;
+mod upgrade;
 
 // What the code and the files around it must agree on: the sample events,
 // the OpenAPI contract, the route table, and the infrastructure templates.

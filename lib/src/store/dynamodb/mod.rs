@@ -11,6 +11,7 @@ mod expression;
 mod item;
 mod kept;
 mod properties;
+mod reindex;
 mod rooms;
 mod schema;
 mod search;
@@ -18,6 +19,7 @@ mod sessions;
 mod transaction;
 mod users;
 
+pub use reindex::ReindexReport;
 pub use schema::{Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE, create_table};
 
 use super::StoreError;

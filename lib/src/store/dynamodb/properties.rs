@@ -316,7 +316,7 @@ impl DynamoStore {
 
     /// The property and its rooms, without the price history (which sorts
     /// before them), read consistently.
-    async fn property_and_rooms(&self, id: PropertyId) -> StoreResult<Vec<Item>> {
+    pub(super) async fn property_and_rooms(&self, id: PropertyId) -> StoreResult<Vec<Item>> {
         let mut expression = Expression::default();
         let key_condition = all([
             expression.equals(PARTITION_KEY, string(schema::property_partition(id))),
