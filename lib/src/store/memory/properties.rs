@@ -88,14 +88,16 @@ impl PropertyStore for MemoryStore {
     async fn list_properties(&self, listing: &Listing, page: PageRequest) -> StoreResult<Page<Property>> {
         let state = self.lock();
         let order = order_of(listing);
-        let mut listed: Vec<(String, Property)> = state
+        let mut matches: Vec<(String, &Property)> = state
             .properties
             .values()
             .filter(|stored| listed(listing, &stored.property))
-            .filter_map(|stored| Some((position(&stored.property, order)?, stored.property.clone())))
+            .filter_map(|stored| Some((position(&stored.property, order)?, &stored.property)))
             .collect();
-        listed.sort_by(|(a, _), (b, _)| if order.ascending() { a.cmp(b) } else { b.cmp(a) });
-        Ok(page_of(listed.into_iter(), &page, order.ascending()))
+        matches.sort_by(|(a, _), (b, _)| if order.ascending() { a.cmp(b) } else { b.cmp(a) });
+        // Only the page's listings are copied out of the store.
+        let page = page_of(matches.into_iter(), &page, order.ascending());
+        Ok(Page { items: page.items.into_iter().cloned().collect(), next: page.next })
     }
 
     async fn price_history(
