@@ -17,6 +17,15 @@ pub enum Listing {
     Owner(UserId),
 }
 
+impl Listing {
+    pub fn order(&self) -> Order {
+        match self {
+            Self::Search(search) => search.order,
+            Self::Owner(_) => Order::Newest,
+        }
+    }
+}
+
 /// The order of a search's results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {

@@ -239,13 +239,6 @@ fn fingerprint(listing: &Listing) -> String {
     )
 }
 
-fn order_of(listing: &Listing) -> Order {
-    match listing {
-        Listing::Search(search) => search.order,
-        Listing::Owner(_) => Order::Newest,
-    }
-}
-
 pub fn encode_cursor(query: &str, after: String) -> String {
     let cursor = Cursor { q: query.to_owned(), after };
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).expect("a cursor serializes"))
@@ -264,7 +257,7 @@ fn decode_cursor(query: &str, raw: &str, is_position: impl Fn(&str) -> bool) -> 
 
 /// The `limit` and `cursor` parameters of a listing.
 pub fn page_request(pairs: &[(String, String)], listing: &Listing) -> ApiResult<PageRequest> {
-    let order = order_of(listing);
+    let order = listing.order();
     paged(pairs, &fingerprint(listing), |raw| search::is_position(raw, order))
 }
 

@@ -27,11 +27,8 @@ impl DynamoStore {
     pub(super) async fn list(&self, listing: &Listing, page: PageRequest) -> StoreResult<Page<Property>> {
         let (index, partitions) = schema::listing_partitions(listing)
             .ok_or_else(|| StoreError::Internal(format!("no index serves {listing:?}")))?;
-        let order = match listing {
-            Listing::Search(search) => search.order,
-            Listing::Owner(_) => Order::Newest,
-        };
-        let Some((low, high)) = sort_key_range(listing, order, page.after.as_deref()) else {
+        let order = listing.order();
+        let Some((low, high)) = sort_key_range(listing, page.after.as_deref()) else {
             return Ok(Page { items: Vec::new(), next: None });
         };
         let mut reads = tokio::task::JoinSet::new();
@@ -95,7 +92,7 @@ impl DynamoStore {
             .set_filter_expression(filter)
             .set_expression_attribute_names(expression.names())
             .set_expression_attribute_values(expression.values())
-            .scan_index_forward(matches!(listing, Listing::Search(search) if search.order.ascending()))
+            .scan_index_forward(listing.order().ascending())
             .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
             .send()
             .await
@@ -171,7 +168,8 @@ fn before(a: &str, b: &str, order: Order) -> bool {
 /// The sort key range of a page, both ends included: the search's range
 /// on the sort key, narrowed to what lies strictly after the cursor.
 /// `None` when nothing is left.
-fn sort_key_range(listing: &Listing, order: Order, after: Option<&str>) -> Option<(String, String)> {
+fn sort_key_range(listing: &Listing, after: Option<&str>) -> Option<(String, String)> {
+    let order = listing.order();
     let (mut low, mut high) = match listing {
         Listing::Search(Search { price, .. }) if matches!(order, Order::Price { .. }) => {
             padded_range(*price, PRICE_DIGITS)
@@ -204,7 +202,7 @@ fn padded_range(bounds: Bounds, digits: usize) -> (String, String) {
 fn just_before(position: &str) -> String {
     let mut chars: Vec<char> = position.chars().collect();
     match chars.last_mut() {
-        Some(last) => *last = char::from_u32(u32::from(*last) - 1).unwrap_or('\0'),
+        Some(last) => *last = char::from_u32(u32::from(*last).saturating_sub(1)).unwrap_or('\0'),
         None => return String::new(),
     }
     chars.push('~');
@@ -271,8 +269,8 @@ mod tests {
         };
         let up = Order::Price { ascending: true };
         let after = format!("{:014}#0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60", 300);
-        assert_eq!(sort_key_range(&search(up), up, Some(&after)), None);
-        let (low, high) = sort_key_range(&search(up), up, None).unwrap();
+        assert_eq!(sort_key_range(&search(up), Some(&after)), None);
+        let (low, high) = sort_key_range(&search(up), None).unwrap();
         assert_eq!((low.as_str(), high.as_str()), ("00000000000100", "00000000000200#~"));
     }
 }

@@ -1,7 +1,7 @@
 use super::{MemoryStore, State, StoredProperty};
 use crate::domain::{PriceChange, Property, PropertyChanges, PropertyId, Room, RoomId};
 use crate::store::search::{history_position, position};
-use crate::store::{Edit, KeptAnswer, Listing, Order, Page, PageRequest, PropertyStore, StoreError, StoreResult};
+use crate::store::{Edit, KeptAnswer, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
 use std::collections::BTreeMap;
 
 impl State {
@@ -31,14 +31,6 @@ fn listed(listing: &Listing, property: &Property) -> bool {
     match listing {
         Listing::Search(search) => search.matches(property),
         Listing::Owner(owner) => property.owner_id == *owner,
-    }
-}
-
-/// The order of a listing: an owner's listings are newest first.
-fn order_of(listing: &Listing) -> Order {
-    match listing {
-        Listing::Search(search) => search.order,
-        Listing::Owner(_) => Order::Newest,
     }
 }
 
@@ -87,7 +79,7 @@ impl PropertyStore for MemoryStore {
 
     async fn list_properties(&self, listing: &Listing, page: PageRequest) -> StoreResult<Page<Property>> {
         let state = self.lock();
-        let order = order_of(listing);
+        let order = listing.order();
         let mut matches: Vec<(String, &Property)> = state
             .properties
             .values()
