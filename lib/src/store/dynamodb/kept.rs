@@ -5,7 +5,7 @@
 use super::expression::Expression;
 use super::item::KeptAnswerItem;
 use super::transaction::{TransactFailure, put_action};
-use super::{DynamoStore, number, schema, sdk_error};
+use super::{DynamoStore, number, schema};
 use crate::domain::Timestamp;
 use crate::store::{KeptAnswer, StoreError, StoreResult};
 use aws_sdk_dynamodb::types::TransactWriteItem;
@@ -40,17 +40,9 @@ impl DynamoStore {
     /// The error of a creation whose `answer` found its key in use:
     /// `KeyUsed` with the answer kept there.
     pub(super) async fn key_used(&self, answer: &KeptAnswer) -> StoreError {
-        let read = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::kept_answer_key(&answer.scope, &answer.key)))
-            .consistent_read(true)
-            .send()
-            .await;
-        let earlier = match read {
-            Ok(output) => output.item.map(|item| KeptAnswerItem::from_item(item).map(KeptAnswerItem::into_domain)),
-            Err(error) => return sdk_error(error),
+        let earlier = match self.read_item(schema::kept_answer_key(&answer.scope, &answer.key)).await {
+            Ok(item) => item.map(|item| KeptAnswerItem::from_item(item).map(KeptAnswerItem::into_domain)),
+            Err(error) => return error,
         };
         match earlier {
             Some(Ok(earlier)) if !earlier.expired(Timestamp::now()) => StoreError::KeyUsed(Box::new(earlier)),

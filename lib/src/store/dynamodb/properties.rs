@@ -104,7 +104,7 @@ impl DynamoStore {
             if attempt > 0 {
                 tokio::time::sleep(backoff(attempt)).await;
             }
-            let read = self.raw_property_item(id).await?;
+            let read = self.read_item(schema::property_key(id)).await?;
             let current = match (verdict(read.as_ref(), edit), read) {
                 (Verdict::Refused(error), _) => return Err(self.refusal(error, edit).await),
                 (Verdict::Applied, Some(item)) => return PropertyItem::from_item(item),
@@ -131,23 +131,9 @@ impl DynamoStore {
         Err(StoreError::Unavailable(format!("property {id} kept changing while being edited")))
     }
 
-    /// The property item as stored, read consistently.
-    async fn raw_property_item(&self, id: PropertyId) -> StoreResult<Option<Item>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::property_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(output.item)
-    }
-
     /// The property item, read consistently.
     pub(super) async fn property_item(&self, id: PropertyId) -> StoreResult<Option<PropertyItem>> {
-        self.raw_property_item(id).await?.map(PropertyItem::from_item).transpose()
+        self.read_item(schema::property_key(id)).await?.map(PropertyItem::from_item).transpose()
     }
 }
 

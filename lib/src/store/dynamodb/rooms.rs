@@ -8,7 +8,7 @@ use super::expression::{Expression, Update};
 use super::item::{PropertyItem, RoomItem, attribute};
 use super::schema;
 use super::transaction::{delete_action, put_new_action, update_action};
-use super::{DynamoStore, number, sdk_error, string};
+use super::{DynamoStore, number, string};
 use crate::domain::{MAX_ROOMS, PropertyId, Room, RoomChanges, RoomId, Timestamp};
 use crate::store::{Edit, KeptAnswer, RoomStore, StoreError, StoreResult};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -39,16 +39,8 @@ impl RoomStore for DynamoStore {
     }
 
     async fn get_room(&self, property: PropertyId, room: RoomId) -> StoreResult<Option<Room>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::room_key(property, room)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        output.item.map(|item| RoomItem::from_item(item)?.into_domain()).transpose()
+        let item = self.read_item(schema::room_key(property, room)).await?;
+        item.map(|item| RoomItem::from_item(item)?.into_domain()).transpose()
     }
 
     async fn update_room(

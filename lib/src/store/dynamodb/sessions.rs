@@ -73,16 +73,8 @@ impl SessionStore for DynamoStore {
     }
 
     async fn get_session(&self, user: UserId, family: uuid::Uuid) -> StoreResult<Option<Session>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::session_key(user, family)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        output.item.map(|item| Ok(SessionItem::from_item(item)?.into_domain())).transpose()
+        let item = self.read_item(schema::session_key(user, family)).await?;
+        item.map(|item| Ok(SessionItem::from_item(item)?.into_domain())).transpose()
     }
 
     async fn replace_session(&self, before: &Session, after: &Session) -> StoreResult<bool> {

@@ -15,16 +15,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 impl DynamoStore {
     /// The user item, read consistently.
     pub(super) async fn read_user_item(&self, id: UserId) -> StoreResult<Option<UserItem>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::user_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        output.item.map(UserItem::from_item).transpose()
+        self.read_item(schema::user_key(id)).await?.map(UserItem::from_item).transpose()
     }
 
     /// The user and their password hash, read consistently.
@@ -76,16 +67,8 @@ impl UserStore for DynamoStore {
     }
 
     async fn find_credentials(&self, email: &Email) -> StoreResult<Option<Credentials>> {
-        let claim = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::email_claim_key(email)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let Some(claim) = claim.item.map(EmailClaimItem::from_item).transpose()? else {
+        let claim = self.read_item(schema::email_claim_key(email)).await?;
+        let Some(claim) = claim.map(EmailClaimItem::from_item).transpose()? else {
             // The same second read as for a registered address, so that the
             // time of a sign-in does not tell whether the address is taken.
             self.read_user(UserId::generate()).await?;
