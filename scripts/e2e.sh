@@ -24,7 +24,7 @@ serve=false
 [ "${1:-}" = --serve ] && serve=true
 base_image=${E2E_BASE_IMAGE:-estate-e2e-base:bookworm}
 work=target/e2e
-functions=(users properties rooms authorizer)
+functions=(users properties rooms media authorizer)
 started=$SECONDS
 mkdir -p "$work"
 
@@ -100,6 +100,8 @@ endpoint="http://$host:$moto_port"
 export AWS_ENDPOINT_URL=$endpoint AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 export TABLE_NAME=real-estate-e2e
+# Photos: uploads are presigned for this bucket of the same server; no CDN here.
+export MEDIA_BUCKET=real-estate-e2e-media MEDIA_BASE_URL="$endpoint/real-estate-e2e-media"
 STORE=dynamodb cargo run -q --locked -p local -- --create-table --no-serve
 # The signing key where the deployed users function reads it: Secrets Manager.
 secret_arn=$(.venv/dev/bin/python - "$keys/private.pem" <<'EOF'
@@ -110,7 +112,8 @@ EOF
 )
 
 cat >"$work/env.json" <<EOF
-{"Parameters": {"TABLE_NAME": "$TABLE_NAME", "AWS_ENDPOINT_URL": "$endpoint"}}
+{"Parameters": {"TABLE_NAME": "$TABLE_NAME", "AWS_ENDPOINT_URL": "$endpoint",
+  "MEDIA_BUCKET": "$MEDIA_BUCKET", "MEDIA_BASE_URL": "$MEDIA_BASE_URL"}}
 EOF
 sam_flags=(
     --template-file "$work/sam/template.yaml"
@@ -147,7 +150,7 @@ watch_port=$(free_port)
 env_flags=()
 one_line() { awk 'BEGIN { ORS = "\\n" } { print }' "$1"; }
 export JWT_PRIVATE_KEY_PEM="$(one_line "$keys/private.pem")" JWT_PUBLIC_KEY_PEM="$(one_line "$keys/public.pem")"
-for name in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY TABLE_NAME JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM; do
+for name in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY TABLE_NAME MEDIA_BUCKET MEDIA_BASE_URL JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM; do
     env_flags+=(--env-var "$name=${!name}")
 done
 PATH="$PWD/.venv/build/bin:$PATH" start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$watch_port" \

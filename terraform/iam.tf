@@ -5,7 +5,11 @@
 #   PutTelemetryRecords have no resource-level scoping anyway);
 # - DynamoDB: least privilege by key, see local.dynamodb_statements below; the
 #   authorizer gets none;
-# - Secrets Manager: users only, on exactly the JWT signing-key secret.
+# - Secrets Manager: users only, on exactly the JWT signing-key secret;
+# - S3: properties (PutObject under uploads/, which the upload URLs it
+#   presigns carry) and media only, each on the media bucket's prefixes it
+#   uses; media also reads the table's stream and writes to its failure
+#   queue (lib/tests/api/infrastructure.rs holds both stacks to that).
 
 data "aws_iam_policy_document" "lambda_assume" {
   statement {
@@ -300,6 +304,26 @@ locals {
         ]
       },
     ]
+    # Reads a photo's property item, records the processing's outcome by
+    # rewriting that item under the owner's condition (a TransactWriteItems,
+    # authorised item by item: its Put), and, when that write is refused,
+    # checks that the owner's account still exists.
+    media = [
+      {
+        # The listing (its collection), then the photo's outcome put on the
+        # property item under the owner's condition.
+        sid   = "PropertyItems"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "PROPERTY#*",
+        ]
+      },
+    ]
   }
 }
 
@@ -366,4 +390,103 @@ resource "aws_iam_role_policy" "jwt_signing_key" {
   name   = "jwt-signing-key"
   role   = aws_iam_role.fn["users"].id
   policy = data.aws_iam_policy_document.jwt_signing_key.json
+}
+
+# The upload URLs the properties function presigns carry its credentials:
+# PutObject under uploads/ only, so an upload can never land on a derivative.
+data "aws_iam_policy_document" "photo_uploads" {
+  statement {
+    sid       = "PresignedUploads"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.media.arn}/uploads/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "photo_uploads" {
+  name   = "photo-uploads"
+  role   = aws_iam_role.fn["properties"].id
+  policy = data.aws_iam_policy_document.photo_uploads.json
+}
+
+# The media function's event source mapping polls the table's stream with
+# its role. ListStreams takes no single stream: the table's streams.
+data "aws_iam_policy_document" "media_stream" {
+  statement {
+    sid = "ReadTableStream"
+    actions = [
+      "dynamodb:DescribeStream",
+      "dynamodb:GetRecords",
+      "dynamodb:GetShardIterator",
+    ]
+    resources = [aws_dynamodb_table.main.stream_arn]
+  }
+
+  statement {
+    sid       = "ListTableStreams"
+    actions   = ["dynamodb:ListStreams"]
+    resources = ["${aws_dynamodb_table.main.arn}/stream/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "media_stream" {
+  name   = "dynamodb-stream"
+  role   = aws_iam_role.fn["media"].id
+  policy = data.aws_iam_policy_document.media_stream.json
+}
+
+# Uploads are read then deleted; derivatives written, and deleted with their
+# photo. Listing (to delete a photo's files by prefix) is limited to those
+# two prefixes.
+data "aws_iam_policy_document" "media_files" {
+  statement {
+    sid = "ReadAndDeleteUploads"
+    actions = [
+      "s3:GetObject",
+      "s3:DeleteObject",
+    ]
+    resources = ["${aws_s3_bucket.media.arn}/uploads/*"]
+  }
+
+  statement {
+    sid = "WriteAndDeleteDerivatives"
+    actions = [
+      "s3:PutObject",
+      "s3:DeleteObject",
+    ]
+    resources = ["${aws_s3_bucket.media.arn}/photos/*"]
+  }
+
+  statement {
+    sid       = "ListOwnPrefixes"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.media.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["uploads/*", "photos/*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "media_files" {
+  name   = "media-files"
+  role   = aws_iam_role.fn["media"].id
+  policy = data.aws_iam_policy_document.media_files.json
+}
+
+# The stream records the mapping gives up on, and the uploads whose
+# asynchronous invocation kept failing, are kept in the failure queue.
+data "aws_iam_policy_document" "media_failures" {
+  statement {
+    sid       = "KeepFailedEvents"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.media_failures.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "media_failures" {
+  name   = "failure-queue"
+  role   = aws_iam_role.fn["media"].id
+  policy = data.aws_iam_policy_document.media_failures.json
 }

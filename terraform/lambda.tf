@@ -8,10 +8,10 @@ locals {
 resource "aws_lambda_function" "fn" {
   for_each = local.functions
 
-  #checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway only; a dead-letter queue applies to asynchronous invocations and would never receive anything.
-  #checkov:skip=CKV_AWS_115:Load is capped by the HTTP API stage throttling (burst/rate variables); reserving concurrency fails on accounts with the default low concurrency quota and takes capacity from other workloads.
-  #checkov:skip=CKV_AWS_117:Only DynamoDB and Secrets Manager are called, over HTTPS with IAM auth; a VPC would need NAT or interface endpoints (fixed monthly cost) and add cold-start latency for no private resource.
-  #checkov:skip=CKV_AWS_173:Environment variables hold no secrets (public key, names, the secret's ARN) and are encrypted at rest with the Lambda service key.
+  #checkov:skip=CKV_AWS_116:The API functions are invoked synchronously by API Gateway, where a dead-letter queue would never receive anything; media, invoked asynchronously by S3, has one (dead_letter_config below: the failure queue).
+  #checkov:skip=CKV_AWS_115:Load is capped by the HTTP API stage throttling (burst/rate variables), media's too (one invocation per upload, each upload needs a URL from the API; the stream is read one batch per shard at a time); reserving concurrency fails on accounts with the default low concurrency quota and takes capacity from other workloads.
+  #checkov:skip=CKV_AWS_117:Only DynamoDB, S3 and Secrets Manager are called, over HTTPS with IAM auth; a VPC would need NAT or interface endpoints (fixed monthly cost) and add cold-start latency for no private resource.
+  #checkov:skip=CKV_AWS_173:Environment variables hold no secrets (public key, table and bucket names, the secret's ARN) and are encrypted at rest with the Lambda service key.
   #checkov:skip=CKV_AWS_272:Code is built from this repository by make/CI and deployed by principals allowed to update it; no AWS Signer profile is set up for this project.
   function_name = "${local.name}-${each.key}"
   description   = each.value.description
@@ -42,6 +42,17 @@ resource "aws_lambda_function" "fn" {
     mode = "Active"
   }
 
+  # Media only: an upload whose asynchronous invocation still fails after
+  # Lambda's two retries is kept in the failure queue (with the error), not
+  # dropped.
+  dynamic "dead_letter_config" {
+    for_each = each.key == "media" ? [aws_sqs_queue.media_failures.arn] : []
+
+    content {
+      target_arn = dead_letter_config.value
+    }
+  }
+
   lifecycle {
     precondition {
       condition     = fileexists(local.artifacts[each.key])
@@ -52,5 +63,7 @@ resource "aws_lambda_function" "fn" {
   depends_on = [
     aws_iam_role_policy.logs,
     aws_iam_role_policy_attachment.xray,
+    # Lambda checks that the role may send to the dead-letter queue.
+    aws_iam_role_policy.media_failures,
   ]
 }

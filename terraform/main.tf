@@ -12,11 +12,17 @@ provider "aws" {
 
 data "aws_partition" "current" {}
 
+data "aws_caller_identity" "current" {}
+
 locals {
   # Every name carries the environment so dev and prod live side by side.
   name = "real-estate-${var.environment}"
 
   artifacts_dir = coalesce(var.lambda_artifacts_dir, "${path.module}/../target/lambda")
+
+  # Bucket names are global: the account and region make it unique (the
+  # same name as template.yaml's MediaBucket).
+  media_bucket = "${local.name}-media-${data.aws_caller_identity.current.account_id}-${var.aws_region}"
 
   # One Lambda per workspace binary. CPU is allocated in proportion to memory.
   functions = {
@@ -46,14 +52,23 @@ locals {
       memory_size = 128
       timeout     = 3
     }
+    # Invoked by S3 for each upload and by the table's stream (media.tf), not
+    # by the API. Decoding a 40-megapixel photo takes ~160 MB, plus its
+    # derivatives, and resizing is CPU bound: 1536 MB (~0.9 vCPU). 60 s
+    # covers the largest upload decoded, resized and written.
+    media = {
+      description = "Photos - checks and resizes uploads, deletes the files of removed photos"
+      memory_size = 1536
+      timeout     = 60
+    }
   }
 
   # Functions behind API routes (the authorizer is invoked by API Gateway
   # as an authorizer, not through a route).
   http_functions = toset(["users", "properties", "rooms"])
 
-  # Environment shared by all four functions. No secret here: the private
-  # key stays in Secrets Manager, only its ARN is passed to users.
+  # Environment shared by every function. No secret here: the private key
+  # stays in Secrets Manager, only its ARN is passed to users.
   common_env = {
     JWT_PUBLIC_KEY_PEM      = var.jwt_public_key_pem
     JWT_NEXT_PUBLIC_KEY_PEM = var.jwt_next_public_key_pem
@@ -68,13 +83,21 @@ locals {
       JWT_PRIVATE_KEY_SECRET_ARN = var.jwt_private_key_secret_arn
       JWT_TTL_SECONDS            = tostring(var.jwt_ttl_seconds)
     }
+    # Photos: the bucket its upload URLs point into, and the base of the
+    # derivatives' public URLs (no trailing slash).
     properties = {
-      TABLE_NAME = aws_dynamodb_table.main.name
+      TABLE_NAME     = aws_dynamodb_table.main.name
+      MEDIA_BUCKET   = aws_s3_bucket.media.id
+      MEDIA_BASE_URL = "https://${aws_cloudfront_distribution.media.domain_name}"
     }
     rooms = {
       TABLE_NAME = aws_dynamodb_table.main.name
     }
     authorizer = {}
+    media = {
+      TABLE_NAME   = aws_dynamodb_table.main.name
+      MEDIA_BUCKET = aws_s3_bucket.media.id
+    }
   }
 
   # API routes. auth = true: the Lambda authorizer must allow the request;
@@ -98,6 +121,11 @@ locals {
     { method = "POST", path = "/properties", function = "properties", auth = true },
     { method = "GET", path = "/properties/{id}", function = "properties", auth = false },
     { method = "GET", path = "/properties/{id}/price-history", function = "properties", auth = false },
+    { method = "GET", path = "/properties/{id}/photos", function = "properties", auth = false },
+    { method = "GET", path = "/properties/{id}/photos/{photo_id}", function = "properties", auth = false },
+    { method = "POST", path = "/properties/{id}/photos", function = "properties", auth = true },
+    { method = "PATCH", path = "/properties/{id}/photos/{photo_id}", function = "properties", auth = true },
+    { method = "DELETE", path = "/properties/{id}/photos/{photo_id}", function = "properties", auth = true },
     { method = "PATCH", path = "/properties/{id}", function = "properties", auth = true },
     { method = "DELETE", path = "/properties/{id}", function = "properties", auth = true },
     { method = "GET", path = "/users/me/properties", function = "properties", auth = true },

@@ -17,3 +17,13 @@ output "api_access_log_group" {
   description = "CloudWatch log group of the API access logs."
   value       = aws_cloudwatch_log_group.api_access.name
 }
+
+output "media_base_url" {
+  description = "Base URL of the photo derivatives (CloudFront, no trailing slash)."
+  value       = "https://${aws_cloudfront_distribution.media.domain_name}"
+}
+
+output "media_bucket" {
+  description = "S3 bucket of the photos (uploads and derivatives)."
+  value       = aws_s3_bucket.media.id
+}

@@ -152,7 +152,7 @@ variable "throttling_rate_limit" {
 }
 
 variable "cors_allow_origins" {
-  description = "Browser origins allowed by CORS, e.g. [\"https://app.example.com\"]. Empty (default) disables CORS; \"*\" is refused."
+  description = "Browser origins allowed by CORS (by the API, and to PUT photo uploads to the media bucket), e.g. [\"https://app.example.com\"]. Empty (default) disables CORS; \"*\" is refused."
   type        = list(string)
   default     = []
 

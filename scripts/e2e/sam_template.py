@@ -17,7 +17,7 @@ from pathlib import Path
 
 from samcli.yamlhelper import yaml_dump, yaml_parse
 
-FUNCTIONS = {"UsersFunction": "users", "PropertiesFunction": "properties",
+FUNCTIONS = {"UsersFunction": "users", "PropertiesFunction": "properties", "MediaFunction": "media",
              "RoomsFunction": "rooms", "AuthorizerFunction": "authorizer"}
 
 
