@@ -30,6 +30,8 @@ moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
 wait_for_port "$port" target/moto.log "the DynamoDB-API server (moto)"
 export DYNAMODB_TEST_ENDPOINT="http://127.0.0.1:$port"
+# moto serves every service on the one port: the blob-store tests' S3 too.
+export S3_TEST_ENDPOINT="$DYNAMODB_TEST_ENDPOINT"
 echo "==> DynamoDB-API server (moto) on $DYNAMODB_TEST_ENDPOINT"
 
 step "cargo fmt --check"

@@ -33,13 +33,15 @@ trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 export TABLE_NAME=real-estate-local STORE=dynamodb
+# Photos: uploads are presigned for a bucket of the same server; no CDN here.
+export MEDIA_BUCKET=real-estate-local-media MEDIA_BASE_URL="$AWS_ENDPOINT_URL/real-estate-local-media"
 export JWT_PRIVATE_KEY_PEM="$(one_line "$keys/private.pem")" JWT_PUBLIC_KEY_PEM="$(one_line "$keys/public.pem")"
 wait_for_port "$port" target/watch-moto.log "the DynamoDB-API server (moto)"
 cargo run -q -p local -- --create-table --seed --no-serve
 
 echo "==> cargo lambda watch: the API on http://127.0.0.1:9000 (demo password: demo password 1)"
 env_flags=()
-for name in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY TABLE_NAME JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM; do
+for name in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY TABLE_NAME MEDIA_BUCKET MEDIA_BASE_URL JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM; do
     env_flags+=(--env-var "$name=${!name}")
 done
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port 9000 "${env_flags[@]}"

@@ -112,7 +112,12 @@ async fn main() {
     let policy = TokenPolicy { issuer: DEFAULT_ISSUER.into(), audience: DEFAULT_AUDIENCE.into() };
     let (issuer, verifier) = ephemeral_keys(policy, 3600);
     let issuer = Arc::new(issuer);
-    let router = estate::entrypoints::api(MemoryStore::new(), issuer.clone(), Arc::new(verifier));
+    let router = estate::entrypoints::api(
+        MemoryStore::new(),
+        issuer.clone(),
+        Arc::new(verifier),
+        estate::entrypoints::PhotoFiles::local("http://localhost:3000"),
+    );
     let mut b = Bench { router, samples: Vec::new() };
 
     // The data: an owner with 25 properties of three rooms in one city.

@@ -57,6 +57,22 @@ pub fn table_name() -> Result<String, ConfigError> {
     required("TABLE_NAME")
 }
 
+/// `MEDIA_BUCKET`: the bucket of photo uploads and derivatives.
+pub fn media_bucket() -> Result<String, ConfigError> {
+    required("MEDIA_BUCKET")
+}
+
+/// `MEDIA_BASE_URL`: where the derivatives are served (the CDN), with no
+/// trailing slash needed: `https://d111111abcdef8.cloudfront.net`.
+pub fn media_links() -> Result<crate::http::MediaLinks, ConfigError> {
+    let base = required("MEDIA_BASE_URL")?;
+    if !(base.starts_with("https://") || base.starts_with("http://")) {
+        let expected = "an absolute http(s) URL".into();
+        return Err(ConfigError::Invalid { name: "MEDIA_BASE_URL", expected, value: base });
+    }
+    Ok(crate::http::MediaLinks::new(&base))
+}
+
 /// `JWT_ISSUER` and `JWT_AUDIENCE`, with defaults shared by issuer and verifiers.
 pub fn token_policy() -> TokenPolicy {
     TokenPolicy {

@@ -4,8 +4,9 @@
 
 use crate::auth::{TokenIssuer, TokenVerifier};
 use crate::authorizer::{AuthorizerRequest, authorize};
+use crate::blobs::{BlobStore, S3Blobs};
 use crate::config;
-use crate::http::{self, AppState, UsersState};
+use crate::http::{self, AppState, MediaLinks, PropertiesState, UsersState};
 use crate::store::{DynamoStore, Store};
 use axum::Router;
 use std::sync::Arc;
@@ -52,11 +53,27 @@ pub fn users_routes<S: Store>(state: UsersState<S>) -> Router {
     http::routes::users::router(state).merge(http::openapi::routes())
 }
 
-/// The properties function: publishing and browsing.
+/// The properties function: publishing and browsing, photos included.
 pub async fn run_properties() -> Result<(), BoxError> {
-    let (app, _) = deployed_state().await?;
+    let media = config::media_links()?;
+    let (app, aws) = deployed_state().await?;
+    let blobs = S3Blobs::from_sdk_config(&aws, config::media_bucket()?);
     app.store.warm_up().await;
-    lambda_http::run(http::finish(http::routes::properties::router(app))).await
+    let state = PropertiesState { app, blobs, media };
+    lambda_http::run(http::finish(http::routes::properties::router(state))).await
+}
+
+/// The media function: photo uploads (S3 events) and the files of removed
+/// photos (the table's stream), see [`crate::media`].
+pub async fn run_media() -> Result<(), BoxError> {
+    let aws = crate::aws::load().await?;
+    let store = DynamoStore::from_sdk_config(&aws, config::table_name()?);
+    let blobs = S3Blobs::from_sdk_config(&aws, config::media_bucket()?);
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+        let (store, blobs) = (store.clone(), blobs.clone());
+        async move { crate::media::events::handle_event(&store, &blobs, &event.payload).await.map_err(BoxError::from) }
+    }))
+    .await
 }
 
 /// The rooms function: a property's rooms.
@@ -76,16 +93,43 @@ pub async fn run_authorizer() -> Result<(), BoxError> {
     .await
 }
 
+/// Where photos' files live and are served from, for a whole API.
+#[derive(Clone)]
+pub struct PhotoFiles<B> {
+    pub blobs: B,
+    pub media: MediaLinks,
+}
+
+impl PhotoFiles<crate::blobs::LocalBlobs> {
+    /// Files in memory, uploaded to and served by the local server at
+    /// `base_url` (`/uploads`, `/media`).
+    pub fn local(base_url: &str) -> Self {
+        let base_url = base_url.trim_end_matches('/');
+        Self { blobs: crate::blobs::LocalBlobs::new(base_url), media: MediaLinks::new(&format!("{base_url}/media")) }
+    }
+}
+
 /// Every route group in one router, before [`http::finish`].
-pub(crate) fn api_routes<S: Store>(store: S, issuer: Arc<TokenIssuer>, verifier: Arc<TokenVerifier>) -> Router {
+pub(crate) fn api_routes<S: Store, B: BlobStore>(
+    store: S,
+    issuer: Arc<TokenIssuer>,
+    verifier: Arc<TokenVerifier>,
+    files: PhotoFiles<B>,
+) -> Router {
     let app = AppState { store, verifier };
     let users = users_routes(UsersState { app: app.clone(), issuer });
-    let properties = http::routes::properties::router(app.clone());
+    let state = PropertiesState { app: app.clone(), blobs: files.blobs, media: files.media };
+    let properties = http::routes::properties::router(state);
     let rooms = http::routes::rooms::router(app);
     users.merge(properties).merge(rooms)
 }
 
 /// Every route group in one router: the local server's whole API.
-pub fn api<S: Store>(store: S, issuer: Arc<TokenIssuer>, verifier: Arc<TokenVerifier>) -> Router {
-    http::finish(api_routes(store, issuer, verifier))
+pub fn api<S: Store, B: BlobStore>(
+    store: S,
+    issuer: Arc<TokenIssuer>,
+    verifier: Arc<TokenVerifier>,
+    files: PhotoFiles<B>,
+) -> Router {
+    http::finish(api_routes(store, issuer, verifier, files))
 }

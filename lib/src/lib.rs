@@ -5,12 +5,12 @@
 pub mod auth;
 pub mod authorizer;
 pub mod aws;
+pub mod blobs;
 pub mod config;
 pub mod domain;
 pub mod entrypoints;
 pub mod http;
 pub mod local_server;
-#[cfg(feature = "media")]
 pub mod media;
 pub mod seed;
 pub mod store;

@@ -6,8 +6,8 @@ use estate::local_server::LocalOptions;
 pub enum Command {
     /// Serve (after seeding or creating the table, if asked).
     Run(LocalOptions),
-    /// Print this text and exit.
-    Print(String),
+    /// Print this (text, or a sample photo) and exit.
+    Print(Vec<u8>),
 }
 
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
@@ -20,8 +20,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--reindex" => options.reindex = true,
             "--no-serve" => options.no_serve = true,
             // How `openapi.json` is regenerated.
-            "--openapi" => return Ok(Command::Print(estate::http::openapi::json())),
-            "-h" | "--help" => return Ok(Command::Print(help())),
+            "--openapi" => return Ok(Command::Print(estate::http::openapi::json().into_bytes())),
+            // A phone-like JPEG, with an orientation and a GPS position, to try photos with.
+            "--sample-photo" => return Ok(Command::Print(estate::media::samples::phone_photo())),
+            "-h" | "--help" => return Ok(Command::Print(help().into_bytes())),
             other => return Err(format!("unknown argument {other:?}; try --help")),
         }
     }
@@ -30,7 +32,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
 
 fn help() -> String {
     format!(
-        "local [--seed [--allow-remote-seed]] [--create-table] [--reindex] [--no-serve] | --openapi\n\n\
+        "local [--seed [--allow-remote-seed]] [--create-table] [--reindex] [--no-serve] | --openapi | --sample-photo\n\n\
          Serves the whole API on http://127.0.0.1:3000 (PORT, HOST) from the embedded\n\
          store, or from DynamoDB with STORE=dynamodb and TABLE_NAME.\n\
          --seed               load the demo data set (password: {}); with\n\
@@ -42,7 +44,9 @@ fn help() -> String {
          \x20                    version writes it (STORE=dynamodb; the upgrade of a\n\
          \x20                    table written before listings, docs/deploy.md)\n\
          --no-serve           exit after the steps above\n\
-         --openapi            print the OpenAPI contract and exit\n\n\
+         --openapi            print the OpenAPI contract and exit\n\
+         --sample-photo       print a phone-like JPEG (EXIF orientation and GPS\n\
+         \x20                    position) to try photo uploads with, and exit\n\n\
          Limits: request target 8 KiB (414), request line and headers 32 KiB in at\n\
          most 100 fields (431), 10 s for the headers (then the connection closes),\n\
          10 s between parts of a body (408). Connections are kept alive.\n",
@@ -70,7 +74,10 @@ mod tests {
         let upgrade = options(&["--reindex", "--no-serve"]);
         assert!(upgrade.reindex && upgrade.no_serve && !upgrade.seed);
         match parse(["--help".to_string()]) {
-            Ok(Command::Print(help)) => assert!(help.contains("--allow-remote-seed") && help.contains("--reindex")),
+            Ok(Command::Print(help)) => {
+                let help = String::from_utf8(help).unwrap();
+                assert!(help.contains("--allow-remote-seed") && help.contains("--reindex"));
+            }
             _ => panic!("--help prints the help"),
         }
     }

@@ -29,6 +29,7 @@ mod tests {
             estate::store::MemoryStore::new(),
             Arc::new(issuer),
             Arc::new(verifier),
+            estate::entrypoints::PhotoFiles::local(&format!("http://{address}")),
             super::router(),
             &limits,
         );

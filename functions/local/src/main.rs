@@ -9,9 +9,9 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let outcome = match cli::parse(std::env::args().skip(1)) {
-        Ok(cli::Command::Print(text)) => {
-            print!("{text}");
-            Ok(())
+        Ok(cli::Command::Print(bytes)) => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes).map_err(Into::into)
         }
         Ok(cli::Command::Run(options)) => {
             estate::telemetry::init();

@@ -32,8 +32,10 @@ pub use listing::{Currency, ListingStatus, Location, Price, PriceAmount, StatusC
 pub use password::{Password, PasswordHash};
 pub use person_name::PersonName;
 pub use photo::{
-    DERIVATIVE_WIDTHS, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, MAX_PHOTOS, PhotoCaption, PhotoLimitReached, PhotoOrder,
-    PhotoSize, PhotoStatus, PhotoType, PhotoUpload, UPLOAD_URL_SECONDS, derivative_key, upload_expires_at, upload_key,
+    DERIVATIVE_WIDTHS, DerivativeSize, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, MAX_PHOTOS, PROCESSING_GRACE_SECONDS, Photo,
+    PhotoCaption, PhotoChanges, PhotoLimitReached, PhotoOutcome, PhotoSize, PhotoStatus, PhotoType, PhotoUpload,
+    Photos, SettleRefused, UPLOAD_URL_SECONDS, derivative_key, parse_upload_key, photo_files_prefix, upload_expires_at,
+    upload_key,
 };
 pub use property::{
     Description, MAX_ROOMS, NewRooms, PriceChange, Property, PropertyChanges, PropertyDescription, PropertyDetails,

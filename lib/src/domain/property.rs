@@ -1,7 +1,7 @@
 use super::text;
 use super::{
-    Area, City, Invalid, ListingStatus, Location, Price, PropertyId, Room, RoomDraft, StatusChangeRefused, Timestamp,
-    Transaction, UserId,
+    Area, City, Invalid, ListingStatus, Location, Photos, Price, PropertyId, Room, RoomDraft, StatusChangeRefused,
+    Timestamp, Transaction, UserId,
 };
 
 /// The most rooms one property may have.
@@ -140,6 +140,9 @@ pub struct Property {
     /// Sale or rent, fixed at publication.
     pub transaction: Transaction,
     pub location: Option<Location>,
+    /// In the order they are shown. Photo changes go through the store's
+    /// photo operations, which bump the version (`touch`) with them.
+    pub photos: Photos,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     status: ListingStatus,
@@ -179,6 +182,7 @@ impl Property {
             city,
             transaction,
             location,
+            photos: Photos::default(),
             created_at,
             updated_at,
             status,

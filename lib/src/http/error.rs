@@ -199,6 +199,11 @@ impl From<StoreError> for ApiError {
             StoreError::RoomLimitReached => {
                 Self::Conflict(format!("A property has at most {} rooms.", crate::domain::MAX_ROOMS))
             }
+            StoreError::PhotoNotFound => Self::NotFound("No photo with this id exists in this property.".into()),
+            StoreError::PhotoLimitReached => Self::Conflict(format!(
+                "A property has at most {} photos: delete one before adding another.",
+                crate::domain::MAX_PHOTOS
+            )),
             StoreError::StatusChange(refused) => Self::Conflict(format!("The status {refused}.")),
             StoreError::EmailTaken => Self::Conflict("An account with this email address already exists.".into()),
             StoreError::PasswordChanged => {
@@ -209,6 +214,16 @@ impl From<StoreError> for ApiError {
             StoreError::KeyUsed(_) => Self::internal("an Idempotency-Key conflict reached no creation"),
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
             StoreError::Internal(cause) => Self::internal(cause),
+        }
+    }
+}
+
+/// A blob store failure: the client may retry, or it is ours.
+impl From<crate::blobs::BlobError> for ApiError {
+    fn from(error: crate::blobs::BlobError) -> Self {
+        match error {
+            crate::blobs::BlobError::Unavailable(cause) => Self::Unavailable(cause),
+            crate::blobs::BlobError::Internal(cause) => Self::internal(cause),
         }
     }
 }

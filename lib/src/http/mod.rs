@@ -34,6 +34,50 @@ impl<S> FromRef<AppState<S>> for Arc<TokenVerifier> {
     }
 }
 
+/// The properties group also presigns photo uploads, and writes the links
+/// of photos' files.
+#[derive(Clone)]
+pub struct PropertiesState<S, B> {
+    pub app: AppState<S>,
+    pub blobs: B,
+    pub media: MediaLinks,
+}
+
+impl<S: Clone, B> FromRef<PropertiesState<S, B>> for AppState<S> {
+    fn from_ref(state: &PropertiesState<S, B>) -> Self {
+        state.app.clone()
+    }
+}
+
+impl<S, B> FromRef<PropertiesState<S, B>> for MediaLinks {
+    fn from_ref(state: &PropertiesState<S, B>) -> Self {
+        state.media.clone()
+    }
+}
+
+impl<S, B> FromRef<PropertiesState<S, B>> for Arc<TokenVerifier> {
+    fn from_ref(state: &PropertiesState<S, B>) -> Self {
+        state.app.verifier.clone()
+    }
+}
+
+/// Where photos' files are served from (CloudFront deployed, the local
+/// server's `/media` locally): a base URL, to which a file's key is added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaLinks(Arc<str>);
+
+impl MediaLinks {
+    /// Links under `base` (`https://…`, no trailing slash needed).
+    pub fn new(base: &str) -> Self {
+        Self(base.trim_end_matches('/').into())
+    }
+
+    /// The absolute URL of the file at `key`.
+    pub fn url(&self, key: &str) -> String {
+        format!("{}/{key}", self.0)
+    }
+}
+
 /// The users group also signs tokens: it alone holds the private key.
 #[derive(Clone)]
 pub struct UsersState<S> {

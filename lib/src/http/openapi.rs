@@ -5,6 +5,7 @@
 
 use super::error::Problem;
 use super::routes::{properties, rooms, users};
+use crate::blobs::LocalBlobs;
 use crate::store::MemoryStore;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -36,6 +37,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
         (name = "users", description = "Accounts and sign-in"),
         (name = "properties", description = "Publishing and browsing properties"),
         (name = "rooms", description = "A property's rooms"),
+        (name = "photos", description = "A listing's photos: announced here, uploaded straight to storage, served by the CDN"),
     )
 )]
 struct ApiDoc;
@@ -77,6 +79,14 @@ const LINKS: &[LinkSpec] = &[
         ],
     ),
     (
+        "/properties/{id}/photos",
+        &[
+            ("ShowPhoto", "show_photo", &[("id", "$request.path.id"), ("photo_id", "$response.body#/id")]),
+            ("UpdatePhoto", "update_photo", &[("id", "$request.path.id"), ("photo_id", "$response.body#/id")]),
+            ("DeletePhoto", "delete_photo", &[("id", "$request.path.id"), ("photo_id", "$response.body#/id")]),
+        ],
+    ),
+    (
         "/properties/{id}/rooms",
         &[
             ("ShowRoom", "show_room", &[("id", "$response.body#/property_id"), ("room_id", "$response.body#/id")]),
@@ -115,7 +125,7 @@ pub fn document() -> Document {
     let mut document = ApiDoc::openapi();
     document.merge(routes().into_openapi());
     document.merge(users::routes::<MemoryStore>().into_openapi());
-    document.merge(properties::routes::<MemoryStore>().into_openapi());
+    document.merge(properties::routes::<MemoryStore, LocalBlobs>().into_openapi());
     document.merge(rooms::routes::<MemoryStore>().into_openapi());
     BearerToken.modify(&mut document);
     Links.modify(&mut document);

@@ -3,11 +3,13 @@
 //! hyper serves the connections, keep-alive on, with its own head limits;
 //! tower-http bounds how long a body may take (`serve`).
 
+mod media;
 mod serve;
 
 use crate::auth::{TokenIssuer, TokenVerifier, ephemeral_keys};
+use crate::blobs::LocalBlobs;
 use crate::config;
-use crate::entrypoints::{BoxError, api_routes};
+use crate::entrypoints::{BoxError, PhotoFiles, api_routes};
 use crate::http;
 use crate::store::{DynamoStore, MemoryStore, Store};
 use axum::Router;
@@ -16,7 +18,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
-/// What the local server serves: the whole API and `extra` (the routes
+/// What the local server serves: the whole API, photo uploads and files
+/// on `blobs` (see `media`), and `extra` (the routes
 /// only a developer's machine serves, such as `/docs`), finished once
 /// together, so every response carries `x-request-id` (and unknown paths
 /// get problem+json) whichever part answers; a request target over
@@ -33,6 +36,7 @@ pub fn local_app<S: Store>(
     store: S,
     issuer: Arc<TokenIssuer>,
     verifier: Arc<TokenVerifier>,
+    files: PhotoFiles<LocalBlobs>,
     extra: Router,
     limits: &ServerLimits,
 ) -> Router {
@@ -40,7 +44,8 @@ pub fn local_app<S: Store>(
     use tower_http::cors::{AllowOrigin, CorsLayer};
     let max_target_bytes = limits.max_target_bytes;
     let routes = extra
-        .merge(api_routes(store, issuer, verifier))
+        .merge(media::routes(store.clone(), files.blobs.clone()))
+        .merge(api_routes(store, issuer, verifier, files))
         .layer(RequestBodyTimeoutLayer::new(limits.body_read_timeout))
         .layer(axum::middleware::from_fn(move |request, next| serve::target_limit(max_target_bytes, request, next)));
     let cors = CorsLayer::new()
@@ -161,6 +166,7 @@ async fn prepare_and_serve<S: Store>(
     options: &LocalOptions,
     issuer: Arc<TokenIssuer>,
     verifier: Arc<TokenVerifier>,
+    files: PhotoFiles<LocalBlobs>,
     extra: Router,
 ) -> Result<(), BoxError> {
     if options.seed {
@@ -177,12 +183,32 @@ async fn prepare_and_serve<S: Store>(
         return Ok(());
     }
     let limits = ServerLimits::LOCAL;
-    serve(local_app(store, issuer, verifier, extra, &limits), limits).await
+    serve(local_app(store, issuer, verifier, files, extra, &limits), limits).await
+}
+
+/// Where the local server listens: `HOST` (default 127.0.0.1) and `PORT`
+/// (default 3000).
+fn address() -> (String, String) {
+    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
+    (host, port)
+}
+
+/// The URL clients reach the local server at, for the upload and media
+/// links it hands out: `PUBLIC_URL`, else its own address (a wildcard
+/// host read as this machine).
+fn public_url() -> String {
+    if let Ok(url) = std::env::var("PUBLIC_URL") {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let (host, port) = address();
+    let host = if host == "0.0.0.0" || host == "::" { "127.0.0.1".to_owned() } else { host };
+    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host };
+    format!("http://{host}:{port}")
 }
 
 async fn serve(app: Router, limits: ServerLimits) -> Result<(), BoxError> {
-    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
-    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
+    let (host, port) = address();
     let listener = TcpListener::bind(format!("{host}:{port}")).await?;
     tracing::info!("serving the API on http://{}", listener.local_addr()?);
     serve_on(listener, app, limits, async {
@@ -208,6 +234,7 @@ pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), Box
         ephemeral_keys(config::token_policy(), config::token_lifetime_seconds()?)
     };
     let (issuer, verifier) = (Arc::new(issuer), Arc::new(verifier));
+    let files = PhotoFiles::local(&public_url());
     match std::env::var("STORE").as_deref() {
         Ok("dynamodb") => {
             let table = config::table_name()?;
@@ -224,12 +251,16 @@ pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), Box
                 let report = store.reindex_properties().await?;
                 tracing::info!(properties = report.properties, retried = report.retried, "property items reindexed");
             }
-            prepare_and_serve(store, &options, issuer, verifier, extra).await
+            // Without the table's stream here, removed photos keep their
+            // files until the server stops (they live in memory).
+            prepare_and_serve(store, &options, issuer, verifier, files, extra).await
         }
         _ if options.reindex => Err("--reindex upgrades a DynamoDB table: set STORE=dynamodb and TABLE_NAME".into()),
         Ok("memory") | Err(_) => {
             tracing::info!("using the embedded in-memory store: data lives as long as the process");
-            prepare_and_serve(MemoryStore::new(), &options, issuer, verifier, extra).await
+            let store = MemoryStore::new();
+            tokio::spawn(media::forget_removed_photos(store.clone(), files.blobs.clone()));
+            prepare_and_serve(store, &options, issuer, verifier, files, extra).await
         }
         Ok(other) => Err(format!("STORE must be memory or dynamodb, not {other:?}").into()),
     }

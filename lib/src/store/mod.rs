@@ -8,8 +8,9 @@ pub mod memory;
 pub mod search;
 
 use crate::domain::{
-    Admission, AttemptCounter, Email, PasswordHash, PriceChange, ProfileChanges, Property, PropertyChanges, PropertyId,
-    Room, RoomChanges, RoomId, Session, StatusChangeRefused, Timestamp, User, UserId,
+    Admission, AttemptCounter, Email, PasswordHash, Photo, PhotoChanges, PhotoId, PhotoOutcome, PriceChange,
+    ProfileChanges, Property, PropertyChanges, PropertyId, Room, RoomChanges, RoomId, Session, SettleRefused,
+    StatusChangeRefused, Timestamp, User, UserId,
 };
 use std::future::Future;
 
@@ -38,6 +39,10 @@ pub enum StoreError {
     VersionMismatch,
     /// The property already has `MAX_ROOMS` rooms.
     RoomLimitReached,
+    /// The property exists, but has no photo with this id.
+    PhotoNotFound,
+    /// The property already has `MAX_PHOTOS` photos.
+    PhotoLimitReached,
     /// The listing's status may not change that way.
     StatusChange(StatusChangeRefused),
     /// Another account already uses this email address (in any letter case).
@@ -63,6 +68,8 @@ impl std::fmt::Display for StoreError {
             Self::NotOwner => f.write_str("caller does not own the property"),
             Self::VersionMismatch => f.write_str("property changed since the expected version"),
             Self::RoomLimitReached => f.write_str("room limit reached"),
+            Self::PhotoNotFound => f.write_str("photo not found"),
+            Self::PhotoLimitReached => f.write_str("photo limit reached"),
             Self::StatusChange(refused) => write!(f, "status change refused: {refused}"),
             Self::EmailTaken => f.write_str("email already registered"),
             Self::PasswordChanged => f.write_str("password changed meanwhile"),
@@ -187,6 +194,16 @@ pub trait UserStore: Send + Sync {
     /// start a session that would outlive it; a retry after a failure
     /// half-way finishes the job.
     fn delete_user(&self, id: UserId) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// The pause before the next attempt of a write that lost a race:
+/// random ("full jitter"), so that racing writers spread out, up to a
+/// ceiling that doubles with each attempt to 64 ms.
+pub(crate) fn backoff(attempt: u32) -> std::time::Duration {
+    let ceiling_ms = 1u64 << attempt.min(6);
+    // The random bits of a UUIDv7 serve as the jitter: no other source needed.
+    let random = (uuid::Uuid::now_v7().as_u128() & u128::from(u64::MAX)) as u64;
+    std::time::Duration::from_micros(random % (ceiling_ms * 1000))
 }
 
 /// Names one write, so that a store can tell a write it already applied
@@ -372,6 +389,55 @@ pub trait RoomStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
+/// Persistence of a listing's photos, kept with the property itself (in
+/// its order): every change is one atomic write of the property, which
+/// bumps its version. Writes by the owner are conditioned as property
+/// writes are (`PropertyNotFound`, `NotOwner`, `VersionMismatch`), and
+/// `PhotoNotFound` names a photo the property does not have. Photos that
+/// disappear (deleted, abandoned, or with their property or account) leave
+/// files behind: the DynamoDB table's stream, or the embedded store's
+/// `removed_photos`, says which, and `media::forget` deletes them.
+pub trait PhotoStore: Send + Sync {
+    /// Adds a pending photo after the others, dropping abandoned ones
+    /// first; `PhotoLimitReached` past `MAX_PHOTOS`. With an answer to
+    /// keep, `KeyUsed` if its key is in use. Answers the property.
+    fn add_photo(
+        &self,
+        property: PropertyId,
+        photo: &Photo,
+        edit: Edit,
+        answer: Option<&KeptAnswer>,
+    ) -> impl Future<Output = StoreResult<Property>> + Send;
+
+    /// Changes a photo's caption or position; answers the property.
+    fn update_photo(
+        &self,
+        property: PropertyId,
+        photo: PhotoId,
+        changes: &PhotoChanges,
+        edit: Edit,
+    ) -> impl Future<Output = StoreResult<Property>> + Send;
+
+    /// Removes a photo; answers the property.
+    fn delete_photo(
+        &self,
+        property: PropertyId,
+        photo: PhotoId,
+        edit: Edit,
+    ) -> impl Future<Output = StoreResult<Property>> + Send;
+
+    /// Records what processing made of an upload, if the photo is still
+    /// pending (not the owner's write: the media processing's). Sent
+    /// twice, the second is `NotPending` and writes nothing.
+    fn settle_photo(
+        &self,
+        property: PropertyId,
+        photo: PhotoId,
+        outcome: &PhotoOutcome,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Result<Property, SettleRefused>>> + Send;
+}
+
 /// Sessions (refresh-token families) and attempt counters: what the users
 /// function needs besides accounts.
 pub trait SessionStore: Send + Sync {
@@ -426,6 +492,9 @@ pub trait SessionStore: Send + Sync {
 
 /// Everything the routers need from a store. Handlers are generic over it,
 /// so each adapter is compiled in only where it is used.
-pub trait Store: UserStore + SessionStore + PropertyStore + RoomStore + Clone + Send + Sync + 'static {}
+pub trait Store:
+    UserStore + SessionStore + PropertyStore + RoomStore + PhotoStore + Clone + Send + Sync + 'static
+{
+}
 
-impl<T: UserStore + SessionStore + PropertyStore + RoomStore + Clone + Send + Sync + 'static> Store for T {}
+impl<T: UserStore + SessionStore + PropertyStore + RoomStore + PhotoStore + Clone + Send + Sync + 'static> Store for T {}

@@ -90,7 +90,12 @@ async fn during_a_key_rotation_tokens_of_both_keys_are_accepted() {
     let (stranger, _) = test_keys();
     let next = Arc::new(next);
     let verifier = Arc::new(current_verifier.with_next(next_verifier));
-    let router = estate::entrypoints::api(MemoryStore::new(), next.clone(), verifier);
+    let router = estate::entrypoints::api(
+        MemoryStore::new(),
+        next.clone(),
+        verifier,
+        estate::entrypoints::PhotoFiles::local("http://localhost:3000"),
+    );
 
     let (status, user) = call(&router, "POST", "/users", None, Some(registration("rotation@example.com"))).await;
     assert_eq!(status, 201, "{user}");

@@ -105,7 +105,11 @@ async fn every_http_event_replays_with_its_expected_status() {
         let app = AppState { store: seeded_store().await, verifier: Arc::new(verifier) };
         let router = match route.function {
             Function::Users => finish(estate::entrypoints::users_routes(UsersState { app, issuer: Arc::new(issuer) })),
-            Function::Properties => finish(estate::http::routes::properties::router(app)),
+            Function::Properties => {
+                let files = estate::entrypoints::PhotoFiles::local("http://localhost:3000");
+                let state = estate::http::PropertiesState { app, blobs: files.blobs, media: files.media };
+                finish(estate::http::routes::properties::router(state))
+            }
             Function::Rooms => finish(estate::http::routes::rooms::router(app)),
         };
         let response = router.oneshot(request.map(axum::body::Body::new)).await.unwrap();

@@ -34,7 +34,14 @@ async fn start() -> SocketAddr {
     let address = listener.local_addr().expect("a bound address");
     let (issuer, verifier) = test_keys();
     let extra = Router::new().route("/docs/", get(|| async { "local only" }));
-    let app = local_app(MemoryStore::new(), Arc::new(issuer), Arc::new(verifier), extra, &limits());
+    let app = local_app(
+        MemoryStore::new(),
+        Arc::new(issuer),
+        Arc::new(verifier),
+        estate::entrypoints::PhotoFiles::local("http://localhost:3000"),
+        extra,
+        &limits(),
+    );
     tokio::spawn(serve_on(listener, app, limits(), std::future::pending()));
     address
 }
@@ -251,7 +258,14 @@ async fn shutdown_closes_silent_connections_at_once() {
     let address = listener.local_addr().expect("a bound address");
     let (issuer, verifier) = test_keys();
     let slow = ServerLimits { header_read_timeout: ANSWER_WITHIN, ..limits() };
-    let app = local_app(MemoryStore::new(), Arc::new(issuer), Arc::new(verifier), Router::new(), &slow);
+    let app = local_app(
+        MemoryStore::new(),
+        Arc::new(issuer),
+        Arc::new(verifier),
+        estate::entrypoints::PhotoFiles::local("http://localhost:3000"),
+        Router::new(),
+        &slow,
+    );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve_on(listener, app, slow, async {
         let _ = stopped.await;

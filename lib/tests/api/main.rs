@@ -5,6 +5,7 @@ mod support;
 // The HTTP API as a black box, on both stores: requests in, responses out,
 // through the router the local server serves.
 mod auth;
+mod blobs;
 mod concurrency;
 mod errors;
 mod headers;
@@ -12,6 +13,7 @@ mod idempotency;
 mod listings;
 mod local_server;
 mod numbers;
+mod photos;
 mod preconditions;
 mod properties;
 mod rooms;

@@ -19,7 +19,7 @@ use crate::support::files::{
     attribute, block, expression, literal, local, sam_functions, sam_resources, sam_template, terraform,
 };
 use crate::support::routes::ROUTES;
-use crate::support::{PASSWORD, TestApp, counted_dynamo_store, new_property, new_room, registration};
+use crate::support::{PASSWORD, TestApp, counted_dynamo_store, new_photo, new_property, new_room, registration};
 use estate::store::dynamodb::{Index, PARTITION_KEY};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -341,6 +341,18 @@ impl Recorder {
         first
     }
 
+    /// Uploads a photo's file to the local server, which processes it as
+    /// the media function does: its calls are the media function's.
+    async fn upload(&mut self, upload: &Value, bytes: Vec<u8>) {
+        assert_eq!((self.take)(), vec![], "DynamoDB calls outside any request");
+        let reply = self.app.upload(upload, bytes, &[]).await;
+        assert_eq!(reply.status.as_u16(), 200, "upload: {}", reply.body);
+        let recorded = self.recorded.entry("media".into()).or_default();
+        for (operation, body) in (self.take)() {
+            recorded.extend(accesses(&operation, &body));
+        }
+    }
+
     async fn call_with(
         &mut self,
         method: &str,
@@ -446,6 +458,21 @@ async fn record_every_route() -> Recorded {
     api.call("PATCH", &room, stranger, Some(json!({"area_m2": 9})), 403).await;
     api.call("DELETE", &room, stranger, None, 403).await;
     api.call("DELETE", &room, owner_token, None, 204).await;
+
+    // photos: announce (and again with the key), the upload the media
+    // function processes, read, edit, delete; refusals to a stranger
+    let photos = format!("{property}/photos");
+    let jpeg = estate::media::samples::phone_photo();
+    let announced = api.create_twice(&photos, owner_token, new_photo("image/jpeg", jpeg.len() as u64)).await;
+    api.upload(&announced["upload"], jpeg).await;
+    let photo = format!("{photos}/{}", announced["id"].as_str().unwrap());
+    api.call("GET", &photos, None, None, 200).await;
+    api.call("GET", &photo, None, None, 200).await;
+    api.call("PATCH", &photo, owner_token, Some(json!({"position": 0, "caption": "Hall"})), 200).await;
+    api.call("PATCH", &photo, stranger, Some(json!({"caption": "Mine"})), 403).await;
+    api.call("POST", &photos, stranger, Some(new_photo("image/png", 10)), 403).await;
+    api.call("DELETE", &photo, stranger, None, 403).await;
+    api.call("DELETE", &photo, owner_token, None, 204).await;
 
     // properties: deleting one with its rooms
     let other = api.create_twice("/properties", owner_token, new_property("Other", "Lyon", "loft", 1)).await;
@@ -564,7 +591,11 @@ fn both_files_grant_the_same_dynamodb_statements_and_none_to_the_authorizer() {
         only(&terraform_lines, &sam_lines)
     );
     let functions: Vec<&String> = sam.keys().collect();
-    assert_eq!(functions, ["properties", "rooms", "users"], "only the HTTP functions get DynamoDB access");
+    assert_eq!(
+        functions,
+        ["media", "properties", "rooms", "users"],
+        "only the HTTP and media functions get DynamoDB access"
+    );
     for (function, statements) in &sam {
         for statement in statements {
             assert_eq!(statement.condition, CONDITION, "{function}/{}", statement.sid);

@@ -9,7 +9,7 @@
 
 use crate::on_both_stores;
 use crate::support::routes::ROUTES;
-use crate::support::{PASSWORD, Reply, TestApp, counted_dynamo_store, new_property, new_room, registration};
+use crate::support::{PASSWORD, Reply, TestApp, counted_dynamo_store, new_photo, new_property, new_room, registration};
 use serde_json::{Value, json};
 
 on_both_stores!(
@@ -268,10 +268,13 @@ async fn a_deleted_account_token_gets_401_on_every_route_that_needs_a_caller(app
     for route in ROUTES.iter().filter(|route| route.needs_caller) {
         // Someone else's property and room, where the route names them.
         let path = route.path.replace("{id}", &property).replace("{room_id}", &room);
+        let path = path.replace("{photo_id}", &uuid::Uuid::now_v7().to_string());
         let body = match (route.method, path.ends_with("/rooms")) {
+            ("POST", _) if path.ends_with("/photos") => Some(new_photo("image/jpeg", 1000)),
             ("POST", true) => Some(new_room("Intruder", "office", "9")),
             ("POST", false) => Some(new_property("Intruder", "Paris", "house", 0)),
             ("PATCH", _) if path == "/users/me" => Some(json!({"first_name": "Intruder"})),
+            ("PATCH", _) if path.contains("/photos/") => Some(json!({"caption": "Intruder"})),
             ("PATCH", _) => Some(json!({"name": "Intruder"})),
             ("PUT", _) => Some(json!({"current_password": PASSWORD, "new_password": "whatever it is"})),
             _ => None,

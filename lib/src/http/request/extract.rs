@@ -3,7 +3,7 @@
 
 use crate::auth::tokens::has_expired;
 use crate::auth::{TokenVerifier, bearer_token};
-use crate::domain::{PropertyId, RoomId, Timestamp, UserId};
+use crate::domain::{PhotoId, PropertyId, RoomId, Timestamp, UserId};
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::store::StoreError;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, RawPathParams, Request};
@@ -327,6 +327,17 @@ pub struct RoomPath {
     room_id: uuid::Uuid,
 }
 
+/// `{id}` and `{photo_id}` of a photo's path, as the contract declares them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct PhotoPath {
+    /// The property's id
+    id: uuid::Uuid,
+    /// The photo's id
+    photo_id: uuid::Uuid,
+}
+
 /// The path parameters of the matched route, for typed id parsing.
 pub struct PathParams(Vec<(String, String)>);
 
@@ -362,6 +373,11 @@ impl PathParams {
     /// `{room_id}` of a room's path.
     pub fn room_id(&self) -> ApiResult<RoomId> {
         self.id("room_id", RoomId::parse, StoreError::RoomNotFound)
+    }
+
+    /// `{photo_id}` of a photo's path.
+    pub fn photo_id(&self) -> ApiResult<PhotoId> {
+        self.id("photo_id", PhotoId::parse, StoreError::PhotoNotFound)
     }
 }
 

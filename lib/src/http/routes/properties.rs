@@ -4,7 +4,9 @@
 //! are their owner's alone: anyone else gets a 404, as if they did not
 //! exist.
 
+use super::photos::PhotoView;
 use super::rooms::{NewRoom, RoomView};
+use crate::blobs::BlobStore;
 use crate::domain::{
     City, Invalid, ListingStatus, Location, NewRooms, Price, PriceChange, Property, PropertyChanges,
     PropertyDescription, PropertyDetails, PropertyId, PropertyName, PropertyType, Room, Timestamp, Transaction, UserId,
@@ -21,7 +23,7 @@ use crate::http::responses::{
     BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, PublicCallerFailures, QueryFailures,
     ServerFailures, Stale, StatusConflict,
 };
-use crate::http::{AppState, Private};
+use crate::http::{AppState, MediaLinks, Private, PropertiesState};
 use crate::store::{Edit, Listing, Store, StoreError};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -30,17 +32,18 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// The group's routes, each registered with its contract.
-pub fn routes<S: Store>() -> OpenApiRouter<AppState<S>> {
+/// The group's routes, each registered with its contract, photos included.
+pub fn routes<S: Store, B: BlobStore>() -> OpenApiRouter<PropertiesState<S, B>> {
     OpenApiRouter::new()
         .routes(routes!(property_types))
         .routes(routes!(list_properties, create_property))
         .routes(routes!(show_property, update_property, delete_property))
         .routes(routes!(price_history))
         .routes(routes!(list_my_properties))
+        .merge(super::photos::routes())
 }
 
-pub fn router<S: Store>(state: AppState<S>) -> Router {
+pub fn router<S: Store, B: BlobStore>(state: PropertiesState<S, B>) -> Router {
     routes().with_state(state).into()
 }
 
@@ -85,10 +88,20 @@ pub struct PropertyView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub rooms: Option<Vec<RoomView>>,
+    /// The first ready photo, which a listing page shows; `null` when none is.
+    #[schema(required = true)]
+    pub primary_photo: Option<PhotoView>,
+    /// Present on a single property: its photos in order (as
+    /// `GET /properties/{id}/photos` shows them); absent from listings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub photos: Option<Vec<PhotoView>>,
 }
 
 impl PropertyView {
-    fn summary(property: Property) -> Self {
+    fn summary(property: Property, media: &MediaLinks) -> Self {
+        let primary_photo =
+            property.photos.primary().map(|(position, photo)| PhotoView::new(property.id, position, photo, media));
         Self {
             id: property.id,
             owner_id: property.owner_id,
@@ -107,11 +120,19 @@ impl PropertyView {
             updated_at: property.updated_at,
             version: property.version(),
             rooms: None,
+            primary_photo,
+            photos: None,
         }
     }
 
-    fn with_rooms(property: Property, rooms: Vec<Room>) -> Self {
-        Self { rooms: Some(rooms.into_iter().map(RoomView::from).collect()), ..Self::summary(property) }
+    /// The whole property, as `caller` may see it.
+    fn with_rooms(property: Property, rooms: Vec<Room>, caller: Option<UserId>, media: &MediaLinks) -> Self {
+        let photos = PhotoView::visible(&property, caller, media);
+        Self {
+            rooms: Some(rooms.into_iter().map(RoomView::from).collect()),
+            photos: Some(photos),
+            ..Self::summary(property, media)
+        }
     }
 }
 
@@ -147,13 +168,17 @@ pub struct PropertyPage {
 
 async fn page<S: Store>(
     state: &AppState<S>,
+    media: &MediaLinks,
     listing: Listing,
     pairs: &[(String, String)],
 ) -> ApiResult<Json<PropertyPage>> {
     let request = page_request(pairs, &listing)?;
     let page = state.store.list_properties(&listing, request).await?;
     let next_cursor = page.next.map(|after| listing_cursor(&listing, after));
-    Ok(Json(PropertyPage { items: page.items.into_iter().map(PropertyView::summary).collect(), next_cursor }))
+    Ok(Json(PropertyPage {
+        items: page.items.into_iter().map(|property| PropertyView::summary(property, media)).collect(),
+        next_cursor,
+    }))
 }
 
 #[utoipa::path(
@@ -183,13 +208,14 @@ async fn page<S: Store>(
 )]
 pub(crate) async fn list_properties<S: Store>(
     State(state): State<AppState<S>>,
+    State(media): State<MediaLinks>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<PropertyPage>> {
     let mut allowed = SEARCH_PARAMS.to_vec();
     allowed.extend(["limit", "cursor"]);
     let pairs = query_params(query.as_deref(), &allowed)?;
     let listing = public_listing(&pairs)?;
-    page(&state, listing, &pairs).await
+    page(&state, &media, listing, &pairs).await
 }
 
 #[utoipa::path(
@@ -205,11 +231,12 @@ pub(crate) async fn list_properties<S: Store>(
 )]
 pub(crate) async fn list_my_properties<S: Store>(
     State(state): State<AppState<S>>,
+    State(media): State<MediaLinks>,
     Caller(caller): Caller,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Private<Json<PropertyPage>>> {
     let pairs = query_params(query.as_deref(), &["limit", "cursor"])?;
-    let page = page(&state, Listing::Owner(caller), &pairs).await?;
+    let page = page(&state, &media, Listing::Owner(caller), &pairs).await?;
     // A deleted account has no properties: tell its token apart from a
     // user who has none yet.
     if page.items.is_empty() && !state.store.account_exists(caller).await? {
@@ -313,13 +340,14 @@ impl NewProperty {
 )]
 pub(crate) async fn create_property<S: Store>(
     State(state): State<AppState<S>>,
+    State(media): State<MediaLinks>,
     Caller(caller): Caller,
     Creation { body, key }: Creation<NewProperty>,
 ) -> ApiResult<Response> {
     let (details, rooms) = body.parse()?;
     let (property, rooms) = Property::publish(caller, details, rooms, Timestamp::now());
     let location = format!("/properties/{}", property.id);
-    let view = PropertyView::with_rooms(property.clone(), rooms.clone());
+    let view = PropertyView::with_rooms(property.clone(), rooms.clone(), Some(caller), &media);
     let created = Created::new(location, Some(etag(property.version())), &view);
     let answer = created.to_keep(key.as_ref(), &crate::store::KeptAnswer::caller_scope(caller));
     let stored = state.store.create_property(&property, &rooms, answer.as_ref()).await;
@@ -341,6 +369,7 @@ pub(crate) async fn create_property<S: Store>(
 )]
 pub(crate) async fn show_property<S: Store>(
     State(state): State<AppState<S>>,
+    State(media): State<MediaLinks>,
     MaybeCaller(caller): MaybeCaller,
     params: PathParams,
     headers: HeaderMap,
@@ -352,7 +381,7 @@ pub(crate) async fn show_property<S: Store>(
     if not_modified(&headers, property.version()) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
     }
-    Ok(([(header::ETAG, tag)], Json(PropertyView::with_rooms(property, rooms))).into_response())
+    Ok(([(header::ETAG, tag)], Json(PropertyView::with_rooms(property, rooms, caller, &media))).into_response())
 }
 
 /// The fields to change; an absent field is left as it is.
@@ -423,6 +452,7 @@ impl PropertyPatch {
 )]
 pub(crate) async fn update_property<S: Store>(
     State(state): State<AppState<S>>,
+    State(media): State<MediaLinks>,
     Caller(caller): Caller,
     params: PathParams,
     IfMatch(expected): IfMatch,
@@ -432,7 +462,7 @@ pub(crate) async fn update_property<S: Store>(
     let changes = body.parse()?;
     let property = state.store.update_property(id, &changes, Edit::by(caller).of_versions(expected)).await?;
     let tag = etag(property.version());
-    Ok(([(header::ETAG, tag)], Json(PropertyView::summary(property))).into_response())
+    Ok(([(header::ETAG, tag)], Json(PropertyView::summary(property, &media))).into_response())
 }
 
 #[utoipa::path(

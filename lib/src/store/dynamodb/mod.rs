@@ -10,17 +10,20 @@
 mod expression;
 mod item;
 mod kept;
+mod photos;
 mod properties;
 mod reindex;
 mod rooms;
 mod schema;
 mod search;
 mod sessions;
+mod stream;
 mod transaction;
 mod users;
 
 pub use reindex::ReindexReport;
 pub use schema::{Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE, create_table};
+pub use stream::photos_removed_by;
 
 use super::StoreError;
 use aws_sdk_dynamodb::Client;

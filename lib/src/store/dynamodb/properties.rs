@@ -102,7 +102,7 @@ impl DynamoStore {
     ) -> StoreResult<PropertyItem> {
         for attempt in 0..EDIT_ATTEMPTS {
             if attempt > 0 {
-                tokio::time::sleep(backoff(attempt)).await;
+                tokio::time::sleep(crate::store::backoff(attempt)).await;
             }
             let read = self.read_item(schema::property_key(id)).await?;
             let current = match (verdict(read.as_ref(), edit), read) {
@@ -141,16 +141,6 @@ impl DynamoStore {
 /// keep coming in between: enough for fifty writers racing on one
 /// property (a test runs that race) to all land.
 const EDIT_ATTEMPTS: u32 = 60;
-
-/// The pause before an edit's next attempt: random ("full jitter"), so
-/// that racing writers spread out, up to a ceiling that doubles with each
-/// attempt to 64 ms.
-fn backoff(attempt: u32) -> std::time::Duration {
-    let ceiling_ms = 1u64 << attempt.min(6);
-    // The random bits of a UUIDv7 serve as the jitter: no other source needed.
-    let random = (uuid::Uuid::now_v7().as_u128() & u128::from(u64::MAX)) as u64;
-    std::time::Duration::from_micros(random % (ceiling_ms * 1000))
-}
 
 /// The write of a price history entry: new, in the edit's transaction.
 fn price_change_action(table: &str, property: PropertyId, change: &PriceChange) -> StoreResult<TransactWriteItem> {

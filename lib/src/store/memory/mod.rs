@@ -2,12 +2,15 @@
 //! operation checks its conditions and applies its writes under the same
 //! lock acquisition, which gives it DynamoDB's transactional semantics.
 
+mod photos;
 mod properties;
 mod rooms;
 mod sessions;
 mod users;
 
-use crate::domain::{PasswordHash, PriceChange, Property, PropertyId, Room, RoomId, Session, Timestamp, User, UserId};
+use crate::domain::{
+    PasswordHash, PhotoId, PriceChange, Property, PropertyId, Room, RoomId, Session, Timestamp, User, UserId,
+};
 use crate::store::{Credentials, Edit, KeptAnswer, StoreError, StoreResult, WriteId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,6 +18,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 #[derive(Clone, Default)]
 pub struct MemoryStore {
     state: Arc<Mutex<State>>,
+    /// Woken when photos disappear (see `removed_photos`).
+    removals: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Default)]
@@ -30,6 +35,9 @@ struct State {
     sessions: HashMap<(UserId, uuid::Uuid), Session>,
     /// Attempt counts, by counter scope and window start.
     attempts: HashMap<(String, i64), Attempts>,
+    /// Photos gone since `removed_photos` last answered, whose files are
+    /// still to delete: the embedded twin of the table's stream.
+    removed_photos: Vec<(PropertyId, PhotoId)>,
 }
 
 impl State {
@@ -40,6 +48,18 @@ impl State {
         match earlier {
             Some(earlier) if !earlier.expired(Timestamp::now()) => Err(StoreError::KeyUsed(Box::new(earlier.clone()))),
             _ => Ok(()),
+        }
+    }
+
+    /// Records that these photos of `property` are gone.
+    fn photos_removed(&mut self, property: PropertyId, photos: impl IntoIterator<Item = PhotoId>) {
+        self.removed_photos.extend(photos.into_iter().map(|photo| (property, photo)));
+    }
+
+    /// Removes a property, recording its photos as gone.
+    fn remove_property(&mut self, id: PropertyId) {
+        if let Some(stored) = self.properties.remove(&id) {
+            self.photos_removed(id, stored.property.photos.as_slice().iter().map(|photo| photo.id));
         }
     }
 
@@ -104,6 +124,25 @@ impl StoredProperty {
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The photos gone since the last call (deleted, abandoned, or with
+    /// their property or account), as soon as there are some: the local
+    /// server deletes their files, as the media function does on AWS from
+    /// the table's stream.
+    pub async fn removed_photos(&self) -> Vec<(PropertyId, PhotoId)> {
+        loop {
+            let removed = std::mem::take(&mut self.lock().removed_photos);
+            if !removed.is_empty() {
+                return removed;
+            }
+            self.removals.notified().await;
+        }
+    }
+
+    /// Wakes `removed_photos` (call after a write that may remove photos).
+    fn removals_happened(&self) {
+        self.removals.notify_one();
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -119,7 +119,9 @@ impl PropertyStore for MemoryStore {
     async fn delete_property(&self, id: PropertyId, edit: Edit) -> StoreResult<()> {
         let mut state = self.lock();
         state.editable_property(id, &edit)?;
-        state.properties.remove(&id);
+        state.remove_property(id);
+        drop(state);
+        self.removals_happened();
         Ok(())
     }
 }

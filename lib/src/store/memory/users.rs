@@ -86,10 +86,20 @@ impl UserStore for MemoryStore {
         // the steps that DynamoDB takes one after another.
         let stored = state.users.remove(&id).ok_or(StoreError::AccountGone)?;
         state.email_claims.remove(&stored.user.email.normalized());
-        state.properties.retain(|_, stored| stored.property.owner_id != id);
+        let owned: Vec<_> = state
+            .properties
+            .values()
+            .filter(|stored| stored.property.owner_id == id)
+            .map(|stored| stored.property.id)
+            .collect();
+        for property in owned {
+            state.remove_property(property);
+        }
         state.sessions.retain(|(owner, _), _| *owner != id);
         let scopes = [KeptAnswer::caller_scope(id), KeptAnswer::email_scope(&stored.user.email)];
         state.kept_answers.retain(|(scope, _), _| !scopes.contains(scope));
+        drop(state);
+        self.removals_happened();
         Ok(())
     }
 }

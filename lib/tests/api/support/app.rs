@@ -40,6 +40,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Value,
+    /// The body as sent (`body` is its JSON reading, or its text).
+    pub raw: Vec<u8>,
 }
 
 impl Reply {
@@ -71,13 +73,20 @@ impl Reply {
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// Where the test app's upload and media links point (its requests never
+/// leave the process: `upload` and `get` take the path of such a link).
+pub const LOCAL_URL: &str = "http://localhost:3000";
+
 impl TestApp {
     pub fn new<S: Store>(store: S) -> Self {
         // Warnings and errors (a 500's cause) show with a failing test's output.
         let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
         let (issuer, verifier) = test_keys();
         let issuer = Arc::new(issuer);
-        Self { router: estate::entrypoints::api(store, issuer.clone(), Arc::new(verifier)), issuer }
+        let files = estate::entrypoints::PhotoFiles::local(LOCAL_URL);
+        let (extra, limits) = (Router::new(), estate::local_server::ServerLimits::LOCAL);
+        let router = estate::local_server::local_app(store, issuer.clone(), Arc::new(verifier), files, extra, &limits);
+        Self { router, issuer }
     }
 
     pub fn memory() -> Self {
@@ -94,7 +103,7 @@ impl TestApp {
         } else {
             serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Reply { status, headers, body }
+        Reply { status, headers, body, raw: bytes.to_vec() }
     }
 
     pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
@@ -129,6 +138,24 @@ impl TestApp {
         let address = std::net::SocketAddr::new(peer.parse().expect("an IP address"), 40_000);
         request.extensions_mut().insert(axum::extract::ConnectInfo(address));
         self.send(request).await
+    }
+
+    /// Sends `bytes` as an announced photo's `upload` object says, to this
+    /// app (the local server's upload route); `headers` replace the signed
+    /// ones where given.
+    pub async fn upload(&self, upload: &Value, bytes: Vec<u8>, headers: &[(&str, &str)]) -> Reply {
+        let url = upload["url"].as_str().expect("an upload URL");
+        let path = url.strip_prefix(LOCAL_URL).expect("an upload URL of the test app");
+        let mut request = Request::builder().method(upload["method"].as_str().unwrap()).uri(path);
+        for (name, value) in upload["headers"].as_object().expect("upload headers") {
+            if !headers.iter().any(|(replaced, _)| replaced.eq_ignore_ascii_case(name)) {
+                request = request.header(name, value.as_str().unwrap());
+            }
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::from(bytes)).unwrap()).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -212,6 +239,10 @@ pub fn new_property(name: &str, city: &str, kind: &str, rooms: usize) -> Value {
 }
 
 /// A room body; `area` is the JSON number text, so tests control decimals exactly.
+pub fn new_photo(content_type: &str, content_length: u64) -> Value {
+    serde_json::json!({ "content_type": content_type, "content_length": content_length })
+}
+
 pub fn new_room(name: &str, kind: &str, area: &str) -> Value {
     let area: serde_json::Number = serde_json::from_str(area).unwrap();
     serde_json::json!({ "name": name, "kind": kind, "area_m2": area })

@@ -6,7 +6,10 @@ mod dynamodb;
 pub mod fixtures;
 pub mod routes;
 
-pub use app::{PASSWORD, Reply, TestApp, concrete, new_property, new_room, registration, test_keys, test_policy};
+pub use app::{
+    LOCAL_URL, PASSWORD, Reply, TestApp, concrete, new_photo, new_property, new_room, registration, test_keys,
+    test_policy,
+};
 pub use dynamodb::{counted_dynamo_store, dynamo_store, unreachable_dynamo_store};
 
 use std::collections::BTreeSet;

@@ -36,7 +36,9 @@ impl Function {
                 contract.merge(openapi::routes().into_openapi());
                 contract
             }
-            Function::Properties => routes::properties::routes::<MemoryStore>().into_openapi(),
+            Function::Properties => {
+                routes::properties::routes::<MemoryStore, estate::blobs::LocalBlobs>().into_openapi()
+            }
             Function::Rooms => routes::rooms::routes::<MemoryStore>().into_openapi(),
         }
     }

@@ -9,11 +9,13 @@
 //! expressions write, so an attribute name is spelled only here.
 
 mod kept;
+mod photo;
 mod property;
 mod session;
 mod user;
 
 pub(super) use kept::KeptAnswerItem;
+pub(crate) use photo::PhotoItem;
 pub(super) use property::{PriceChangeItem, PropertyItem, RoomItem};
 pub(super) use session::{AttemptsItem, SessionItem};
 pub(super) use user::{EmailClaimItem, UserItem};

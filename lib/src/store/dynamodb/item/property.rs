@@ -2,9 +2,9 @@
 //! the same collection. The property item keeps a map of its rooms' areas,
 //! from which the room count and the total area are derived.
 
-use super::{corrupt, decode, encode};
+use super::{PhotoItem, corrupt, decode, encode};
 use crate::domain::{
-    Area, City, Currency, Features, Floor, ListingStatus, Location, Price, PriceAmount, PriceChange, Property,
+    Area, City, Currency, Features, Floor, ListingStatus, Location, Photos, Price, PriceAmount, PriceChange, Property,
     PropertyDescription, PropertyDetails, PropertyId, PropertyName, PropertyType, Room, RoomDescription, RoomId,
     RoomKind, RoomName, RoomTally, Timestamp, Transaction, UserId,
 };
@@ -46,6 +46,9 @@ pub struct PropertyItem {
     total_area_hundredths: u64,
     #[serde(default)]
     bedroom_count: u64,
+    /// In the order they are shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    photos: Vec<PhotoItem>,
     created_at: Timestamp,
     updated_at: Timestamp,
     version: u64,
@@ -97,6 +100,7 @@ impl PropertyItem {
             bedrooms: BTreeSet::new(),
             total_area_hundredths: 0,
             bedroom_count: 0,
+            photos: Vec::new(),
             created_at: property.created_at,
             updated_at: property.updated_at,
             version: 0,
@@ -126,6 +130,7 @@ impl PropertyItem {
             bedrooms: self.bedrooms.clone(),
             total_area_hundredths: property.total_area().hundredths(),
             bedroom_count: property.bedroom_count() as u64,
+            photos: property.photos.as_slice().iter().map(PhotoItem::from_domain).collect(),
             created_at: property.created_at,
             updated_at: property.updated_at,
             version: property.version(),
@@ -154,7 +159,15 @@ impl PropertyItem {
             area: Area::from_hundredths(*hundredths),
             bedroom: self.bedrooms.contains(id),
         });
-        Ok(Property::restore(self.id, self.owner_id, details, (self.created_at, self.updated_at), self.version, rooms))
+        let mut property =
+            Property::restore(self.id, self.owner_id, details, (self.created_at, self.updated_at), self.version, rooms);
+        let photos = self.photos.iter().map(|photo| photo.to_domain(self.id));
+        property.photos = Photos::new(photos.collect::<StoreResult<_>>()?);
+        Ok(property)
+    }
+
+    pub fn owner_id(&self) -> UserId {
+        self.owner_id
     }
 
     pub fn into_domain(self) -> StoreResult<Property> {

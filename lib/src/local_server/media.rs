@@ -1,0 +1,78 @@
+//! What S3 and CloudFront do for photos on AWS, on a developer's machine:
+//! `PUT /uploads/...` takes an upload to a URL the API signed (for one
+//! type and size, until it expires) and processes it at once, through the
+//! same code as the media function (`crate::media`); `GET /media/...`
+//! serves the derivatives. The embedded store's removed photos have their
+//! files deleted as the table's stream has them deleted on AWS.
+
+use crate::blobs::{IMMUTABLE, LocalBlobs};
+use crate::domain::{MAX_PHOTO_BYTES, Timestamp};
+use crate::http::error::ApiError;
+use crate::store::{MemoryStore, Store};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+
+/// The upload and media routes, on `store` and `blobs`.
+pub fn routes<S: Store>(store: S, blobs: LocalBlobs) -> Router {
+    Router::new()
+        .route("/uploads/{property}/{photo}", put(upload::<S>))
+        .route("/media/{*key}", get(serve_file::<S>))
+        // An upload may be as large as a photo may be; the signature checks its exact size.
+        .layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES as usize))
+        .with_state((store, blobs))
+}
+
+#[derive(serde::Deserialize)]
+struct Signed {
+    expires: Option<i64>,
+    signature: Option<String>,
+}
+
+async fn upload<S: Store>(
+    State((store, blobs)): State<(S, LocalBlobs)>,
+    Path((property, photo)): Path<(String, String)>,
+    Query(signed): Query<Signed>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let key = format!("uploads/{property}/{photo}");
+    let header = |name| headers.get(name).and_then(|value: &header::HeaderValue| value.to_str().ok());
+    let content_type = header(header::CONTENT_TYPE).unwrap_or_default();
+    let (Some(expires), Some(signature)) = (signed.expires, signed.signature) else {
+        return Err(ApiError::Forbidden("This upload URL is not signed: ask the API for one.".into()));
+    };
+    blobs
+        .verify_upload(&key, content_type, body.len() as u64, expires, &signature, Timestamp::now())
+        .map_err(|refused| ApiError::Forbidden(format!("{refused}.")))?;
+    blobs.put_upload(&key, body.to_vec(), content_type);
+    let handled = crate::media::handle_upload(&store, &blobs, &key).await.map_err(ApiError::internal)?;
+    tracing::info!(key = %key, outcome = ?handled, "upload handled");
+    Ok(StatusCode::OK)
+}
+
+async fn serve_file<S>(State((_, blobs)): State<(S, LocalBlobs)>, Path(key): Path<String>) -> Response {
+    // Only derivatives are served, as CloudFront serves only `photos/`.
+    let file = key.starts_with("photos/").then(|| blobs.file(&key)).flatten();
+    match file {
+        Some((bytes, content_type)) => {
+            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, IMMUTABLE.to_owned())], Body::from(bytes))
+                .into_response()
+        }
+        None => ApiError::NotFound("No file exists at this path.".into()).into_response(),
+    }
+}
+
+/// Deletes the files of the embedded store's removed photos, for as long
+/// as the server runs.
+pub async fn forget_removed_photos(store: MemoryStore, blobs: LocalBlobs) {
+    loop {
+        let removed = store.removed_photos().await;
+        if let Err(error) = crate::media::forget(&blobs, &removed).await {
+            tracing::warn!(%error, "deleting removed photos' files");
+        }
+    }
+}

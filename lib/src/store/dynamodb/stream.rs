@@ -1,0 +1,55 @@
+//! The table's stream, as the media function reads it: which photos a
+//! change of a property item removed (deleted, abandoned, or with the
+//! property), so that their files can go. The function's event source
+//! mapping passes only property items' MODIFY and REMOVE records.
+
+use super::item::{PhotoItem, PropertyItem};
+use crate::domain::{PhotoId, PropertyId};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The photos a stream record's change removed: in the old image, not in
+/// the new one (none for a REMOVE). Nothing for any other record.
+pub fn photos_removed_by(record: &Value) -> Vec<(PropertyId, PhotoId)> {
+    let images = &record["dynamodb"];
+    let old = &images["OldImage"];
+    let Some(property) = old[PropertyItem::ID]["S"].as_str().and_then(PropertyId::parse) else {
+        return Vec::new();
+    };
+    let after = photo_ids(&images["NewImage"]);
+    photo_ids(old).into_iter().filter(|photo| !after.contains(photo)).map(|photo| (property, photo)).collect()
+}
+
+/// The ids of the photos a property item's image (DynamoDB JSON) holds.
+fn photo_ids(image: &Value) -> BTreeSet<PhotoId> {
+    let photos = image[PhotoItem::LIST]["L"].as_array().map(Vec::as_slice).unwrap_or_default();
+    photos.iter().filter_map(|photo| photo["M"][PhotoItem::ID]["S"].as_str().and_then(PhotoId::parse)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn image(property: PropertyId, photos: &[PhotoId]) -> Value {
+        let photos: Vec<Value> = photos.iter().map(|id| json!({"M": {"id": {"S": id.to_string()}}})).collect();
+        json!({"id": {"S": property.to_string()}, "photos": {"L": photos}})
+    }
+
+    #[test]
+    fn a_modify_removes_what_the_new_image_lacks_and_a_remove_removes_all() {
+        let property = PropertyId::generate();
+        let [a, b, c] = [PhotoId::generate(), PhotoId::generate(), PhotoId::generate()];
+        let modify = json!({"eventName": "MODIFY", "dynamodb": {
+            "OldImage": image(property, &[a, b]), "NewImage": image(property, &[a, c])}});
+        assert_eq!(photos_removed_by(&modify), [(property, b)]);
+        let remove = json!({"eventName": "REMOVE", "dynamodb": {"OldImage": image(property, &[a, b])}});
+        let mut removed = photos_removed_by(&remove);
+        removed.sort();
+        let mut expected = vec![(property, a), (property, b)];
+        expected.sort();
+        assert_eq!(removed, expected);
+        let insert = json!({"eventName": "INSERT", "dynamodb": {"NewImage": image(property, &[a])}});
+        assert!(photos_removed_by(&insert).is_empty());
+    }
+}
