@@ -6,12 +6,12 @@
 //! files deleted as the table's stream has them deleted on AWS.
 
 use crate::blobs::{IMMUTABLE, LocalBlobs};
-use crate::domain::{MAX_PHOTO_BYTES, Timestamp};
+use crate::domain::Timestamp;
 use crate::http::error::ApiError;
 use crate::store::{MemoryStore, Store};
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -21,8 +21,6 @@ pub fn routes<S: Store>(store: S, blobs: LocalBlobs) -> Router {
     Router::new()
         .route("/uploads/{property}/{photo}", put(upload::<S>))
         .route("/media/{*key}", get(serve_file::<S>))
-        // An upload may be as large as a photo may be; the signature checks its exact size.
-        .layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES as usize))
         .with_state((store, blobs))
 }
 
@@ -37,18 +35,27 @@ async fn upload<S: Store>(
     Path((property, photo)): Path<(String, String)>,
     Query(signed): Query<Signed>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<StatusCode, ApiError> {
     let key = format!("uploads/{property}/{photo}");
     let header = |name| headers.get(name).and_then(|value: &header::HeaderValue| value.to_str().ok());
     let content_type = header(header::CONTENT_TYPE).unwrap_or_default();
-    let (Some(expires), Some(signature)) = (signed.expires, signed.signature) else {
-        return Err(ApiError::Forbidden("This upload URL is not signed: ask the API for one.".into()));
+    let length = header(header::CONTENT_LENGTH).and_then(|length| length.parse::<u64>().ok());
+    let (Some(expires), Some(signature), Some(length)) = (signed.expires, signed.signature, length) else {
+        return Err(ApiError::Forbidden(
+            "Send the upload to the signed URL the API answered, with its content-length.".into(),
+        ));
     };
+    // Checked before the body is read: the signature covers its length.
     blobs
-        .verify_upload(&key, content_type, body.len() as u64, expires, &signature, Timestamp::now())
+        .verify_upload(&key, content_type, length, expires, &signature, Timestamp::now())
         .map_err(|refused| ApiError::Forbidden(format!("{refused}.")))?;
-    blobs.put_upload(&key, body.to_vec(), content_type);
+    let bytes = axum::body::to_bytes(body, usize::try_from(length).unwrap_or(usize::MAX))
+        .await
+        .ok()
+        .filter(|bytes| bytes.len() as u64 == length)
+        .ok_or_else(|| ApiError::BadRequest("The body is not as long as its content-length says.".into()))?;
+    blobs.put_upload(&key, bytes.to_vec(), content_type);
     let handled = crate::media::handle_upload(&store, &blobs, &key).await.map_err(ApiError::internal)?;
     tracing::info!(key = %key, outcome = ?handled, "upload handled");
     Ok(StatusCode::OK)
