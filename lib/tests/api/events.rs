@@ -42,6 +42,8 @@ struct Demo {
     /// Their property, with one room, that the events address.
     property: String,
     room: String,
+    /// The photo of that property the media events name.
+    photo: String,
     /// The live refresh token of their session that the events use.
     refresh_token: String,
 }
@@ -183,4 +185,45 @@ async fn an_authorizer_context_without_a_current_exp_is_refused() {
         let response = router.oneshot(request.map(axum::body::Body::new)).await.unwrap();
         assert_eq!(response.status().as_u16(), expected, "{case}");
     }
+}
+
+/// The media function's events, replayed through its handler on the
+/// embedded store and in-memory files: the upload event turns the demo
+/// property's pending photo ready, with a derivative and without the
+/// upload; the stream event of the property's removal deletes its files.
+#[tokio::test]
+async fn the_media_events_process_an_upload_and_forget_a_removed_photo() {
+    use estate::blobs::{BlobStore, LocalBlobs};
+    use estate::domain::{
+        Photo, PhotoCaption, PhotoId, PhotoSize, PhotoStatus, PhotoType, photo_files_prefix, upload_key,
+    };
+    use estate::store::PhotoStore;
+    let store = seeded_store().await;
+    let ids = &EXPECTED.demo;
+    let (property, photo) = (PropertyId::parse(&ids.property).unwrap(), PhotoId::parse(&ids.photo).unwrap());
+    let bytes = estate::media::samples::phone_photo();
+    let pending = Photo {
+        id: photo,
+        content_type: PhotoType::Jpeg,
+        size: PhotoSize::parse(bytes.len() as u64).unwrap(),
+        caption: PhotoCaption::default(),
+        created_at: Timestamp::now(),
+        outcome: None,
+    };
+    let owner = estate::store::Edit::by(UserId::parse(&ids.user).unwrap());
+    store.add_photo(property, &pending, owner, None).await.unwrap();
+    let blobs = LocalBlobs::new("http://localhost:3000");
+    blobs.put_upload(&upload_key(property, photo), bytes, "image/jpeg");
+
+    let event = |file: &str| -> serde_json::Value { serde_json::from_str(&read_repo_file(file)).unwrap() };
+    estate::media::events::handle_event(&store, &blobs, &event("events/media/upload.json")).await.unwrap();
+    let (listing, _) = store.get_property(property).await.unwrap().unwrap();
+    let processed = listing.photos.get(photo).unwrap();
+    assert_eq!(processed.status(), PhotoStatus::Ready);
+    let derivative = format!("{}32.jpg", photo_files_prefix(property, photo));
+    assert!(blobs.file(&derivative).is_some(), "the derivative is written");
+    assert_eq!(blobs.read(&upload_key(property, photo)).await.unwrap(), None, "the upload is deleted");
+
+    estate::media::events::handle_event(&store, &blobs, &event("events/media/photo-removed.json")).await.unwrap();
+    assert!(blobs.file(&derivative).is_none(), "the removed photo's files are deleted");
 }

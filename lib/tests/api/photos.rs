@@ -196,3 +196,40 @@ async fn fifty_five_announcements_at_once_leave_exactly_fifty_photos(app: TestAp
     let own = app.get(&format!("/properties/{id}/photos"), Some(&token)).await;
     assert_eq!(own.body["items"].as_array().unwrap().len(), 50);
 }
+
+/// The embedded store's twin of the table's stream: every photo that
+/// disappears (deleted, with its property, with its owner's account) is
+/// reported once, for the local server to delete its files.
+#[tokio::test]
+async fn the_embedded_store_reports_every_removed_photo() {
+    use crate::support::fixtures::{hash, property, user};
+    use estate::domain::{Photo, PhotoCaption, PhotoSize, PhotoType, PhotoUpload, PropertyType, Timestamp};
+    use estate::store::{Edit, MemoryStore, PhotoStore, PropertyStore, UserStore};
+    let store = MemoryStore::new();
+    let owner = user("removals@example.com");
+    store.create_user(&owner, &hash("a long password"), None).await.unwrap();
+    let upload = PhotoUpload {
+        content_type: PhotoType::Png,
+        size: PhotoSize::parse(10).unwrap(),
+        caption: PhotoCaption::default(),
+    };
+    let mut photos_of = Vec::new();
+    for _ in 0..2 {
+        let listing = property(owner.id, "Paris", PropertyType::House);
+        store.create_property(&listing, &[], None).await.unwrap();
+        let photos: Vec<Photo> = (0..2).map(|_| Photo::announce(upload.clone(), Timestamp::now())).collect();
+        for photo in &photos {
+            store.add_photo(listing.id, photo, Edit::by(owner.id), None).await.unwrap();
+        }
+        photos_of.push((listing.id, photos));
+    }
+    let (first, first_photos) = &photos_of[0];
+    store.delete_photo(*first, first_photos[0].id, Edit::by(owner.id)).await.unwrap();
+    assert_eq!(store.removed_photos().await, [(*first, first_photos[0].id)]);
+    store.delete_property(*first, Edit::by(owner.id)).await.unwrap();
+    assert_eq!(store.removed_photos().await, [(*first, first_photos[1].id)]);
+    store.delete_user(owner.id).await.unwrap();
+    let (second, second_photos) = &photos_of[1];
+    let expected: Vec<_> = second_photos.iter().map(|photo| (*second, photo.id)).collect();
+    assert_eq!(store.removed_photos().await, expected);
+}
