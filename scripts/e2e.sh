@@ -111,6 +111,12 @@ print(client.create_secret(Name="real-estate/e2e/jwt-private-key", SecretString=
 EOF
 )
 
+# The bucket the properties function presigns uploads for, and the media function reads.
+.venv/dev/bin/python - "$MEDIA_BUCKET" <<'EOF'
+import sys, boto3
+boto3.client("s3").create_bucket(Bucket=sys.argv[1])
+EOF
+
 cat >"$work/env.json" <<EOF
 {"Parameters": {"TABLE_NAME": "$TABLE_NAME", "AWS_ENDPOINT_URL": "$endpoint",
   "MEDIA_BUCKET": "$MEDIA_BUCKET", "MEDIA_BASE_URL": "$MEDIA_BASE_URL"}}

@@ -10,16 +10,22 @@ needs them, a fresh set is made through the running API (API_URL), with
 the demo password, and the event is sent with its ids in place of the demo
 ones: the events change what they touch (delete, sign out...), so none
 depends on another. The authorizer event is sent as it is (refused) and
-with a real token (allowed, with sub and exp).
+with a real token (allowed, with sub and exp). The media events need
+files: before the upload event, a photo is announced through the API and
+its file PUT to the presigned URL (moto's S3), and the photo must be
+ready after; before the removal event, a derivative is put in the bucket,
+and it must be gone after (MEDIA_BUCKET and AWS_ENDPOINT_URL name them).
 """
 
 import http.client
 import itertools
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_JSON = ROOT / "events/expected.json"
 FUNCTIONS = {"users": "UsersFunction", "properties": "PropertiesFunction",
-             "rooms": "RoomsFunction", "authorizer": "AuthorizerFunction"}
+             "rooms": "RoomsFunction", "media": "MediaFunction", "authorizer": "AuthorizerFunction"}
+# Checked on their own, not by an HTTP status.
+OWN_CHECKS = ("authorizer/", "media/")
 TOKEN_PLACEHOLDER = "<paste an access token from POST /auth/token>"
 
 
@@ -92,12 +100,55 @@ def invoke(command, function, text):
     return answer, run, time.monotonic() - started
 
 
+def bucket_url(key):
+    """The URL of `key` in the media bucket of moto's S3 (which takes
+    unsigned requests)."""
+    return f"{os.environ['AWS_ENDPOINT_URL']}/{os.environ['MEDIA_BUCKET']}/{key}"
+
+
+def exists(key):
+    try:
+        with urllib.request.urlopen(urllib.request.Request(bucket_url(key), method="HEAD"), timeout=30):
+            return True
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return False
+        raise
+
+
+def run_media(api, command, demo, file, text):
+    """Invokes a media event on files made for it; checks what it did."""
+    ids = fixture(api, demo["password"])
+    token, property_id = ids["session"]["access_token"], ids["property"]
+    photo_id = str(uuid.uuid4())
+    if file.endswith("upload.json"):
+        jpeg = subprocess.run(["cargo", "run", "-q", "--locked", "-p", "local", "--", "--sample-photo"],
+                              capture_output=True, check=True, cwd=ROOT).stdout
+        photo = call(api, "POST", f"/properties/{property_id}/photos",
+                     {"content_type": "image/jpeg", "content_length": len(jpeg)}, token=token)
+        photo_id = photo["id"]
+        upload = urllib.request.Request(photo["upload"]["url"], data=jpeg, method="PUT",
+                                        headers=photo["upload"]["headers"])
+        urllib.request.urlopen(upload, timeout=60).close()
+        check = lambda: call(api, "GET", f"/properties/{property_id}/photos/{photo_id}")["status"] == "ready"
+    else:
+        derivative = f"photos/{property_id}/{photo_id}/32.jpg"
+        urllib.request.urlopen(urllib.request.Request(bucket_url(derivative), data=b"jpeg", method="PUT"),
+                               timeout=30).close()
+        check = lambda: not exists(derivative)
+    event = text.replace(demo["property"], property_id).replace(demo["photo"], photo_id)
+    answer, run_, seconds = invoke(command, FUNCTIONS["media"], event)
+    ok = run_.returncode == 0 and answer is None and check()
+    line = f"  {'ok  ' if ok else 'FAIL'} {file}: {'done' if ok else answer} ({seconds:.1f} s)"
+    return [line], [] if ok else [f"{file}: {answer}\n{run_.stderr[-2000:]}"]
+
+
 def main():
     api, command = sys.argv[1].rstrip("/"), sys.argv[sys.argv.index("--") + 1:]
     demo, expected = constants()
     files = sorted(str(p.relative_to(ROOT / "events")) for p in (ROOT / "events").glob("*/*.json"))
     failures = []
-    if sorted(f for f in files if not f.startswith("authorizer/")) != sorted(expected):
+    if sorted(f for f in files if not f.startswith(OWN_CHECKS)) != sorted(expected):
         failures.append(f"events/ and the statuses of {EXPECTED_JSON.relative_to(ROOT)} list different files")
 
     def run(file):
@@ -119,6 +170,8 @@ def main():
                 if not ok:
                     failed.append(f"{file} {label}: {answer}\n{run_.stderr[-2000:]}")
             return lines, failed
+        if folder == "media":
+            return run_media(api, command, demo, file, text)
         if any(demo[key] in text for key in ("user", "property", "room", "refresh_token", "email")):
             ids = fixture(api, demo["password"])
             text = (text.replace(demo["refresh_token"], ids["session"]["refresh_token"])
