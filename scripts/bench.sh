@@ -71,10 +71,10 @@ for tool in wrk openssl; do
 done
 
 echo "==> $profile builds"
-cargo build --profile "$profile" -p users -p properties -p rooms -p authorizer -p hello -p local -p bare-axum
+cargo build --profile "$profile" -p users -p properties -p rooms -p media -p authorizer -p hello -p local -p bare-axum
 if [ "${BENCH_PACKAGES_BUILT:-0}" = 1 ]; then
     echo "==> arm64 Lambda packages: built already (BENCH_PACKAGES_BUILT=1)"
-    for function in users properties rooms authorizer; do
+    for function in users properties rooms media authorizer; do
         [ -f "target/lambda/$function/bootstrap.zip" ] ||
             { echo "BENCH_PACKAGES_BUILT=1, but target/lambda/$function/bootstrap.zip is missing (scripts/build.sh makes it)" >&2; exit 1; }
     done
@@ -124,6 +124,10 @@ wait_for_port "$moto_port" "$out/logs/moto.log" "the DynamoDB-API server (moto)"
 wait_for_port "$tls_port" "$out/logs/tls-proxy.log" "the TLS proxy"
 
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench TABLE_NAME=real-estate-bench
+# Photos: the bucket the media function's event cleans up (moto's S3).
+export MEDIA_BUCKET=real-estate-bench-media MEDIA_BASE_URL=https://media.example.com
+AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" .venv/dev/bin/python -c \
+    'import boto3, os; boto3.client("s3").create_bucket(Bucket=os.environ["MEDIA_BUCKET"])'
 JWT_PRIVATE_KEY_PEM=$(cat "$keys/jwt-private.pem") JWT_PUBLIC_KEY_PEM=$(cat "$keys/jwt-public.pem")
 export JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM
 moto="http://127.0.0.1:$moto_port"
