@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from runtime_api import RuntimeApi
+from runtime_api import Session
 
 ROOT = Path(__file__).resolve().parents[2]
 # The release builds; a smoke run (BENCH_BINARIES=target/debug) reuses the dev ones.
@@ -62,10 +62,10 @@ def events(token: str) -> dict:
     }
 
 
-def environment(binary: str, api: RuntimeApi) -> dict:
+def environment(binary: str, session: Session) -> dict:
     env = {
         "PATH": "/usr/bin:/bin",
-        "AWS_LAMBDA_RUNTIME_API": api.address,
+        "AWS_LAMBDA_RUNTIME_API": session.address,
         "AWS_LAMBDA_FUNCTION_NAME": binary,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -109,8 +109,9 @@ def wait(invocation, process, what, timeout=30.0):
             raise RuntimeError(f"{what}: no answer within {timeout} s")
 
 
-def cold_start(api: RuntimeApi, binary: str, event: bytes, check, env=None, log_name=None) -> dict:
-    session = api.new_session(binary)
+def cold_start(binary: str, event: bytes, check, settings=None, log_name=None) -> dict:
+    """One process's cold start; `settings` override its environment's."""
+    session = Session(binary)
     sample = {}
 
     def at_first_answer(invocation):
@@ -120,13 +121,16 @@ def cold_start(api: RuntimeApi, binary: str, event: bytes, check, env=None, log_
     def at_second_answer(invocation):
         sample["peak_rss_kib"] = peak_rss_kib(process.pid)
 
-    first = session.invoke(event, at_first_answer)
     LOGS.mkdir(parents=True, exist_ok=True)
     log_path = LOGS / f"{log_name or binary}.log"
     with open(log_path, "ab") as log:
         started_ns = time.monotonic_ns()
-        process = subprocess.Popen([str(BINARIES / binary)], env=env or environment(binary, api),
+        process = subprocess.Popen([str(BINARIES / binary)], env={**environment(binary, session), **(settings or {})},
                                    stdout=log, stderr=subprocess.STDOUT)
+    # Queued only now: the callbacks read `process`, and a fast function
+    # can poll and answer before Popen has returned. A poll that comes
+    # first waits for it; "first" counts from the hand-out, so it is the same.
+    first = session.invoke(event, at_first_answer)
     try:
         wait(first, process, f"{binary}, first invocation")
         second = session.invoke(event, at_second_answer)
@@ -149,11 +153,11 @@ def cold_start(api: RuntimeApi, binary: str, event: bytes, check, env=None, log_
     return sample
 
 
-def check_wrong_ca(api: RuntimeApi, event: bytes, bundle: str):
+def check_wrong_ca(event: bytes, bundle: str):
     """The properties function, trusting another CA, must not reach DynamoDB."""
-    env = {**environment("properties", api), "AWS_CA_BUNDLE": bundle}
     try:
-        sample = cold_start(api, "properties", event, lambda answer: True, env, "properties-wrong-ca")
+        sample = cold_start("properties", event, lambda answer: True, {"AWS_CA_BUNDLE": bundle},
+                            "properties-wrong-ca")
     except RuntimeError as error:
         raise RuntimeError(f"the wrong-CA check did not run: {error}") from None
     status = sample["answer"].get("statusCode")
@@ -172,9 +176,8 @@ def main():
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
-    api = RuntimeApi()
     cases = events(args.token)
-    check_wrong_ca(api, cases["properties"][0], args.wrong_ca)
+    check_wrong_ca(cases["properties"][0], args.wrong_ca)
     report = {}
     for binary, (event, check) in cases.items():
         if not (BINARIES / binary).exists():
@@ -182,7 +185,7 @@ def main():
             continue
         samples = []
         for _ in range(args.runs):
-            sample = cold_start(api, binary, event, check)
+            sample = cold_start(binary, event, check)
             sample.pop("answer")
             samples.append(sample)
         medians = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
@@ -190,7 +193,6 @@ def main():
         print(f"  {binary:<11} init {medians['init_ms']:7.2f} ms  first {medians['first_ms']:7.2f} ms  "
               f"warm {medians['warm_ms']:6.2f} ms  cpu {medians['cpu_schedstat_ms']:7.2f} ms  "
               f"peak RSS {medians['peak_rss_kib'] / 1024:5.1f} MiB")
-    api.stop()
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
 
 

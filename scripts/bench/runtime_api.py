@@ -1,12 +1,18 @@
 """A local Lambda Runtime API (the 2018-06-01 interface a custom runtime
-polls), enough to time cold starts: one function process at a time, each
-with its own `Session`, which records when the process first asks for work
+polls), enough to time cold starts: one `Session` per function process,
+each on its own port, which records when the process first asks for work
 and when each invocation is handed out and answered. Stdlib only.
 
-    api = RuntimeApi()                # listens on 127.0.0.1, a free port
-    session = api.new_session()       # before starting the process
+    session = Session("users")        # before starting the process
+    env["AWS_LAMBDA_RUNTIME_API"] = session.address
     first = session.invoke(b"{...}")  # handed out on the process's first poll
     first.done.wait()
+    session.close()                   # after stopping the process
+
+Why a port per process: a stopped process can leave a poll behind, sent
+just before it stopped and accepted by the server only later. On a shared
+port that poll would take the next process's first invocation to a closed
+connection, and the next process would wait forever.
 """
 
 import json
@@ -37,7 +43,8 @@ class Invocation:
 
 
 class Session:
-    """What one function process sees: its queue of invocations."""
+    """What one function process sees: its queue of invocations, served on
+    a port of its own (`address`, for AWS_LAMBDA_RUNTIME_API)."""
 
     def __init__(self, function_name: str):
         self.function_name = function_name
@@ -46,6 +53,11 @@ class Session:
         self.started = threading.Event()  # first poll, or an init error
         self.pending = queue.Queue()
         self.invocations = {}
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server.session = self
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        # close() waits for the serving loop to notice: a short poll interval.
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     def invoke(self, event: bytes, on_answer=None) -> Invocation:
         invocation = Invocation(event, on_answer)
@@ -54,8 +66,11 @@ class Session:
         return invocation
 
     def close(self):
-        # Releases a poll still waiting for work (its process is gone).
+        """Stops serving; a poll still waiting for work (its process is
+        gone) is released."""
         self.pending.put(None)
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -67,7 +82,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         session = self.server.session
-        if self.path != f"{PREFIX}/invocation/next" or session is None:
+        if self.path != f"{PREFIX}/invocation/next":
             return self.reply(404, {"errorMessage": f"no route {self.path}"})
         if session.first_poll_ns is None:
             session.first_poll_ns = time.monotonic_ns()
@@ -90,11 +105,11 @@ class Handler(BaseHTTPRequestHandler):
         session = self.server.session
         body = self.read_body()
         parts = self.path.removeprefix(PREFIX).strip("/").split("/")
-        if parts == ["init", "error"] and session is not None:
+        if parts == ["init", "error"]:
             session.init_error = body.decode(errors="replace")
             session.started.set()
             return self.reply(202, {"status": "OK"})
-        if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error") and session:
+        if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
             invocation = session.invocations.get(parts[1])
             if invocation is None:
                 return self.reply(400, {"errorMessage": f"unknown request id {parts[1]}"})
@@ -137,22 +152,3 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         pass  # a stopped process drops its connection: that is the point
-
-
-class RuntimeApi:
-    def __init__(self):
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.server.session = None
-        self.address = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def new_session(self, function_name: str) -> Session:
-        if self.server.session is not None:
-            self.server.session.close()
-        self.server.session = Session(function_name)
-        return self.server.session
-
-    def stop(self):
-        if self.server.session is not None:
-            self.server.session.close()
-        self.server.shutdown()
