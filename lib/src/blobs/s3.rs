@@ -13,7 +13,6 @@ use crate::domain::{PhotoSize, PhotoType, Timestamp, UPLOAD_URL_SECONDS, upload_
 use crate::store::dynamodb::Limits;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
@@ -212,24 +211,13 @@ pub const LIMITS: Limits = Limits {
 };
 
 /// The longest first backoff between attempts (jittered, doubling after
-/// each), and the longest of all: S3's `SlowDown` passes within a second.
+/// each, at most a second): S3's `SlowDown` passes within a second.
 const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
-const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
-/// `builder` bounded by `limits`: the one home of the adapter's timeouts and
-/// retries, used by [`S3Blobs::from_sdk_config`] and by the tests' clients.
-/// They replace any `AWS_MAX_ATTEMPTS` or `AWS_RETRY_MODE` of the
-/// environment, which could unbind them.
+/// `builder` bounded by `limits` ([`Limits::sdk_settings`]), used by
+/// [`S3Blobs::from_sdk_config`] and by the tests' clients.
 pub fn client_config(builder: aws_sdk_s3::config::Builder, limits: &Limits) -> aws_sdk_s3::config::Builder {
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(limits.connect)
-        .operation_attempt_timeout(limits.attempt)
-        .operation_timeout(limits.call)
-        .build();
-    let retries = RetryConfig::standard()
-        .with_max_attempts(limits.max_attempts)
-        .with_initial_backoff(INITIAL_BACKOFF)
-        .with_max_backoff(MAX_BACKOFF);
+    let (timeouts, retries) = limits.sdk_settings(INITIAL_BACKOFF);
     builder.timeout_config(timeouts).retry_config(retries)
 }
 

@@ -160,23 +160,30 @@ impl Limits {
     /// each). DynamoDB's transient failures are short; the SDK's default of
     /// a second could spend a third of a call asleep.
     const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
-    const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+    /// The SDK settings that hold an AWS client (DynamoDB's here, S3's in
+    /// `blobs::s3`) to these limits, the first backoff at most
+    /// `initial_backoff` and none longer than a second ("standard" retry
+    /// mode). Set on the client, they replace any `AWS_MAX_ATTEMPTS` or
+    /// `AWS_RETRY_MODE` of the environment, which could unbind them.
+    pub fn sdk_settings(&self, initial_backoff: Duration) -> (TimeoutConfig, RetryConfig) {
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.call)
+            .build();
+        let retries = RetryConfig::standard()
+            .with_max_attempts(self.max_attempts)
+            .with_initial_backoff(initial_backoff)
+            .with_max_backoff(Duration::from_secs(1));
+        (timeouts, retries)
+    }
 }
 
-/// `builder` bounded by `limits`: the one home of the store's timeouts and
-/// retries, used by [`DynamoStore::from_sdk_config`] and by the tests' clients.
-/// They replace any `AWS_MAX_ATTEMPTS` or `AWS_RETRY_MODE` of the
-/// environment, which could unbind them.
+/// `builder` bounded by `limits`, used by [`DynamoStore::from_sdk_config`]
+/// and by the tests' clients.
 pub fn client_config(builder: aws_sdk_dynamodb::config::Builder, limits: &Limits) -> aws_sdk_dynamodb::config::Builder {
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(limits.connect)
-        .operation_attempt_timeout(limits.attempt)
-        .operation_timeout(limits.call)
-        .build();
-    let retries = RetryConfig::standard()
-        .with_max_attempts(limits.max_attempts)
-        .with_initial_backoff(Limits::INITIAL_BACKOFF)
-        .with_max_backoff(Limits::MAX_BACKOFF);
+    let (timeouts, retries) = limits.sdk_settings(Limits::INITIAL_BACKOFF);
     builder.timeout_config(timeouts).retry_config(retries)
 }
 
