@@ -1,4 +1,5 @@
-"""The SAM CLI (`sam ARGS...`), with one fix to `sam local start-api`.
+"""The SAM CLI (`sam ARGS...`), with one fix to `sam local start-api` and
+one option of its own.
 
 Run with the SAM CLI's own Python: .venv/infra/bin/python scripts/e2e/sam.py local start-api ...
 
@@ -27,6 +28,24 @@ def _merge_per_authorizer(routes):
 
 
 ApiCollector.dedupe_function_routes = staticmethod(_merge_per_authorizer)
+
+# --host-emulator (before sam's own arguments): the function containers get
+# the Runtime Interface Emulator built for this machine (x86_64), whatever
+# the functions' architecture. The emulator stands in for the Lambda
+# service, which does not ship with the functions; an arm64 function then
+# runs under qemu (scripts/emulation.sh) in its arm64 image while the
+# emulator, a Go program, runs natively. Emulated too, it now and then
+# never answered (about one invocation in 50), whatever the timeout.
+# SAM makes the image it runs (BASE_REPO:rapid-ARCH) once and reuses it:
+# run a base image always with --host-emulator, or never.
+if sys.argv[1:2] == ["--host-emulator"]:
+    del sys.argv[1]
+    import platform
+
+    from samcli.local.docker import lambda_image
+
+    host = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine().lower()]
+    lambda_image.get_rapid_name = lambda architecture: f"aws-lambda-rie-{host}"
 
 from samcli.cli.main import cli  # noqa: E402
 
