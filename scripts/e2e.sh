@@ -5,11 +5,15 @@
 #      and the black-box suite scripts/e2e/suite.py against it;
 #   2. `sam local invoke -e` with every file in events/ (scripts/e2e/invoke_events.py);
 #   3. the same suite against `cargo lambda watch`, as `make watch` runs it.
-# Needs a Docker engine, no registry: the base image of the function
-# containers is made here once from Debian's packages (debootstrap, then
-# `docker import`) and reused; SAM adds the Lambda Runtime Interface
-# Emulator it ships. The functions run as x86_64 (Architecture=x86_64),
-# built in the dev profile, which `cargo test` has mostly built already.
+# Under `sam local` the functions are the arm64 packages that deploy
+# (target/lambda/<function>/bootstrap.zip, as `make build` makes them,
+# unzipped), in arm64 containers, under qemu (scripts/emulation.sh). SAM's
+# Runtime Interface Emulator, which stands in for the Lambda service, runs
+# natively (scripts/e2e/sam.py --host-emulator says why).
+# Needs a Docker engine, no registry: the containers' arm64 base image is
+# made here once from Debian's packages (debootstrap, then `docker build`
+# from scratch) and reused; SAM adds the emulator. `cargo lambda watch`
+# builds and runs the functions for this machine, in the dev profile.
 # One DynamoDB-API and Secrets Manager server (moto) on the docker0 address
 # serves the host and the containers. Everything started here is stopped
 # however the run ends.
@@ -22,7 +26,7 @@ cd "$(dirname "$0")/.."
 
 serve=false
 [ "${1:-}" = --serve ] && serve=true
-base_image=${E2E_BASE_IMAGE:-estate-e2e-base:bookworm}
+base_image=${E2E_BASE_IMAGE:-estate-e2e-base-arm64:bookworm}
 work=target/e2e
 functions=(users properties rooms media authorizer)
 started=$SECONDS
@@ -46,36 +50,47 @@ start() { setsid "$@" & pids+=($!); }
 
 docker info >/dev/null 2>&1 || { echo "make e2e needs a Docker engine: 'docker info' fails" >&2; exit 1; }
 bash scripts/tools.sh dev infra build
+bash scripts/emulation.sh
 export SAM_CLI_TELEMETRY=0
 
-# The base image, once, in the background while the functions build.
+# The base image, once, in the background while the packages are checked:
+# Debian's minimal arm64 root file system, built from scratch with its
+# platform recorded (`docker import` would record this machine's).
 make_base_image() {
     command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null \
         || { apt-get update -q >/dev/null && apt-get install -y -q debootstrap >/dev/null; }
-    local rootfs="$work/rootfs"
-    rm -rf "$rootfs"
-    debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" http://deb.debian.org/debian \
-        || return 1
-    tar -C "$rootfs" -c . | docker import - "$base_image" >/dev/null
-    rm -rf "$rootfs"
+    local context="$work/rootfs"
+    rm -rf "$context" && mkdir -p "$context"
+    debootstrap --arch arm64 --variant=minbase --include=ca-certificates bookworm "$context/root" \
+        http://deb.debian.org/debian || return 1
+    tar -C "$context/root" -cf "$context/root.tar" .
+    printf 'FROM scratch\nADD root.tar /\n' >"$context/Dockerfile"
+    docker build -q --platform linux/arm64 -t "$base_image" "$context" >/dev/null
+    rm -rf "$context"
 }
 image_pid=
 if ! docker image inspect "$base_image" >/dev/null 2>&1; then
-    echo "==> base image $base_image (debootstrap, once; log: $work/debootstrap.log)"
+    echo "==> base image $base_image (debootstrap --arch arm64, once; log: $work/debootstrap.log)"
     make_base_image >"$work/debootstrap.log" 2>&1 &
     image_pid=$!
     pids+=("$image_pid")
 fi
 
-echo "==> the functions (dev profile, x86_64)"
-packages=()
-for function in "${functions[@]}"; do packages+=(--package "$function"); done
-cargo build --locked "${packages[@]}"
+echo "==> the shipped arm64 packages (target/lambda/<function>/bootstrap.zip)"
+for function in "${functions[@]}"; do
+    [ -f "target/lambda/$function/bootstrap.zip" ] || { bash scripts/build.sh; break; }
+done
 rm -rf "$work/sam" && mkdir -p "$work/sam"
 for function in "${functions[@]}"; do
     name="$(tr '[:lower:]' '[:upper:]' <<<"${function:0:1}")${function:1}Function"
-    mkdir -p "$work/sam/$name"
-    ln -f "target/debug/$function" "$work/sam/$name/bootstrap"
+    unzip -q "target/lambda/$function/bootstrap.zip" -d "$work/sam/$name"
+    # On an x86_64 machine an x86_64 binary would run too, emulator or
+    # not: the ELF header must say AArch64 (e_machine 0xb7).
+    header=$(od -An -tx1 -N20 "$work/sam/$name/bootstrap" | tr -d ' \n')
+    [ "${header:0:8}" = 7f454c46 ] && [ "${header:36:4}" = b700 ] || {
+        echo "target/lambda/$function/bootstrap.zip holds no arm64 executable (ELF header $header)" >&2
+        exit 1
+    }
 done
 .venv/infra/bin/python scripts/e2e/sam_template.py template.yaml "$work/sam"
 
@@ -124,13 +139,14 @@ EOF
 sam_flags=(
     --template-file "$work/sam/template.yaml"
     --env-vars "$work/env.json"
-    --parameter-overrides Architecture=x86_64 "JwtPublicKeyPem=\"$(cat "$keys/public.pem")\"" "JwtPrivateKeySecretArn=$secret_arn"
+    --parameter-overrides Architecture=arm64 "JwtPublicKeyPem=\"$(cat "$keys/public.pem")\"" "JwtPrivateKeySecretArn=$secret_arn"
     --skip-pull-image --invoke-image "$base_image"
 )
+sam=(.venv/infra/bin/python scripts/e2e/sam.py --host-emulator)
 
-echo "==> sam local start-api"
+echo "==> sam local start-api (the shipped arm64 packages, emulated)"
 api_port=$(free_port)
-start .venv/infra/bin/python scripts/e2e/sam.py local start-api "${sam_flags[@]}" --host 127.0.0.1 --port "$api_port" \
+start "${sam[@]}" local start-api "${sam_flags[@]}" --host 127.0.0.1 --port "$api_port" \
     --warm-containers EAGER >"$work/start-api.log" 2>&1
 api_pid=${pids[-1]}
 wait_for_port "$api_port" "$work/start-api.log" "sam local start-api" 180
@@ -139,19 +155,24 @@ if $serve; then
     printf -v flags ' %q' "${sam_flags[@]}"
     echo "==> the API behind sam local start-api: $api (Ctrl-C stops everything)"
     echo "    sam local invoke with the same settings:"
-    echo "    .venv/infra/bin/python scripts/e2e/sam.py local invoke UsersFunction -e events/users/health.json$flags"
+    echo "    ${sam[*]} local invoke UsersFunction -e events/users/health.json$flags"
     wait "$api_pid"
     exit 0
 fi
 status=0
 python3 scripts/e2e/suite.py --mode apigw "$api" || { status=1; tail -40 "$work/start-api.log" >&2; }
 
-echo "==> sam local invoke -e events/..."
-python3 scripts/e2e/invoke_events.py "$api" -- .venv/infra/bin/python scripts/e2e/sam.py local invoke "${sam_flags[@]}" || status=1
+echo "==> sam local invoke -e events/... (the shipped arm64 packages, emulated)"
+python3 scripts/e2e/invoke_events.py "$api" -- "${sam[@]}" local invoke "${sam_flags[@]}" || status=1
 
 kill -- "-$api_pid" 2>/dev/null || true; wait "$api_pid" 2>/dev/null || true
 
 echo "==> cargo lambda watch"
+# What it runs, built first (dev profile, this machine's architecture), so
+# that no request of the suite waits for a build.
+packages=()
+for function in "${functions[@]}"; do packages+=(--package "$function"); done
+cargo build --locked "${packages[@]}"
 watch_port=$(free_port)
 env_flags=()
 one_line() { awk 'BEGIN { ORS = "\\n" } { print }' "$1"; }

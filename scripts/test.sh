@@ -7,11 +7,13 @@
 #   3. the API against its contract: /docs in headless Chromium and
 #      schemathesis fuzzing (scripts/contract-checks.sh);
 #   4. the offline infrastructure checks (scripts/check-infra.sh);
-#   5. the four arm64 Lambda packages within their size budget
+#   5. the five arm64 Lambda packages within their size budgets
 #      (scripts/build.sh), and `sam build` of template.yaml;
 #   6. the deployed shape run locally (scripts/e2e.sh, `make e2e`): sam local
-#      start-api and invoke, and cargo lambda watch. It needs a Docker engine:
-#      skipped without one, except under CI=true, where it always runs.
+#      start-api and invoke, running those arm64 packages under emulation
+#      (which scripts/emulation.sh sets up), and cargo lambda watch. It needs
+#      a Docker engine: skipped without one, except under CI=true, where it
+#      always runs.
 # The Python tools come pinned, each set in its own .venv/NAME.
 set -euo pipefail
 cd "$(dirname "$0")/.."
