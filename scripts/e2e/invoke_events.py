@@ -189,13 +189,19 @@ def main():
         return lines, failed
 
     # Two at a time: each invocation is mostly SAM CLI start-up and a new container.
+    answered = {folder: [0, 0] for folder in FUNCTIONS}  # function -> [answered, invoked]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for lines, failed in pool.map(run, files):
+        for file, (lines, failed) in zip(files, pool.map(run, files)):
             print("\n".join(lines), flush=True)
             failures.extend(failed)
+            tally = answered[file.split("/", 1)[0]]
+            tally[0] += len(lines) - len(failed)
+            tally[1] += len(lines)
 
     for failure in failures:
         print(f"FAIL {failure}", file=sys.stderr)
+    for folder, (ok, invoked) in answered.items():
+        print(f"  {FUNCTIONS[folder]:<19} answered {ok} of its {invoked} invocations as expected")
     print(f"sam local invoke: {len(files) + 1} invocations, {len(failures)} failed")
     sys.exit(1 if failures else 0)
 
