@@ -9,12 +9,15 @@ mod area;
 mod attempts;
 mod birth_date;
 mod city;
+mod composite;
 mod email;
 mod ids;
 mod listing;
+mod location;
 mod password;
 mod person_name;
 mod photo;
+mod price;
 mod property;
 mod room;
 mod session;
@@ -28,7 +31,8 @@ pub use birth_date::BirthDate;
 pub use city::{City, city_key};
 pub use email::Email;
 pub use ids::{PhotoId, PropertyId, RoomId, UserId};
-pub use listing::{Currency, ListingStatus, Location, Price, PriceAmount, StatusChangeRefused, Transaction};
+pub use listing::{ListingStatus, StatusChangeRefused, Transaction};
+pub use location::Location;
 pub use password::{Password, PasswordHash};
 pub use person_name::PersonName;
 pub use photo::{
@@ -37,6 +41,7 @@ pub use photo::{
     Photos, SettleRefused, UPLOAD_URL_SECONDS, derivative_key, parse_upload_key, photo_files_prefix, upload_expires_at,
     upload_key,
 };
+pub use price::{Currency, Price, PriceAmount};
 pub use property::{
     Description, MAX_ROOMS, NewRooms, PriceChange, Property, PropertyChanges, PropertyDescription, PropertyDetails,
     PropertyName, PropertyType, RoomTally,
