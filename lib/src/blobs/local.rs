@@ -17,13 +17,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// One file as stored: its bytes and the headers it is served with.
+/// One file as stored: its bytes and the headers it is served with, as S3
+/// keeps them with an object for CloudFront to pass on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct StoredBlob {
-    bytes: Vec<u8>,
-    content_type: String,
+pub struct LocalFile {
+    pub bytes: Vec<u8>,
+    pub content_type: String,
     /// `None` for an upload, [`IMMUTABLE`] for a derivative.
-    cache_control: Option<&'static str>,
+    pub cache_control: Option<&'static str>,
 }
 
 /// Why the local server refuses an upload, in words for the client.
@@ -44,7 +45,7 @@ pub struct LocalBlobs {
     /// The local server's own address, without a trailing `/`.
     base: Arc<str>,
     key: hmac::Key,
-    files: Arc<Mutex<HashMap<String, StoredBlob>>>,
+    files: Arc<Mutex<HashMap<String, LocalFile>>>,
 }
 
 impl std::fmt::Debug for LocalBlobs {
@@ -98,14 +99,13 @@ impl LocalBlobs {
 
     /// Stores what a verified `PUT` carried, as the upload at `key`.
     pub fn put_upload(&self, key: &str, bytes: Vec<u8>, content_type: &str) {
-        let blob = StoredBlob { bytes, content_type: content_type.to_owned(), cache_control: None };
+        let blob = LocalFile { bytes, content_type: content_type.to_owned(), cache_control: None };
         self.lock().insert(key.to_owned(), blob);
     }
 
-    /// The file at `key` and its content type, to serve it; `None` if
-    /// there is none.
-    pub fn file(&self, key: &str) -> Option<(Vec<u8>, String)> {
-        self.lock().get(key).map(|blob| (blob.bytes.clone(), blob.content_type.clone()))
+    /// The file at `key`, to serve it; `None` if there is none.
+    pub fn file(&self, key: &str) -> Option<LocalFile> {
+        self.lock().get(key).cloned()
     }
 
     fn signature(&self, key: &str, content_type: &str, content_length: u64, expires: i64) -> String {
@@ -115,7 +115,7 @@ impl LocalBlobs {
 
     /// The files; a panic while they were held does not lose them, as no
     /// change to them can be left half done.
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, StoredBlob>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, LocalFile>> {
         self.files.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -157,7 +157,7 @@ impl BlobStore for LocalBlobs {
     }
 
     async fn write(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> Result<(), BlobError> {
-        let blob = StoredBlob { bytes, content_type: content_type.to_owned(), cache_control: Some(IMMUTABLE) };
+        let blob = LocalFile { bytes, content_type: content_type.to_owned(), cache_control: Some(IMMUTABLE) };
         self.lock().insert(key.to_owned(), blob);
         Ok(())
     }
@@ -262,9 +262,10 @@ mod tests {
         blobs.write("photos/q/b/320.jpg", b"other".to_vec(), "image/jpeg").await.unwrap();
 
         assert_eq!(shared.read("uploads/p/a").await, Ok(Some(b"raw".to_vec())), "clones share the files");
-        assert_eq!(shared.file("photos/p/a/320.jpg"), Some((b"small".to_vec(), "image/jpeg".to_owned())));
-        assert_eq!(blobs.lock()["photos/p/a/320.jpg"].cache_control, Some(IMMUTABLE));
-        assert_eq!(blobs.lock()["uploads/p/a"].cache_control, None);
+        let derivative =
+            LocalFile { bytes: b"small".to_vec(), content_type: "image/jpeg".into(), cache_control: Some(IMMUTABLE) };
+        assert_eq!(shared.file("photos/p/a/320.jpg"), Some(derivative));
+        assert_eq!(shared.file("uploads/p/a").unwrap().cache_control, None, "an upload is not for caches");
         assert_eq!(blobs.read("photos/p/a/640.jpg").await, Ok(None));
 
         blobs.delete_prefix("photos/p/").await.unwrap();

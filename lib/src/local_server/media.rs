@@ -5,7 +5,7 @@
 //! serves the derivatives. The embedded store's removed photos have their
 //! files deleted as the table's stream has them deleted on AWS.
 
-use crate::blobs::{IMMUTABLE, LocalBlobs};
+use crate::blobs::LocalBlobs;
 use crate::domain::Timestamp;
 use crate::http::error::ApiError;
 use crate::store::{MemoryStore, Store};
@@ -64,13 +64,14 @@ async fn upload<S: Store>(
 async fn serve_file<S>(State((_, blobs)): State<(S, LocalBlobs)>, Path(key): Path<String>) -> Response {
     // Only derivatives are served, as CloudFront serves only `photos/`.
     let file = key.starts_with("photos/").then(|| blobs.file(&key)).flatten();
-    match file {
-        Some((bytes, content_type)) => {
-            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, IMMUTABLE.to_owned())], Body::from(bytes))
-                .into_response()
-        }
-        None => ApiError::NotFound("No file exists at this path.".into()).into_response(),
+    let Some(file) = file else {
+        return ApiError::NotFound("No file exists at this path.".into()).into_response();
+    };
+    let mut response = ([(header::CONTENT_TYPE, file.content_type)], Body::from(file.bytes)).into_response();
+    if let Some(cache_control) = file.cache_control {
+        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static(cache_control));
     }
+    response
 }
 
 /// Deletes the files of the embedded store's removed photos, for as long

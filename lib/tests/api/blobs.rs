@@ -94,7 +94,8 @@ async fn an_upload_made_as_the_local_target_says_lands() {
     blobs.put_upload(key, png.clone(), &header("content-type"));
 
     assert_eq!(blobs.read(UPLOAD_KEY).await, Ok(Some(png.clone())));
-    assert_eq!(blobs.file(UPLOAD_KEY), Some((png, "image/png".to_owned())));
+    let upload = blobs.file(UPLOAD_KEY).unwrap();
+    assert_eq!((upload.bytes, upload.content_type), (png, "image/png".to_owned()));
 }
 
 // -- S3Blobs on moto -----------------------------------------------------
