@@ -2,6 +2,7 @@
 //! sessions are part of the users function): each declares its routes
 //! with their contract and builds its router.
 
+pub mod listings;
 pub mod photos;
 pub mod properties;
 pub mod rooms;

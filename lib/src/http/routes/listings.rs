@@ -1,0 +1,194 @@
+//! Browsing the listings: the public search (everywhere, by city, with
+//! filters and orders), one's own properties, a listing's price history,
+//! and the property types. Part of the properties route group.
+
+use super::properties::PropertyView;
+use crate::blobs::BlobStore;
+use crate::domain::{Price, PriceChange, PropertyType, Timestamp, Transaction};
+use crate::http::error::ApiResult;
+use crate::http::request::extract::{Caller, MaybeCaller, PathParams, PropertyPath};
+use crate::http::request::paging::{
+    SEARCH_PARAMS, encode_cursor, listing_cursor, page_request, paged, public_listing, query_params,
+};
+use crate::http::responses::{CallerFailures, NotFound, PublicCallerFailures, QueryFailures, ServerFailures};
+use crate::http::{AppState, MediaLinks, Private, PropertiesState};
+use crate::store::{Listing, Store, StoreError};
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use serde::Serialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The browsing routes, each registered with its contract.
+pub fn routes<S: Store, B: BlobStore>() -> OpenApiRouter<PropertiesState<S, B>> {
+    OpenApiRouter::new()
+        .routes(routes!(property_types))
+        .routes(routes!(list_properties))
+        .routes(routes!(price_history))
+        .routes(routes!(list_my_properties))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TypeView {
+    value: PropertyType,
+    label: &'static str,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PropertyTypes {
+    items: Vec<TypeView>,
+}
+
+#[utoipa::path(
+    get, path = "/property-types", tag = "properties", operation_id = "property_types", summary = "Property types",
+    description = "Every property type with a label for people.",
+    responses((status = 200, description = "Every property type with its label", body = PropertyTypes))
+)]
+pub(crate) async fn property_types() -> Json<PropertyTypes> {
+    let items = PropertyType::ALL.iter().map(|&kind| TypeView { value: kind, label: kind.label() }).collect();
+    Json(PropertyTypes { items })
+}
+
+/// One page of a listing, in its order.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PropertyPage {
+    items: Vec<PropertyView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
+    next_cursor: Option<String>,
+}
+
+async fn page<S: Store>(
+    state: &AppState<S>,
+    media: &MediaLinks,
+    listing: Listing,
+    pairs: &[(String, String)],
+) -> ApiResult<Json<PropertyPage>> {
+    let request = page_request(pairs, &listing)?;
+    let page = state.store.list_properties(&listing, request).await?;
+    let next_cursor = page.next.map(|after| listing_cursor(&listing, after));
+    Ok(Json(PropertyPage {
+        items: page.items.into_iter().map(|property| PropertyView::summary(property, media)).collect(),
+        next_cursor,
+    }))
+}
+
+#[utoipa::path(
+    get, path = "/properties", tag = "properties", operation_id = "list_properties", summary = "Search listings",
+    description = "Public listings, one page at a time: those on the market (active, under offer) unless `status` asks for another public status. Newest first across the platform or in one city; by price or area within one city. Filters that the chosen order's index does not serve are applied after the read, so a page may hold fewer than `limit` items while `next_cursor` still leads on (docs/data-model.md).",
+    params(
+        ("city" = Option<String>, Query, min_length = 1, max_length = 100,
+            description = "Only this city; letter case, accents, spaces, hyphens and apostrophes are ignored"),
+        ("type" = Option<PropertyType>, Query, description = "Only this type"),
+        ("transaction" = Option<Transaction>, Query, description = "Sale (default) or rent listings"),
+        ("status" = Option<String>, Query, pattern = "^(active|under_offer|sold|let)$",
+            description = "One public status: active, under_offer, sold (sale) or let (rent); default: active and under_offer"),
+        ("currency" = inline(Option<crate::domain::Currency>), Query,
+            description = "Only listings priced in this currency; needed by min_price, max_price and sort=price"),
+        ("min_price" = Option<f64>, Query, minimum = 0, description = "At least this price (with currency); at most two decimals"),
+        ("max_price" = Option<f64>, Query, minimum = 0, description = "At most this price (with currency); at most two decimals"),
+        ("min_area" = Option<f64>, Query, minimum = 0, description = "At least this total area in m²; at most two decimals"),
+        ("max_area" = Option<f64>, Query, minimum = 0, description = "At most this total area in m²; at most two decimals"),
+        ("min_bedrooms" = Option<u32>, Query, minimum = 0, maximum = 50, description = "At least this many bedrooms"),
+        ("max_bedrooms" = Option<u32>, Query, minimum = 0, maximum = 50, description = "At most this many bedrooms"),
+        ("sort" = Option<String>, Query, pattern = "^(newest|-?price|-?area)$",
+            description = "newest (default), price, -price (need city and currency), area, -area (need city); ties by id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page of the same query"),
+    ),
+    responses((status = 200, description = "A page of listings", body = PropertyPage), QueryFailures, ServerFailures)
+)]
+pub(crate) async fn list_properties<S: Store>(
+    State(state): State<AppState<S>>,
+    State(media): State<MediaLinks>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<PropertyPage>> {
+    let mut allowed = SEARCH_PARAMS.to_vec();
+    allowed.extend(["limit", "cursor"]);
+    let pairs = query_params(query.as_deref(), &allowed)?;
+    let listing = public_listing(&pairs)?;
+    page(&state, &media, listing, &pairs).await
+}
+
+#[utoipa::path(
+    get, path = "/users/me/properties", tag = "properties", operation_id = "list_my_properties", summary = "Your properties",
+    description = "The caller's own listings, whatever their status, newest first; one page at a time.",
+    security(("bearer" = [])),
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses((status = 200, description = "A page of the caller's properties", body = PropertyPage),
+        QueryFailures, CallerFailures, ServerFailures)
+)]
+pub(crate) async fn list_my_properties<S: Store>(
+    State(state): State<AppState<S>>,
+    State(media): State<MediaLinks>,
+    Caller(caller): Caller,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Private<Json<PropertyPage>>> {
+    let pairs = query_params(query.as_deref(), &["limit", "cursor"])?;
+    let page = page(&state, &media, Listing::Owner(caller), &pairs).await?;
+    // A deleted account has no properties: tell its token apart from a
+    // user who has none yet.
+    if page.items.is_empty() && !state.store.account_exists(caller).await? {
+        return Err(StoreError::AccountGone.into());
+    }
+    Ok(Private(page))
+}
+
+/// One entry of a price history.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PriceChangeView {
+    /// The property's version that the change made.
+    #[schema(minimum = 1)]
+    version: u64,
+    #[schema(value_type = String, format = DateTime)]
+    changed_at: Timestamp,
+    /// The price from then on; `null`: the price was removed.
+    #[schema(inline, value_type = Option<Price>, required = true)]
+    price: Option<Price>,
+}
+
+impl From<PriceChange> for PriceChangeView {
+    fn from(change: PriceChange) -> Self {
+        Self { version: change.version, changed_at: change.changed_at, price: change.price }
+    }
+}
+
+/// One page of a price history, oldest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PriceHistoryPage {
+    items: Vec<PriceChangeView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
+    next_cursor: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/properties/{id}/price-history", tag = "properties", operation_id = "price_history",
+    summary = "A listing's price history",
+    description = "Every change of the listing's price (set, changed, removed), oldest first; one page at a time. Visible to whoever may see the listing.",
+    security((), ("bearer" = [])),
+    params(
+        PropertyPath,
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses((status = 200, description = "A page of the price history", body = PriceHistoryPage),
+        QueryFailures, NotFound, PublicCallerFailures, ServerFailures)
+)]
+pub(crate) async fn price_history<S: Store>(
+    State(state): State<AppState<S>>,
+    MaybeCaller(caller): MaybeCaller,
+    params: PathParams,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<PriceHistoryPage>> {
+    let id = params.property_id()?;
+    let pairs = query_params(query.as_deref(), &["limit", "cursor"])?;
+    let query = format!("history:{id}");
+    let request = paged(&pairs, &query, crate::store::search::is_history_position)?;
+    let found = state.store.price_history(id, request).await?.filter(|(property, _)| property.visible_to(caller));
+    let (_, page) = found.ok_or(StoreError::PropertyNotFound)?;
+    let next_cursor = page.next.map(|after| encode_cursor(&query, after));
+    Ok(Json(PriceHistoryPage { items: page.items.into_iter().map(PriceChangeView::from).collect(), next_cursor }))
+}
