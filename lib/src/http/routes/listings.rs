@@ -1,10 +1,15 @@
-//! Browsing the listings: the public search (everywhere, by city, with
-//! filters and orders), one's own properties, a listing's price history,
-//! and the property types. Part of the properties route group.
+//! Listings as people see them (`PropertyView`), and browsing them: the
+//! public search (everywhere, by city, with filters and orders), one's own
+//! properties, a listing's price history, and the property types. Part of
+//! the properties route group.
 
-use super::properties::PropertyView;
+use super::photos::PhotoView;
+use super::rooms::RoomView;
 use crate::blobs::BlobStore;
-use crate::domain::{Price, PriceChange, PropertyType, Timestamp, Transaction};
+use crate::domain::{
+    ListingStatus, Location, Price, PriceChange, Property, PropertyId, PropertyType, Room, Timestamp, Transaction,
+    UserId,
+};
 use crate::http::error::ApiResult;
 use crate::http::request::extract::{Caller, MaybeCaller, PathParams, PropertyPath};
 use crate::http::request::paging::{
@@ -25,6 +30,95 @@ pub fn routes<S: Store, B: BlobStore>() -> OpenApiRouter<PropertiesState<S, B>> 
         .routes(routes!(list_properties))
         .routes(routes!(price_history))
         .routes(routes!(list_my_properties))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PropertyView {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: PropertyId,
+    /// The user who published it (see `GET /users/{id}`).
+    #[schema(value_type = uuid::Uuid)]
+    pub owner_id: UserId,
+    pub name: String,
+    pub description: String,
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub property_type: PropertyType,
+    /// As its publisher wrote it.
+    pub city: String,
+    /// Sale or rent, fixed at publication.
+    pub transaction: Transaction,
+    /// Only the owner sees a `draft` or `withdrawn` listing.
+    pub status: ListingStatus,
+    /// The sale price, or the rent per month; `null` when not given.
+    #[schema(inline, value_type = Option<Price>, required = true)]
+    pub price: Option<Price>,
+    #[schema(inline, value_type = Option<Location>, required = true)]
+    pub location: Option<Location>,
+    /// Derived: the number of rooms.
+    pub room_count: usize,
+    /// Derived: the number of rooms of kind `bedroom`.
+    pub bedroom_count: usize,
+    /// Derived: the sum of the rooms' areas, exact to the hundredth.
+    #[schema(value_type = f64, minimum = 0)]
+    pub total_area_m2: serde_json::Value,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    /// 1, then one more on every change to the property or its rooms; the ETag.
+    #[schema(minimum = 1)]
+    pub version: u64,
+    /// Present on a single property (oldest room first), absent from listings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub rooms: Option<Vec<RoomView>>,
+    /// The first ready photo, which a listing page shows; `null` when none is.
+    #[schema(required = true)]
+    pub primary_photo: Option<PhotoView>,
+    /// Present on a single property: its photos in order (as
+    /// `GET /properties/{id}/photos` shows them); absent from listings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub photos: Option<Vec<PhotoView>>,
+}
+
+impl PropertyView {
+    pub(super) fn summary(property: Property, media: &MediaLinks) -> Self {
+        let primary_photo =
+            property.photos.primary().map(|(position, photo)| PhotoView::new(property.id, position, photo, media));
+        Self {
+            id: property.id,
+            owner_id: property.owner_id,
+            name: property.name.as_str().into(),
+            description: property.description.as_str().into(),
+            property_type: property.property_type,
+            city: property.city.name().into(),
+            transaction: property.transaction,
+            status: property.status(),
+            price: property.price(),
+            location: property.location,
+            room_count: property.room_count(),
+            bedroom_count: property.bedroom_count(),
+            total_area_m2: property.total_area().to_json(),
+            created_at: property.created_at,
+            updated_at: property.updated_at,
+            version: property.version(),
+            rooms: None,
+            primary_photo,
+            photos: None,
+        }
+    }
+
+    /// The whole property, as `caller` may see it.
+    pub(super) fn with_rooms(property: Property, rooms: Vec<Room>, caller: Option<UserId>, media: &MediaLinks) -> Self {
+        let photos = PhotoView::visible(&property, caller, media);
+        Self {
+            rooms: Some(rooms.into_iter().map(RoomView::from).collect()),
+            photos: Some(photos),
+            ..Self::summary(property, media)
+        }
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

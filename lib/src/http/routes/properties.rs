@@ -3,12 +3,12 @@
 //! photos (`photos.rs`) are part of it. Drafts and withdrawn listings are
 //! their owner's alone: anyone else gets a 404, as if they did not exist.
 
-use super::photos::PhotoView;
-use super::rooms::{NewRoom, RoomView};
+use super::listings::PropertyView;
+use super::rooms::NewRoom;
 use crate::blobs::BlobStore;
 use crate::domain::{
     City, Invalid, ListingStatus, Location, NewRooms, Price, Property, PropertyChanges, PropertyDescription,
-    PropertyDetails, PropertyId, PropertyName, PropertyType, Room, Timestamp, Transaction, UserId,
+    PropertyDetails, PropertyName, PropertyType, Timestamp, Transaction,
 };
 use crate::http::error::ApiResult;
 use crate::http::request::extract::{Caller, JsonBody, MaybeCaller, PathParams, PropertyPath};
@@ -25,7 +25,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The group's routes, each registered with its contract, browsing and
@@ -40,95 +40,6 @@ pub fn routes<S: Store, B: BlobStore>() -> OpenApiRouter<PropertiesState<S, B>> 
 
 pub fn router<S: Store, B: BlobStore>(state: PropertiesState<S, B>) -> Router {
     routes().with_state(state).into()
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PropertyView {
-    #[schema(value_type = uuid::Uuid)]
-    pub id: PropertyId,
-    /// The user who published it (see `GET /users/{id}`).
-    #[schema(value_type = uuid::Uuid)]
-    pub owner_id: UserId,
-    pub name: String,
-    pub description: String,
-    #[serde(rename = "type")]
-    #[schema(rename = "type")]
-    pub property_type: PropertyType,
-    /// As its publisher wrote it.
-    pub city: String,
-    /// Sale or rent, fixed at publication.
-    pub transaction: Transaction,
-    /// Only the owner sees a `draft` or `withdrawn` listing.
-    pub status: ListingStatus,
-    /// The sale price, or the rent per month; `null` when not given.
-    #[schema(inline, value_type = Option<Price>, required = true)]
-    pub price: Option<Price>,
-    #[schema(inline, value_type = Option<Location>, required = true)]
-    pub location: Option<Location>,
-    /// Derived: the number of rooms.
-    pub room_count: usize,
-    /// Derived: the number of rooms of kind `bedroom`.
-    pub bedroom_count: usize,
-    /// Derived: the sum of the rooms' areas, exact to the hundredth.
-    #[schema(value_type = f64, minimum = 0)]
-    pub total_area_m2: serde_json::Value,
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: Timestamp,
-    /// 1, then one more on every change to the property or its rooms; the ETag.
-    #[schema(minimum = 1)]
-    pub version: u64,
-    /// Present on a single property (oldest room first), absent from listings.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub rooms: Option<Vec<RoomView>>,
-    /// The first ready photo, which a listing page shows; `null` when none is.
-    #[schema(required = true)]
-    pub primary_photo: Option<PhotoView>,
-    /// Present on a single property: its photos in order (as
-    /// `GET /properties/{id}/photos` shows them); absent from listings.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub photos: Option<Vec<PhotoView>>,
-}
-
-impl PropertyView {
-    pub(super) fn summary(property: Property, media: &MediaLinks) -> Self {
-        let primary_photo =
-            property.photos.primary().map(|(position, photo)| PhotoView::new(property.id, position, photo, media));
-        Self {
-            id: property.id,
-            owner_id: property.owner_id,
-            name: property.name.as_str().into(),
-            description: property.description.as_str().into(),
-            property_type: property.property_type,
-            city: property.city.name().into(),
-            transaction: property.transaction,
-            status: property.status(),
-            price: property.price(),
-            location: property.location,
-            room_count: property.room_count(),
-            bedroom_count: property.bedroom_count(),
-            total_area_m2: property.total_area().to_json(),
-            created_at: property.created_at,
-            updated_at: property.updated_at,
-            version: property.version(),
-            rooms: None,
-            primary_photo,
-            photos: None,
-        }
-    }
-
-    /// The whole property, as `caller` may see it.
-    fn with_rooms(property: Property, rooms: Vec<Room>, caller: Option<UserId>, media: &MediaLinks) -> Self {
-        let photos = PhotoView::visible(&property, caller, media);
-        Self {
-            rooms: Some(rooms.into_iter().map(RoomView::from).collect()),
-            photos: Some(photos),
-            ..Self::summary(property, media)
-        }
-    }
 }
 
 /// A property to publish; the caller becomes its owner.
