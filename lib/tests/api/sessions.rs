@@ -286,9 +286,12 @@ async fn a_deleted_account_token_gets_401_on_every_route_that_needs_a_caller(app
 }
 
 /// Wrong passwords for registered and unknown addresses, in alternating
-/// pairs (each address fails once, far from its lock): the medians must be
-/// close, or the time of a sign-in tells who is registered. The call-count
-/// test below holds the store work equal; this holds the whole path.
+/// pairs (each address fails once, far from its lock): the fastest of each
+/// must be close, or the time of a sign-in tells who is registered. The
+/// call-count test below holds the store work equal; this holds the whole
+/// path. The fastest, not the median: other tests running beside this one
+/// only ever add time, so the minimum is the cost of the path itself, and
+/// a path that skipped the hash would be many times faster, not a quarter.
 async fn sign_in_takes_as_long_for_an_unknown_address_as_for_a_registered_one(app: TestApp) {
     const PAIRS: usize = 11;
     for i in 0..PAIRS {
@@ -313,11 +316,10 @@ async fn sign_in_takes_as_long_for_an_unknown_address_as_for_a_registered_one(ap
             known.push(timed(registered).await);
         }
     }
-    known.sort();
-    unknown.sort();
-    let (known, unknown) = (known[PAIRS / 2], unknown[PAIRS / 2]);
+    let fastest = |times: Vec<std::time::Duration>| times.into_iter().min().expect("timed sign-ins");
+    let (known, unknown) = (fastest(known), fastest(unknown));
     let gap = known.abs_diff(unknown);
-    assert!(gap < known.max(unknown) / 4, "median {known:?} registered against {unknown:?} unknown");
+    assert!(gap < known.max(unknown) / 4, "fastest {known:?} registered against {unknown:?} unknown");
 }
 
 /// The DynamoDB calls of the session routes, and the same store work for a
