@@ -12,6 +12,7 @@ mod item;
 mod kept;
 mod photos;
 mod properties;
+mod query;
 mod reindex;
 mod rooms;
 mod schema;

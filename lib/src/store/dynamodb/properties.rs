@@ -16,12 +16,12 @@
 use super::expression::{Expression, all};
 use super::item::{LAST_WRITE, PriceChangeItem, PropertyItem, RoomItem, written_by};
 use super::kept::Slot;
-use super::schema::{self, Index, PARTITION_KEY, SORT_KEY};
+use super::query::SortKeys;
+use super::schema::{self, Index};
 use super::transaction::{delete_action, exists_check_action, put_action, put_new_action};
-use super::{DynamoStore, Item, number, sdk_error, string};
+use super::{DynamoStore, Item, number, string};
 use crate::domain::{PriceChange, Property, PropertyChanges, PropertyId, Room, UserId};
 use crate::store::{Edit, KeptAnswer, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult, UserStore};
-use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
 /// The condition that `edit` may change the property: the caller owns it,
@@ -251,77 +251,23 @@ impl PropertyStore for DynamoStore {
 }
 
 impl DynamoStore {
-    /// Every item `query` matches, page after page.
-    pub(super) async fn query_all(&self, query: QueryFluentBuilder) -> StoreResult<Vec<Item>> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let output = query.clone().set_exclusive_start_key(start).send().await.map_err(sdk_error)?;
-            items.extend(output.items.unwrap_or_default());
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
-    }
-
-    /// Every item of `partition` whose sort key starts with `sort_prefix`
-    /// (every item, with `""`), read consistently.
-    pub(super) async fn partition(&self, partition: String, sort_prefix: &str) -> StoreResult<Vec<Item>> {
-        let mut expression = Expression::default();
-        let mut key_condition = vec![expression.equals(PARTITION_KEY, string(partition))];
-        if !sort_prefix.is_empty() {
-            key_condition.push(expression.begins_with(SORT_KEY, string(sort_prefix)));
-        }
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression(all(key_condition))
-            .set_expression_attribute_names(expression.names())
-            .set_expression_attribute_values(expression.values())
-            .consistent_read(true);
-        self.query_all(query).await
-    }
-
     /// Every item of a property's collection: its price history, the
     /// property, its rooms.
     pub(super) async fn collection(&self, id: PropertyId) -> StoreResult<Vec<Item>> {
-        self.partition(schema::property_partition(id), "").await
+        self.partition(schema::property_partition(id), SortKeys::All).await
     }
 
     /// The property and its rooms, without the price history (which sorts
     /// before them), read consistently.
     pub(super) async fn property_and_rooms(&self, id: PropertyId) -> StoreResult<Vec<Item>> {
-        let mut expression = Expression::default();
-        let key_condition = all([
-            expression.equals(PARTITION_KEY, string(schema::property_partition(id))),
-            expression.at_least(SORT_KEY, string(schema::property_and_rooms_start())),
-        ]);
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression(key_condition)
-            .set_expression_attribute_names(expression.names())
-            .set_expression_attribute_values(expression.values())
-            .consistent_read(true);
-        self.query_all(query).await
+        let start = SortKeys::AtLeast(schema::property_and_rooms_start().to_owned());
+        self.partition(schema::property_partition(id), start).await
     }
 
     /// Deletes every property of `owner`: part of deleting the account.
     pub(super) async fn delete_properties_of(&self, owner: UserId) -> StoreResult<()> {
-        let index = Index::Owner;
-        let mut expression = Expression::default();
-        let key_condition = expression.equals(index.partition_key(), string(schema::owner_partition(owner)));
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index.name())
-            .key_condition_expression(key_condition)
-            .set_expression_attribute_names(expression.names())
-            .set_expression_attribute_values(expression.values());
+        let owned = schema::owner_partition(owner);
+        let query = self.query_partition(Some(Index::Owner), owned, SortKeys::All, |_| None);
         for item in self.query_all(query).await? {
             let id = item.get(PropertyItem::ID).and_then(|value| value.as_s().ok());
             let id = id.and_then(|id| PropertyId::parse(id));

@@ -10,7 +10,8 @@
 
 use super::expression::{Expression, all};
 use super::item::{PriceChangeItem, PropertyItem};
-use super::schema::{self, Index, PARTITION_KEY, SORT_KEY};
+use super::query::SortKeys;
+use super::schema::{self, Index};
 use super::{DynamoStore, Item, number, sdk_error, string};
 use crate::domain::{PriceChange, Property, PropertyId};
 use crate::store::search::{AREA_DIGITS, PRICE_DIGITS, history_position};
@@ -73,25 +74,13 @@ impl DynamoStore {
         (low, high): (String, String),
         limit: usize,
     ) -> StoreResult<Read> {
-        let mut expression = Expression::default();
-        let key_condition = all([
-            expression.equals(index.partition_key(), string(partition)),
-            expression.between(index.sort_key(), string(low), string(high)),
-        ]);
-        let filter = match listing {
-            Listing::Search(search) => filter(&mut expression, search),
+        let not_in_key = |expression: &mut Expression| match listing {
+            Listing::Search(search) => filter(expression, search),
             Listing::Owner(_) => None,
         };
         // One item more than asked tells whether another page follows.
         let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index.name())
-            .key_condition_expression(key_condition)
-            .set_filter_expression(filter)
-            .set_expression_attribute_names(expression.names())
-            .set_expression_attribute_values(expression.values())
+            .query_partition(Some(index), partition, SortKeys::Between(low, high), not_in_key)
             .scan_index_forward(listing.order().ascending())
             .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
             .send()
@@ -119,27 +108,14 @@ impl DynamoStore {
     ) -> StoreResult<Option<(Property, Page<PriceChange>)>> {
         let property = self.property_item(id);
         let entries = async {
-            let mut expression = Expression::default();
             let from = match &page.after {
                 // The next version's position: positions are whole numbers.
                 Some(after) => after.parse::<u64>().map(|after| history_position(after.saturating_add(1))),
                 None => Ok(history_position(0)),
             }
             .map_err(|_| StoreError::Internal("a history cursor that is not a version".into()))?;
-            let key_condition = all([
-                expression.equals(PARTITION_KEY, string(schema::property_partition(id))),
-                expression.between(
-                    SORT_KEY,
-                    string(schema::price_change_sort(&from)),
-                    string(schema::price_change_sort("~")),
-                ),
-            ]);
-            self.client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(key_condition)
-                .set_expression_attribute_names(expression.names())
-                .set_expression_attribute_values(expression.values())
+            let changes = SortKeys::Between(schema::price_change_sort(&from), schema::price_change_sort("~"));
+            self.query_partition(None, schema::property_partition(id), changes, |_| None)
                 .limit(i32::try_from(page.limit + 1).unwrap_or(i32::MAX))
                 .send()
                 .await

@@ -5,6 +5,7 @@
 
 use super::expression::{Expression, Update};
 use super::item::{AttemptsItem, SessionItem, UserItem};
+use super::query::SortKeys;
 use super::schema;
 use super::transaction::{TransactFailure, delete_action, put_new_action, update_action};
 use super::{DynamoStore, Item, number, sdk_error, string};
@@ -19,7 +20,8 @@ impl DynamoStore {
     /// Every session of `user`, read consistently with one Query of their
     /// partition.
     async fn sessions_of(&self, user: UserId) -> StoreResult<Vec<Session>> {
-        let items = self.partition(schema::user_partition(user), schema::session_sort_prefix()).await?;
+        let sessions = SortKeys::StartingWith(schema::session_sort_prefix().to_owned());
+        let items = self.partition(schema::user_partition(user), sessions).await?;
         items.into_iter().map(|item| Ok(SessionItem::from_item(item)?.into_domain())).collect()
     }
 

@@ -4,6 +4,7 @@
 use super::expression::{Expression, Update, all};
 use super::item::{EmailClaimItem, LAST_WRITE, UserItem, attribute, written_by};
 use super::kept::Slot;
+use super::query::SortKeys;
 use super::transaction::{TransactFailure, delete_action, exists_check_action, put_new_action};
 use super::{DynamoStore, Item, number, schema, sdk_error, string};
 use crate::domain::{Email, PasswordHash, ProfileChanges, Timestamp, User, UserId};
@@ -26,7 +27,7 @@ impl DynamoStore {
     /// Deletes the answers kept in `scope`: one Query of its partition, then
     /// the deletes.
     async fn delete_kept_answers(&self, scope: &str) -> StoreResult<()> {
-        let answers = self.partition(schema::kept_answers_partition(scope), "").await?;
+        let answers = self.partition(schema::kept_answers_partition(scope), SortKeys::All).await?;
         self.delete_all(answers.iter().map(schema::key_of).collect()).await
     }
 }
