@@ -119,6 +119,36 @@ impl Modify for Links {
     }
 }
 
+/// Every request body refuses members it does not declare (a 422 naming
+/// each, `http::request::extract`): its schema says so. The bodies' structs
+/// cannot say it themselves, since serde's `deny_unknown_fields` would
+/// stop at the first unknown member instead of naming them all.
+struct ClosedBodies;
+
+impl Modify for ClosedBodies {
+    fn modify(&self, document: &mut Document) {
+        use utoipa::openapi::schema::{AdditionalProperties, Schema};
+        let bodies: Vec<String> = document
+            .paths
+            .paths
+            .values()
+            .flat_map(|item| [&item.post, &item.put, &item.patch].into_iter().flatten())
+            .filter_map(|operation| operation.request_body.as_ref())
+            .flat_map(|body| body.content.values())
+            .filter_map(|content| match &content.schema {
+                Some(RefOr::Ref(reference)) => reference.ref_location.rsplit('/').next().map(str::to_owned),
+                _ => None,
+            })
+            .collect();
+        let schemas = &mut document.components.get_or_insert_with(Components::new).schemas;
+        for name in bodies {
+            if let Some(RefOr::T(Schema::Object(object))) = schemas.get_mut(&name) {
+                object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+        }
+    }
+}
+
 /// The contract, as served and committed: the operations come from the
 /// routers themselves, which register each handler with its annotation.
 pub fn document() -> Document {
@@ -129,6 +159,7 @@ pub fn document() -> Document {
     document.merge(rooms::routes::<MemoryStore>().into_openapi());
     BearerToken.modify(&mut document);
     Links.modify(&mut document);
+    ClosedBodies.modify(&mut document);
     document
 }
 

@@ -136,62 +136,50 @@ impl<'de> serde::de::Visitor<'de> for NoRepeatedMembers {
 }
 
 /// The most unknown members one answer names: enough for any honest
-/// mistake, and a bound on the re-reading each one costs.
+/// mistake, and a bound on the answer a 64 KiB body of them could cost.
 const MAX_REPORTED_UNKNOWN: usize = 20;
 
-/// Deserializes `value`, naming every unknown member (each is taken out
-/// and the rest read again), else the first member serde could not read.
-pub fn deserialize_value<T: DeserializeOwned>(mut value: serde_json::Value) -> Result<T, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    loop {
-        let error = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
-            Ok(parsed) if errors.is_empty() => return Ok(parsed),
-            Ok(_) => return Err(errors),
-            Err(error) => error,
-        };
-        let message = error.inner().to_string();
-        errors.push(serde_field_error(&error.path().to_string(), &message));
-        let unknown = message.starts_with("unknown field");
-        if !unknown || errors.len() >= MAX_REPORTED_UNKNOWN || !remove_member(&mut value, error.path()) {
-            return Err(errors);
-        }
+/// Deserializes `value`, naming every unknown member (each with its path:
+/// `rooms[2].colour`), else the first member serde could not read.
+pub fn deserialize_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Vec<FieldError>> {
+    let (read, unknown) = read_members::<T>(&value);
+    if unknown.is_empty() {
+        return read.map_err(|error| vec![error]);
+    }
+    let unknown = unknown.into_iter().take(MAX_REPORTED_UNKNOWN);
+    Err(unknown.map(|path| FieldError::new(path, "is not a known field")).chain(read.err()).collect())
+}
+
+/// Reads `value` into `T` in one pass: `T` (or the first member serde
+/// could not read), and the path of every member `T` does not declare,
+/// in the order met. `T` must not deny unknown fields: they are reported
+/// here, all of them, instead of serde stopping at the first.
+pub(crate) fn read_members<T: DeserializeOwned>(value: &serde_json::Value) -> (Result<T, FieldError>, Vec<String>) {
+    let mut unknown = Vec::new();
+    let read = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut |path| {
+        unknown.push(member_path(&path));
+    }));
+    let read = read.map_err(|error| serde_field_error(&error.path().to_string(), &error.inner().to_string()));
+    (read, unknown)
+}
+
+/// A member's path as a `FieldError` names it: `price.amount`, `rooms[2].name`.
+fn member_path(path: &serde_ignored::Path) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", member_path(parent)),
+        Path::Map { parent, key } => match member_path(parent) {
+            parent if parent.is_empty() => key.clone(),
+            parent => format!("{parent}.{key}"),
+        },
+        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => member_path(parent),
     }
 }
 
-/// Removes the member at `path` from `value`; false if there is none.
-fn remove_member(value: &mut serde_json::Value, path: &serde_path_to_error::Path) -> bool {
-    use serde_path_to_error::Segment;
-    let segments: Vec<&Segment> = path.iter().collect();
-    let Some((Segment::Map { key }, parents)) = segments.split_last() else {
-        return false;
-    };
-    let mut target = Some(value);
-    for segment in parents {
-        target = match segment {
-            Segment::Seq { index } => target.and_then(|value| value.get_mut(*index)),
-            Segment::Map { key } => target.and_then(|value| value.get_mut(key.as_str())),
-            _ => None,
-        };
-    }
-    target.and_then(|object| object.as_object_mut()).and_then(|object| object.remove(key.as_str())).is_some()
-}
-
-/// Turns serde's messages into `{field, message}`. The path already ends
-/// with an unknown field's name; a missing field is named only in the message.
+/// Serde's complaint about the member at `path` (`.` is the body itself).
 fn serde_field_error(path: &str, message: &str) -> FieldError {
-    let quoted = || message.split('`').nth(1).unwrap_or_default();
-    let within = |field: &str| match path {
-        "." | "" => field.to_owned(),
-        parent => format!("{parent}.{field}"),
-    };
-    if message.starts_with("unknown field") {
-        FieldError::new(path, "is not a known field")
-    } else if message.starts_with("missing field") {
-        FieldError::new(within(quoted()), "is required")
-    } else {
-        let field = if path == "." { "body" } else { path };
-        FieldError::new(field, message)
-    }
+    FieldError::new(if path == "." { "body" } else { path }, message)
 }
 
 /// Where a request comes from, for the attempt limits: API Gateway's
@@ -386,11 +374,18 @@ mod tests {
     use super::*;
 
     #[derive(Debug, serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Sample {
         name: String,
         nickname: Option<String>,
+        #[serde(default)]
+        pets: Vec<Pet>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Pet {
+        name: String,
     }
 
     fn errors(body: &str) -> Vec<FieldError> {
@@ -407,8 +402,19 @@ mod tests {
             errors(r#"{"name":"a","id":"x","colour":"red"}"#),
             [FieldError::new("colour", "is not a known field"), FieldError::new("id", "is not a known field")]
         );
-        assert_eq!(errors(r#"{}"#), [FieldError::new("name", "is required")]);
         assert_eq!(errors(r#"{"name":1}"#)[0].field, "name");
+        assert_eq!(
+            errors(r#"{"name":"a","pets":[{"name":"b"},{"name":"c","age":2,"legs":4}],"x":0}"#),
+            [
+                FieldError::new("pets[1].age", "is not a known field"),
+                FieldError::new("pets[1].legs", "is not a known field"),
+                FieldError::new("x", "is not a known field"),
+            ]
+        );
+        let mut many: serde_json::Map<_, _> = (0..100).map(|i| (format!("m{i:03}"), 0.into())).collect();
+        many.insert("name".into(), "a".into());
+        let reported = errors(&serde_json::Value::Object(many).to_string());
+        assert_eq!(reported.len(), MAX_REPORTED_UNKNOWN);
         assert_eq!(errors(r#"[1]"#), [FieldError::new("body", "must be a JSON object")]);
     }
 

@@ -147,7 +147,6 @@ pub struct PhotoList {
 
 /// What an owner announces before uploading a photo.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"content_type": "image/jpeg", "content_length": 482113, "caption": "Living room, south light"}))]
 pub struct NewPhoto {
     #[serde(default)]
@@ -182,7 +181,6 @@ impl NewPhoto {
 
 /// The fields to change; an absent field is left as it is.
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"position": 0}))]
 pub(crate) struct PhotoPatch {
     #[serde(default)]

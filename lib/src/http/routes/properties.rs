@@ -44,7 +44,6 @@ pub fn router<S: Store, B: BlobStore>(state: PropertiesState<S, B>) -> Router {
 
 /// A property to publish; the caller becomes its owner.
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "name": "Canal-side loft",
     "description": "Exposed beams, four-metre windows.",
@@ -183,7 +182,6 @@ pub(crate) async fn show_property<S: Store>(
 
 /// The fields to change; an absent field is left as it is.
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Renovated loft", "status": "under_offer", "price": {"amount": 339000, "currency": "EUR"}}))]
 pub(crate) struct PropertyPatch {
     #[serde(default)]

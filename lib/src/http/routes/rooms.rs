@@ -73,7 +73,6 @@ impl From<Room> for RoomView {
 
 /// A room as a client describes it, alone or within a new property.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Office", "kind": "office", "area_m2": 9.5, "floor": 1, "features": ["fibre"]}))]
 pub struct NewRoom {
     #[serde(default)]
@@ -201,7 +200,6 @@ pub(crate) async fn add_room<S: Store>(
 /// The fields to change; an absent field is left as it is, `null` clears
 /// `floor` or `description`.
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"area_m2": 10.25, "floor": null}))]
 pub(crate) struct RoomPatch {
     #[serde(default)]

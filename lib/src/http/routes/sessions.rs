@@ -30,7 +30,6 @@ pub fn routes<S: Store>() -> OpenApiRouter<UsersState<S>> {
 
 /// Credentials to exchange for tokens.
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery"}))]
 pub(crate) struct SignIn {
     #[serde(default)]
@@ -43,7 +42,6 @@ pub(crate) struct SignIn {
 
 /// A refresh token, to renew or to end its session.
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"refresh_token": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a62.0.c2FtcGxlIHJlZnJlc2ggdG9rZW4gb2YgdGhlIGRlbW8"}))]
 pub(crate) struct RefreshRequest {
     #[serde(default)]

@@ -87,7 +87,6 @@ pub struct PublicProfile {
 
 /// A new account. The email is unique regardless of letter case.
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "email": "ada@example.com",
     "password": "correct horse battery",
@@ -223,7 +222,6 @@ pub(crate) async fn show_me<S: Store>(
 
 /// The personal details to change; an absent field is left as it is.
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"last_name": "King"}))]
 pub(crate) struct ProfilePatch {
     #[serde(default)]
@@ -266,7 +264,6 @@ pub(crate) async fn update_me<S: Store>(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"current_password": "correct horse battery", "new_password": "another long secret"}))]
 pub(crate) struct PasswordChange {
     #[serde(default)]
