@@ -1,14 +1,33 @@
 //! Opaque, time-ordered identifiers (UUIDv7): sorting them sorts by creation.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(transparent)]
         pub struct $name(Uuid);
+
+        /// Read with `parse`: the canonical spelling only.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Canonical;
+                impl serde::de::Visitor<'_> for Canonical {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str("an id in its canonical form")
+                    }
+
+                    fn visit_str<E: serde::de::Error>(self, raw: &str) -> Result<$name, E> {
+                        $name::parse(raw).ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(raw), &self))
+                    }
+                }
+                deserializer.deserialize_str(Canonical)
+            }
+        }
 
         impl $name {
             pub fn generate() -> Self {
@@ -66,5 +85,8 @@ mod tests {
         assert!(UserId::parse(&id.to_uppercase()).is_none());
         assert!(UserId::parse(&id.replace('-', "")).is_none());
         assert!(UserId::parse("me").is_none());
+        let read = |raw: &str| serde_json::from_value::<UserId>(serde_json::Value::String(raw.to_owned())).ok();
+        assert_eq!(read(&id), UserId::parse(&id));
+        assert_eq!(read(&id.to_uppercase()), None);
     }
 }

@@ -27,9 +27,10 @@ impl Listing {
 }
 
 /// The order of a search's results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Order {
     /// Newest first.
+    #[default]
     Newest,
     /// By price, cheapest first (`ascending`) or dearest first.
     Price { ascending: bool },
@@ -67,7 +68,7 @@ impl Bounds {
 /// edge: a price order or price bounds come with a currency, a price or
 /// area order with a city, and `status` is a public status of the
 /// transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Search {
     /// By normalized city key (see `domain::city_key`).
     pub city: Option<String>,

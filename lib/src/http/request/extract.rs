@@ -3,10 +3,9 @@
 
 use crate::auth::tokens::has_expired;
 use crate::auth::{TokenVerifier, bearer_token};
-use crate::domain::{PhotoId, PropertyId, RoomId, Timestamp, UserId};
+use crate::domain::{Timestamp, UserId};
 use crate::http::error::{ApiError, ApiResult, FieldError};
-use crate::store::StoreError;
-use axum::extract::{FromRef, FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -293,80 +292,6 @@ fn authorizer_context(parts: &Parts) -> Option<AuthorizerContext> {
         _ => None,
     });
     Some(AuthorizerContext { subject, expires_at })
-}
-
-/// `{id}` of a property's path, as the contract declares it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub struct PropertyPath {
-    /// The property's id
-    id: uuid::Uuid,
-}
-
-/// `{id}` and `{room_id}` of a room's path, as the contract declares them.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub struct RoomPath {
-    /// The property's id
-    id: uuid::Uuid,
-    /// The room's id
-    room_id: uuid::Uuid,
-}
-
-/// `{id}` and `{photo_id}` of a photo's path, as the contract declares them.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub struct PhotoPath {
-    /// The property's id
-    id: uuid::Uuid,
-    /// The photo's id
-    photo_id: uuid::Uuid,
-}
-
-/// The path parameters of the matched route, for typed id parsing.
-pub struct PathParams(Vec<(String, String)>);
-
-impl<S: Send + Sync> FromRequestParts<S> for PathParams {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
-        let raw = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::NotFound("No resource exists at this path.".into()))?;
-        Ok(Self(raw.iter().map(|(name, value)| (name.to_owned(), value.to_owned())).collect()))
-    }
-}
-
-impl PathParams {
-    /// Parses the parameter `name` as an id. A malformed id cannot name
-    /// anything that exists, so it is a 404 like any unknown id.
-    fn id<T>(&self, name: &str, parse: impl Fn(&str) -> Option<T>, missing: StoreError) -> ApiResult<T> {
-        let id = self.0.iter().find(|(key, _)| key == name).and_then(|(_, value)| parse(value));
-        Ok(id.ok_or(missing)?)
-    }
-
-    /// `{id}` of a user's path.
-    pub fn user_id(&self) -> ApiResult<UserId> {
-        self.id("id", UserId::parse, StoreError::UserNotFound)
-    }
-
-    /// `{id}` of a property's path.
-    pub fn property_id(&self) -> ApiResult<PropertyId> {
-        self.id("id", PropertyId::parse, StoreError::PropertyNotFound)
-    }
-
-    /// `{room_id}` of a room's path.
-    pub fn room_id(&self) -> ApiResult<RoomId> {
-        self.id("room_id", RoomId::parse, StoreError::RoomNotFound)
-    }
-
-    /// `{photo_id}` of a photo's path.
-    pub fn photo_id(&self) -> ApiResult<PhotoId> {
-        self.id("photo_id", PhotoId::parse, StoreError::PhotoNotFound)
-    }
 }
 
 #[cfg(test)]

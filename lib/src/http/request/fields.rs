@@ -50,7 +50,8 @@ impl Fields {
         Self { prefix: prefix.into(), errors: Vec::new() }
     }
 
-    fn reject(&mut self, name: &str, message: impl Into<String>) {
+    /// Records that `name` is at fault, for a rule that spans members.
+    pub fn reject(&mut self, name: &str, message: impl Into<String>) {
         let field = format!("{}{name}", self.prefix);
         self.errors.push(FieldError::new(field.trim_end_matches('.'), message));
     }

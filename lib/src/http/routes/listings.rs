@@ -5,21 +5,23 @@
 
 use super::photos::PhotoView;
 use super::rooms::RoomView;
+use super::visible;
 use crate::blobs::BlobStore;
 use crate::domain::{
     ListingStatus, Location, Price, PriceChange, Property, PropertyId, PropertyType, Room, Timestamp, Transaction,
     UserId,
 };
 use crate::http::error::ApiResult;
-use crate::http::request::extract::{Caller, MaybeCaller, PathParams, PropertyPath};
-use crate::http::request::paging::{
-    SEARCH_PARAMS, encode_cursor, listing_cursor, page_request, paged, public_listing, query_params,
-};
+use crate::http::request::extract::{Caller, MaybeCaller};
+use crate::http::request::paging::{PageQuery, encode_cursor, listing_cursor};
+use crate::http::request::path::{PathParams, PropertyPath};
+use crate::http::request::query::{Paged, Query};
+use crate::http::request::search::SearchFilter;
 use crate::http::responses::{CallerFailures, NotFound, PublicCallerFailures, QueryFailures, ServerFailures};
 use crate::http::{AppState, MediaLinks, Private, PropertiesState};
 use crate::store::{Listing, Store, StoreError};
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use serde::Serialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -155,9 +157,9 @@ async fn page<S: Store>(
     state: &AppState<S>,
     media: &MediaLinks,
     listing: Listing,
-    pairs: &[(String, String)],
+    page: PageQuery,
 ) -> ApiResult<Json<PropertyPage>> {
-    let request = page_request(pairs, &listing)?;
+    let request = page.of_listing(&listing)?;
     let page = state.store.list_properties(&listing, request).await?;
     let next_cursor = page.next.map(|after| listing_cursor(&listing, after));
     Ok(Json(PropertyPage {
@@ -169,48 +171,23 @@ async fn page<S: Store>(
 #[utoipa::path(
     get, path = "/properties", tag = "properties", operation_id = "list_properties", summary = "Search listings",
     description = "Public listings, one page at a time: those on the market (active, under offer) unless `status` asks for another public status. Newest first across the platform or in one city; by price or area within one city. Filters that the chosen order's index does not serve are applied after the read, so a page may hold fewer than `limit` items while `next_cursor` still leads on (docs/data-model.md).",
-    params(
-        ("city" = Option<String>, Query, min_length = 1, max_length = 100,
-            description = "Only this city; letter case, accents, spaces, hyphens and apostrophes are ignored"),
-        ("type" = Option<PropertyType>, Query, description = "Only this type"),
-        ("transaction" = Option<Transaction>, Query, description = "Sale (default) or rent listings"),
-        ("status" = Option<String>, Query, pattern = "^(active|under_offer|sold|let)$",
-            description = "One public status: active, under_offer, sold (sale) or let (rent); default: active and under_offer"),
-        ("currency" = inline(Option<crate::domain::Currency>), Query,
-            description = "Only listings priced in this currency; needed by min_price, max_price and sort=price"),
-        ("min_price" = Option<f64>, Query, minimum = 0, description = "At least this price (with currency); at most two decimals"),
-        ("max_price" = Option<f64>, Query, minimum = 0, description = "At most this price (with currency); at most two decimals"),
-        ("min_area" = Option<f64>, Query, minimum = 0, description = "At least this total area in m²; at most two decimals"),
-        ("max_area" = Option<f64>, Query, minimum = 0, description = "At most this total area in m²; at most two decimals"),
-        ("min_bedrooms" = Option<u32>, Query, minimum = 0, maximum = 50, description = "At least this many bedrooms"),
-        ("max_bedrooms" = Option<u32>, Query, minimum = 0, maximum = 50, description = "At most this many bedrooms"),
-        ("sort" = Option<String>, Query, pattern = "^(newest|-?price|-?area)$",
-            description = "newest (default), price, -price (need city and currency), area, -area (need city); ties by id"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page of the same query"),
-    ),
+    params(SearchFilter, PageQuery),
     responses((status = 200, description = "A page of listings", body = PropertyPage), QueryFailures, ServerFailures)
 )]
 pub(crate) async fn list_properties<S: Store>(
     State(state): State<AppState<S>>,
     State(media): State<MediaLinks>,
-    RawQuery(query): RawQuery,
+    Paged(filter, page_query): Paged<SearchFilter>,
 ) -> ApiResult<Json<PropertyPage>> {
-    let mut allowed = SEARCH_PARAMS.to_vec();
-    allowed.extend(["limit", "cursor"]);
-    let pairs = query_params(query.as_deref(), &allowed)?;
-    let listing = public_listing(&pairs)?;
-    page(&state, &media, listing, &pairs).await
+    let listing = Listing::Search(filter.parse()?);
+    page(&state, &media, listing, page_query).await
 }
 
 #[utoipa::path(
     get, path = "/users/me/properties", tag = "properties", operation_id = "list_my_properties", summary = "Your properties",
     description = "The caller's own listings, whatever their status, newest first; one page at a time.",
     security(("bearer" = [])),
-    params(
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
-    ),
+    params(PageQuery),
     responses((status = 200, description = "A page of the caller's properties", body = PropertyPage),
         QueryFailures, CallerFailures, ServerFailures)
 )]
@@ -218,10 +195,9 @@ pub(crate) async fn list_my_properties<S: Store>(
     State(state): State<AppState<S>>,
     State(media): State<MediaLinks>,
     Caller(caller): Caller,
-    RawQuery(query): RawQuery,
+    Query(page_query): Query<PageQuery>,
 ) -> ApiResult<Private<Json<PropertyPage>>> {
-    let pairs = query_params(query.as_deref(), &["limit", "cursor"])?;
-    let page = page(&state, &media, Listing::Owner(caller), &pairs).await?;
+    let page = page(&state, &media, Listing::Owner(caller), page_query).await?;
     // A deleted account has no properties: tell its token apart from a
     // user who has none yet.
     if page.items.is_empty() && !state.store.account_exists(caller).await? {
@@ -263,26 +239,19 @@ pub struct PriceHistoryPage {
     summary = "A listing's price history",
     description = "Every change of the listing's price (set, changed, removed), oldest first; one page at a time. Visible to whoever may see the listing.",
     security((), ("bearer" = [])),
-    params(
-        PropertyPath,
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
-    ),
+    params(PropertyPath, PageQuery),
     responses((status = 200, description = "A page of the price history", body = PriceHistoryPage),
         QueryFailures, NotFound, PublicCallerFailures, ServerFailures)
 )]
 pub(crate) async fn price_history<S: Store>(
     State(state): State<AppState<S>>,
     MaybeCaller(caller): MaybeCaller,
-    params: PathParams,
-    RawQuery(query): RawQuery,
+    PathParams(PropertyPath { id }): PathParams<PropertyPath>,
+    Query(page_query): Query<PageQuery>,
 ) -> ApiResult<Json<PriceHistoryPage>> {
-    let id = params.property_id()?;
-    let pairs = query_params(query.as_deref(), &["limit", "cursor"])?;
     let query = format!("history:{id}");
-    let request = paged(&pairs, &query, crate::store::search::is_history_position)?;
-    let found = state.store.price_history(id, request).await?.filter(|(property, _)| property.visible_to(caller));
-    let (_, page) = found.ok_or(StoreError::PropertyNotFound)?;
+    let request = page_query.of_query(&query, crate::store::search::is_history_position)?;
+    let (_, page) = visible(state.store.price_history(id, request).await?, caller)?;
     let next_cursor = page.next.map(|after| encode_cursor(&query, after));
     Ok(Json(PriceHistoryPage { items: page.items.into_iter().map(PriceChangeView::from).collect(), next_cursor }))
 }

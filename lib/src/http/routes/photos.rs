@@ -4,15 +4,17 @@
 //! through the API: clients upload straight to the blob store, and read
 //! the derivatives from the CDN.
 
+use super::visible_property;
 use crate::blobs::BlobStore;
 use crate::domain::{
     MAX_PHOTOS, Photo, PhotoCaption, PhotoChanges, PhotoOutcome, PhotoSize, PhotoStatus, PhotoType, PhotoUpload,
     Property, PropertyId, Timestamp, UserId, derivative_key, upload_key,
 };
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::request::extract::{Caller, JsonBody, MaybeCaller, PathParams, PhotoPath, PropertyPath};
+use crate::http::request::extract::{Caller, JsonBody, MaybeCaller};
 use crate::http::request::fields::{Fields, Member};
 use crate::http::request::idempotency::{Created, Creation, IdempotencyKeyHeader};
+use crate::http::request::path::{PathParams, PhotoPath, PropertyPath};
 use crate::http::request::preconditions::{IfMatch, IfMatchHeader};
 use crate::http::responses::{
     BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, PublicCallerFailures, ServerFailures, Stale,
@@ -217,9 +219,9 @@ pub(crate) async fn list_photos<S: Store>(
     State(state): State<AppState<S>>,
     State(media): State<MediaLinks>,
     MaybeCaller(caller): MaybeCaller,
-    params: PathParams,
+    PathParams(PropertyPath { id }): PathParams<PropertyPath>,
 ) -> ApiResult<Json<PhotoList>> {
-    let property = visible_property(&state, params.property_id()?, caller).await?;
+    let property = visible_property(&state, id, caller).await?.0;
     Ok(Json(PhotoList { items: PhotoView::visible(&property, caller, &media) }))
 }
 
@@ -235,22 +237,11 @@ pub(crate) async fn show_photo<S: Store>(
     State(state): State<AppState<S>>,
     State(media): State<MediaLinks>,
     MaybeCaller(caller): MaybeCaller,
-    params: PathParams,
+    PathParams(PhotoPath { id: property, photo_id: photo }): PathParams<PhotoPath>,
 ) -> ApiResult<Json<PhotoView>> {
-    let (property, photo) = (params.property_id()?, params.photo_id()?);
-    let property = visible_property(&state, property, caller).await?;
+    let property = visible_property(&state, property, caller).await?.0;
     let view = PhotoView::visible(&property, caller, &media).into_iter().find(|view| view.id == photo);
     Ok(Json(view.ok_or(StoreError::PhotoNotFound)?))
-}
-
-/// The property, if `caller` may see it (else 404, as if it did not exist).
-async fn visible_property<S: Store>(
-    state: &AppState<S>,
-    id: PropertyId,
-    caller: Option<UserId>,
-) -> ApiResult<Property> {
-    let found = state.store.get_property(id).await?.filter(|(property, _)| property.visible_to(caller));
-    Ok(found.ok_or(StoreError::PropertyNotFound)?.0)
 }
 
 /// How often an announcement reads the listing again when other writes
@@ -275,11 +266,10 @@ const ANNOUNCE_ATTEMPTS: u32 = 60;
 pub(crate) async fn add_photo<S: Store, B: BlobStore>(
     State(state): State<PropertiesState<S, B>>,
     Caller(caller): Caller,
-    params: PathParams,
+    PathParams(PropertyPath { id }): PathParams<PropertyPath>,
     IfMatch(expected): IfMatch,
     Creation { body, key }: Creation<NewPhoto>,
 ) -> ApiResult<Response> {
-    let id = params.property_id()?;
     let upload = body.parse()?;
     let edit = Edit::by(caller);
     let photo = Photo::announce(upload, edit.now);
@@ -297,7 +287,7 @@ pub(crate) async fn add_photo<S: Store, B: BlobStore>(
         if attempt > 0 {
             tokio::time::sleep(crate::store::backoff(attempt)).await;
         }
-        let property = visible_property(&state.app, id, Some(caller)).await?;
+        let property = visible_property(&state.app, id, Some(caller)).await?.0;
         let version = property.version();
         if expected.is_some_and(|versions| !versions.contains(version)) {
             return Err(StoreError::VersionMismatch.into());
@@ -332,11 +322,10 @@ pub(crate) async fn update_photo<S: Store>(
     State(state): State<AppState<S>>,
     State(media): State<MediaLinks>,
     Caller(caller): Caller,
-    params: PathParams,
+    PathParams(PhotoPath { id, photo_id: photo }): PathParams<PhotoPath>,
     IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody<PhotoPatch>,
 ) -> ApiResult<Json<PhotoView>> {
-    let (id, photo) = (params.property_id()?, params.photo_id()?);
     let changes = body.parse()?;
     let property = state.store.update_photo(id, photo, &changes, Edit::by(caller).of_versions(expected)).await?;
     let position = property.photos.position(photo).ok_or(StoreError::PhotoNotFound)?;
@@ -354,10 +343,9 @@ pub(crate) async fn update_photo<S: Store>(
 pub(crate) async fn delete_photo<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
-    params: PathParams,
+    PathParams(PhotoPath { id, photo_id: photo }): PathParams<PhotoPath>,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    let (id, photo) = (params.property_id()?, params.photo_id()?);
     state.store.delete_photo(id, photo, Edit::by(caller).of_versions(expected)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

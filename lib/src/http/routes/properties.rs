@@ -11,16 +11,17 @@ use crate::domain::{
     PropertyDetails, PropertyName, PropertyType, Timestamp, Transaction,
 };
 use crate::http::error::ApiResult;
-use crate::http::request::extract::{Caller, JsonBody, MaybeCaller, PathParams, PropertyPath};
+use crate::http::request::extract::{Caller, JsonBody, MaybeCaller};
 use crate::http::request::fields::{Fields, Member};
 use crate::http::request::idempotency::{Created, Creation, IdempotencyKeyHeader};
+use crate::http::request::path::{PathParams, PropertyPath};
 use crate::http::request::preconditions::{IfMatch, IfMatchHeader, IfNoneMatchHeader, etag, not_modified};
 use crate::http::responses::{
     BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, PublicCallerFailures, ServerFailures, Stale,
     StatusConflict,
 };
 use crate::http::{AppState, MediaLinks, PropertiesState};
-use crate::store::{Edit, Store, StoreError};
+use crate::store::{Edit, Store};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -167,12 +168,10 @@ pub(crate) async fn show_property<S: Store>(
     State(state): State<AppState<S>>,
     State(media): State<MediaLinks>,
     MaybeCaller(caller): MaybeCaller,
-    params: PathParams,
+    PathParams(PropertyPath { id }): PathParams<PropertyPath>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let id = params.property_id()?;
-    let found = state.store.get_property(id).await?.filter(|(property, _)| property.visible_to(caller));
-    let (property, rooms) = found.ok_or(StoreError::PropertyNotFound)?;
+    let (property, rooms) = super::visible_property(&state, id, caller).await?;
     let tag = etag(property.version());
     if not_modified(&headers, property.version()) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
@@ -249,11 +248,10 @@ pub(crate) async fn update_property<S: Store>(
     State(state): State<AppState<S>>,
     State(media): State<MediaLinks>,
     Caller(caller): Caller,
-    params: PathParams,
+    PathParams(PropertyPath { id }): PathParams<PropertyPath>,
     IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody<PropertyPatch>,
 ) -> ApiResult<Response> {
-    let id = params.property_id()?;
     let changes = body.parse()?;
     let property = state.store.update_property(id, &changes, Edit::by(caller).of_versions(expected)).await?;
     let tag = etag(property.version());
@@ -270,10 +268,9 @@ pub(crate) async fn update_property<S: Store>(
 pub(crate) async fn delete_property<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
-    params: PathParams,
+    PathParams(PropertyPath { id }): PathParams<PropertyPath>,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    let id = params.property_id()?;
     state.store.delete_property(id, Edit::by(caller).of_versions(expected)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,15 +1,17 @@
 //! The rooms route group: a property's rooms, read by anyone, changed by
 //! the property's owner only.
 
+use super::visible_property;
 use crate::domain::{
     Area, Features, Floor, PropertyId, Room, RoomChanges, RoomDescription, RoomDraft, RoomId, RoomKind, RoomName,
-    Timestamp, UserId,
+    Timestamp,
 };
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Problem};
-use crate::http::request::extract::{Caller, JsonBody, MaybeCaller, PathParams, PropertyPath, RoomPath};
+use crate::http::request::extract::{Caller, JsonBody, MaybeCaller};
 use crate::http::request::fields::{Fields, Member};
 use crate::http::request::idempotency::{Created, Creation, IdempotencyKeyHeader};
+use crate::http::request::path::{PathParams, PropertyPath, RoomPath};
 use crate::http::request::preconditions::{IfMatch, IfMatchHeader};
 use crate::http::responses::{
     BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, PublicCallerFailures, ServerFailures, Stale,
@@ -133,16 +135,10 @@ pub struct RoomList {
 pub(crate) async fn list_rooms<S: Store>(
     State(state): State<AppState<S>>,
     MaybeCaller(caller): MaybeCaller,
-    params: PathParams,
+    PathParams(PropertyPath { id }): PathParams<PropertyPath>,
 ) -> ApiResult<Json<RoomList>> {
-    let rooms = visible_rooms(&state, params.property_id()?, caller).await?;
+    let (_, rooms) = visible_property(&state, id, caller).await?;
     Ok(Json(RoomList { items: rooms.into_iter().map(RoomView::from).collect() }))
-}
-
-/// The rooms of a property `caller` may see (else 404, as if it did not exist).
-async fn visible_rooms<S: Store>(state: &AppState<S>, id: PropertyId, caller: Option<UserId>) -> ApiResult<Vec<Room>> {
-    let found = state.store.get_property(id).await?.filter(|(property, _)| property.visible_to(caller));
-    Ok(found.ok_or(StoreError::PropertyNotFound)?.1)
 }
 
 #[utoipa::path(
@@ -156,10 +152,9 @@ async fn visible_rooms<S: Store>(state: &AppState<S>, id: PropertyId, caller: Op
 pub(crate) async fn show_room<S: Store>(
     State(state): State<AppState<S>>,
     MaybeCaller(caller): MaybeCaller,
-    params: PathParams,
+    PathParams(RoomPath { id: property, room_id: room }): PathParams<RoomPath>,
 ) -> ApiResult<Json<RoomView>> {
-    let (property, room) = (params.property_id()?, params.room_id()?);
-    let rooms = visible_rooms(&state, property, caller).await?;
+    let (_, rooms) = visible_property(&state, property, caller).await?;
     let room = rooms.into_iter().find(|candidate| candidate.id == room).ok_or(StoreError::RoomNotFound)?;
     Ok(Json(room.into()))
 }
@@ -180,11 +175,10 @@ pub(crate) async fn show_room<S: Store>(
 pub(crate) async fn add_room<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
-    params: PathParams,
+    PathParams(PropertyPath { id: property }): PathParams<PropertyPath>,
     IfMatch(expected): IfMatch,
     Creation { body, key }: Creation<NewRoom>,
 ) -> ApiResult<Response> {
-    let property = params.property_id()?;
     let mut fields = Fields::new();
     let draft = body.parse(&mut fields);
     let draft = fields.finish(|| draft)?;
@@ -256,11 +250,10 @@ impl RoomPatch {
 pub(crate) async fn update_room<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
-    params: PathParams,
+    PathParams(RoomPath { id: property, room_id: room }): PathParams<RoomPath>,
     IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody<RoomPatch>,
 ) -> ApiResult<Json<RoomView>> {
-    let (property, room) = (params.property_id()?, params.room_id()?);
     let changes = body.parse()?;
     let room = state.store.update_room(property, room, &changes, Edit::by(caller).of_versions(expected)).await?;
     Ok(Json(room.into()))
@@ -276,10 +269,9 @@ pub(crate) async fn update_room<S: Store>(
 pub(crate) async fn delete_room<S: Store>(
     State(state): State<AppState<S>>,
     Caller(caller): Caller,
-    params: PathParams,
+    PathParams(RoomPath { id: property, room_id: room }): PathParams<RoomPath>,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    let (property, room) = (params.property_id()?, params.room_id()?);
     state.store.delete_room(property, room, Edit::by(caller).of_versions(expected)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,9 +6,10 @@ use crate::domain::{
     Admission, AttemptCounter, BirthDate, Email, Password, PersonName, ProfileChanges, Timestamp, User, UserId,
 };
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::request::extract::{Caller, JsonBody, PathParams, SourceAddress};
+use crate::http::request::extract::{Caller, JsonBody, SourceAddress};
 use crate::http::request::fields::{Fields, Member};
 use crate::http::request::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
+use crate::http::request::path::{PathParams, UserPath};
 use crate::http::responses::{BodyFailures, CallerFailures, NotFound, ServerFailures, Throttled};
 use crate::http::{Health, Private, UsersState};
 use crate::store::{Store, StoreError, WriteId};
@@ -190,14 +191,13 @@ pub(crate) async fn register<S: Store>(
 #[utoipa::path(
     get, path = "/users/{id}", tag = "users", operation_id = "show_profile", summary = "A user's public profile",
     description = "Anyone may read a user's name and the date they registered, for instance a property's owner.",
-    params(("id" = uuid::Uuid, Path, description = "The user's id")),
+    params(UserPath),
     responses((status = 200, description = "The public profile", body = PublicProfile), NotFound, ServerFailures)
 )]
 pub(crate) async fn show_profile<S: Store>(
     State(state): State<UsersState<S>>,
-    params: PathParams,
+    PathParams(UserPath { id }): PathParams<UserPath>,
 ) -> ApiResult<Json<PublicProfile>> {
-    let id = params.user_id()?;
     let user = state.app.store.get_user(id).await?.ok_or(StoreError::UserNotFound)?;
     Ok(Json(PublicProfile {
         id: user.id,

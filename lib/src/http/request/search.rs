@@ -1,0 +1,245 @@
+//! The public search of `GET /properties`: its parameters, declared once
+//! (`SearchFilter`: the handler reads it, the contract lists it), and the
+//! rules that turn them into a `Search`. The same struct reads from a JSON
+//! body, where a number may stand for a numeric parameter.
+
+use super::fields::{Fields, Member};
+use super::query::Scalar;
+use crate::domain::{City, Currency, Invalid, ListingStatus, PriceAmount, PropertyType, Transaction};
+use crate::http::error::{ApiError, ApiResult};
+use crate::store::{Bounds, Order, Search};
+use serde::Deserialize;
+
+/// The values `sort` takes.
+pub const SORTS: [&str; 5] = ["newest", "price", "-price", "area", "-area"];
+
+/// The most bedrooms a bound may name: a property has at most `MAX_ROOMS` rooms.
+const MAX_BEDROOMS: u64 = crate::domain::MAX_ROOMS as u64;
+
+/// What to search for; every parameter may be left out.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchFilter {
+    /// Only this city; letter case, accents, spaces, hyphens and apostrophes are ignored
+    #[serde(default)]
+    #[param(value_type = Option<String>, min_length = 1, max_length = 100)]
+    city: Member<Scalar>,
+    /// Only this type
+    #[serde(rename = "type", default)]
+    #[param(value_type = Option<PropertyType>)]
+    property_type: Member<Scalar>,
+    /// Sale (default) or rent listings
+    #[serde(default)]
+    #[param(value_type = Option<Transaction>)]
+    transaction: Member<Scalar>,
+    /// One public status: active, under_offer, sold (sale) or let (rent); default: active and under_offer
+    #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(active|under_offer|sold|let)$")]
+    status: Member<Scalar>,
+    /// Only listings priced in this currency; needed by min_price, max_price and sort=price
+    #[serde(default)]
+    #[param(inline, value_type = Option<Currency>)]
+    currency: Member<Scalar>,
+    /// At least this price (with currency); at most two decimals
+    #[serde(default)]
+    #[param(value_type = Option<f64>, minimum = 0)]
+    min_price: Member<Scalar>,
+    /// At most this price (with currency); at most two decimals
+    #[serde(default)]
+    #[param(value_type = Option<f64>, minimum = 0)]
+    max_price: Member<Scalar>,
+    /// At least this total area in m²; at most two decimals
+    #[serde(default)]
+    #[param(value_type = Option<f64>, minimum = 0)]
+    min_area: Member<Scalar>,
+    /// At most this total area in m²; at most two decimals
+    #[serde(default)]
+    #[param(value_type = Option<f64>, minimum = 0)]
+    max_area: Member<Scalar>,
+    /// At least this many bedrooms
+    #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 50)]
+    min_bedrooms: Member<Scalar>,
+    /// At most this many bedrooms
+    #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 50)]
+    max_bedrooms: Member<Scalar>,
+    /// newest (default), price, -price (need city and currency), area, -area (need city); ties by id
+    #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(newest|-?price|-?area)$")]
+    sort: Member<Scalar>,
+}
+
+impl SearchFilter {
+    /// The search these parameters describe. Each invalid parameter is a
+    /// 422 naming it; a search no index can serve (an order by price or
+    /// area without the city, or by price without the currency) is a 400
+    /// naming what is missing: never a Scan.
+    pub fn parse(self) -> ApiResult<Search> {
+        // Each parameter on its own first, then how they combine.
+        let prices_given: Vec<&str> = [("min_price", &self.min_price), ("max_price", &self.max_price)]
+            .into_iter()
+            .filter(|(_, member)| !matches!(member, Member::Absent))
+            .map(|(name, _)| name)
+            .collect();
+        let mut fields = Fields::new();
+        let city = fields.optional("city", self.city, |raw| City::parse(&raw.0).map(|city| city.key().to_owned()));
+        let property_type = fields.optional("type", self.property_type, text(PropertyType::parse));
+        let transaction = fields.optional("transaction", self.transaction, text(Transaction::parse));
+        let status = fields.optional("status", self.status, text(ListingStatus::parse));
+        let currency = fields.optional("currency", self.currency, text(Currency::parse));
+        let min_price = fields.optional("min_price", self.min_price, hundredths);
+        let max_price = fields.optional("max_price", self.max_price, hundredths);
+        let min_area = fields.optional("min_area", self.min_area, hundredths);
+        let max_area = fields.optional("max_area", self.max_area, hundredths);
+        let min_bedrooms = fields.optional("min_bedrooms", self.min_bedrooms, bedrooms);
+        let max_bedrooms = fields.optional("max_bedrooms", self.max_bedrooms, bedrooms);
+        let order = fields.optional("sort", self.sort, order);
+        let search = fields.finish(|| {
+            Some(Search {
+                city: city?,
+                transaction: transaction?.unwrap_or_default(),
+                status: status?,
+                property_type: property_type?,
+                currency: currency?,
+                price: Bounds { min: min_price?, max: max_price? },
+                area: Bounds { min: min_area?, max: max_area? },
+                bedrooms: Bounds { min: min_bedrooms?, max: max_bedrooms? },
+                order: order?.unwrap_or_default(),
+            })
+        })?;
+
+        let mut fields = Fields::new();
+        if let Some(status) = search.status {
+            if !status.is_public() {
+                fields.reject(
+                    "status",
+                    "must be a public status: active, under_offer, sold (sale listings) or let (rent listings)",
+                );
+            } else if !status.applies_to(search.transaction) {
+                let message = format!("cannot be {} for {} listings", status.code(), search.transaction.code());
+                fields.reject("status", message);
+            }
+        }
+        for (name, range) in [("price", search.price), ("area", search.area), ("bedrooms", search.bedrooms)] {
+            if let (Some(min), Some(max)) = (range.min, range.max)
+                && min > max
+            {
+                fields.reject(&format!("max_{name}"), format!("must not be below min_{name}"));
+            }
+        }
+        if search.currency.is_none() {
+            for name in prices_given {
+                fields.reject(name, "needs currency: prices compare only in one currency");
+            }
+        }
+        fields.finish(|| Some(()))?;
+
+        let needs = match search.order {
+            Order::Price { .. } if search.city.is_none() || search.currency.is_none() => {
+                Some("sort=price and sort=-price need city and currency")
+            }
+            Order::Area { .. } if search.city.is_none() => Some("sort=area and sort=-area need city"),
+            _ => None,
+        };
+        if let Some(needs) = needs {
+            return Err(ApiError::BadRequest(format!(
+                "No index serves this search: {needs} (listings are sorted by price or area within one city)."
+            )));
+        }
+        Ok(search)
+    }
+}
+
+/// A parameter read by a domain parser of text.
+fn text<T>(parse: fn(&str) -> Result<T, Invalid>) -> impl FnOnce(Scalar) -> Result<T, Invalid> {
+    move |raw| parse(&raw.0)
+}
+
+fn order(raw: Scalar) -> Result<Order, Invalid> {
+    Ok(match raw.0.as_str() {
+        "newest" => Order::Newest,
+        "price" => Order::Price { ascending: true },
+        "-price" => Order::Price { ascending: false },
+        "area" => Order::Area { ascending: true },
+        "-area" => Order::Area { ascending: false },
+        _ => return Err(Invalid(format!("must be one of: {}", SORTS.join(", ")))),
+    })
+}
+
+/// A decimal with at most two decimals, in hundredths, below 10^12 units
+/// (the rule of prices; areas are far below it).
+fn hundredths(raw: Scalar) -> Result<u64, Invalid> {
+    let raw = raw.0;
+    let number: serde_json::Number = serde_json::from_str(&raw)
+        .ok()
+        // serde_json skips white space around a number; a parameter may not.
+        .filter(|_| !raw.starts_with('+') && !raw.is_empty() && raw.trim() == raw)
+        .ok_or_else(|| Invalid::new("must be a number such as 1500 or 72.5"))?;
+    PriceAmount::parse(&number).map(PriceAmount::hundredths)
+}
+
+fn bedrooms(raw: Scalar) -> Result<u64, Invalid> {
+    super::paging::whole(&raw.0, MAX_BEDROOMS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::error::FieldError;
+    use crate::http::request::extract::read_members;
+    use crate::http::request::query::parameters;
+
+    fn search(query: &str) -> ApiResult<Search> {
+        let (filter, unknown) = read_members::<SearchFilter>(&parameters(Some(query))?);
+        assert!(unknown.is_empty(), "{query}: {unknown:?}");
+        filter.map_err(|error| ApiError::Validation(vec![error]))?.parse()
+    }
+
+    #[test]
+    fn spellings_of_a_city_select_one_search() {
+        assert_eq!(search("city=Saint-%C3%89tienne").unwrap(), search("city=SAINT+ETIENNE").unwrap());
+        assert!(search(&format!("city={}", "x".repeat(City::MAX_LENGTH + 1))).is_err());
+    }
+
+    #[test]
+    fn a_search_names_each_parameter_at_fault() {
+        let fields = |query: &str| match search(query) {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|error| error.field).collect::<Vec<_>>(),
+            other => panic!("{query}: {other:?}"),
+        };
+        assert_eq!(fields("min_price=10"), ["min_price"]);
+        assert_eq!(fields("currency=EUR&min_price=10&max_price=5"), ["max_price"]);
+        assert_eq!(fields("min_area=80&max_area=79.99"), ["max_area"]);
+        assert_eq!(fields("min_bedrooms=51"), ["min_bedrooms"]);
+        assert_eq!(fields("status=draft"), ["status"]);
+        assert_eq!(fields("status=let"), ["status"]);
+        assert_eq!(fields("transaction=rent&status=sold"), ["status"]);
+        assert_eq!(fields("sort=cheapest&currency=XYZ"), ["currency", "sort"]);
+        assert_eq!(fields("currency=EUR&min_price=1.005"), ["min_price"]);
+        for bad in ["min_area=%2B5", "min_area=+5", "min_area=5+", "min_area=", "min_area=1e2x", "max_bedrooms=2.5"] {
+            assert_eq!(fields(bad).len(), 1, "{bad}");
+        }
+        for unserved in ["sort=price&city=paris", "sort=-price&currency=EUR", "sort=area"] {
+            assert!(matches!(search(unserved), Err(ApiError::BadRequest(_))), "{unserved}");
+        }
+        let found = search("transaction=rent&status=let&city=Lyon&currency=EUR&sort=-price&max_price=1200.5").unwrap();
+        assert!(found.closed());
+        assert_eq!(found.price, Bounds { min: None, max: Some(120_050) });
+        assert_eq!(found.order, Order::Price { ascending: false });
+    }
+
+    #[test]
+    fn a_json_filter_reads_as_its_query_string() {
+        let json = serde_json::json!({"city": "Lyon", "currency": "EUR", "min_price": 300000, "max_area": 72.5});
+        let (filter, unknown) = read_members::<SearchFilter>(&json);
+        assert!(unknown.is_empty());
+        let from_json = filter.unwrap().parse().unwrap();
+        assert_eq!(from_json, search("city=lyon&currency=EUR&min_price=300000&max_area=72.50").unwrap());
+
+        let (filter, unknown) = read_members::<SearchFilter>(&serde_json::json!({"city": null, "town": "x"}));
+        assert_eq!(unknown, ["town"]);
+        let Err(ApiError::Validation(errors)) = filter.unwrap().parse() else { panic!("null is refused") };
+        assert_eq!(errors, [FieldError::new("city", "must not be null; leave it out instead")]);
+    }
+}
