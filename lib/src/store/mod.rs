@@ -6,6 +6,7 @@
 pub mod dynamodb;
 mod edit;
 pub mod memory;
+pub(crate) mod retry;
 pub mod search;
 
 use crate::domain::{
@@ -196,16 +197,6 @@ pub trait UserStore: Send + Sync {
     /// start a session that would outlive it; a retry after a failure
     /// half-way finishes the job.
     fn delete_user(&self, id: UserId) -> impl Future<Output = StoreResult<()>> + Send;
-}
-
-/// The pause before the next attempt of a write that lost a race:
-/// random ("full jitter"), so that racing writers spread out, up to a
-/// ceiling that doubles with each attempt to 64 ms.
-pub(crate) fn backoff(attempt: u32) -> std::time::Duration {
-    let ceiling_ms = 1u64 << attempt.min(6);
-    // The random bits of a UUIDv7 serve as the jitter: no other source needed.
-    let random = (uuid::Uuid::now_v7().as_u128() & u128::from(u64::MAX)) as u64;
-    std::time::Duration::from_micros(random % (ceiling_ms * 1000))
 }
 
 /// Persistence of properties. Every write by a caller is conditioned on

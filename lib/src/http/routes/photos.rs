@@ -20,6 +20,7 @@ use crate::http::responses::{
     BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, PublicCallerFailures, ServerFailures, Stale,
 };
 use crate::http::{AppState, MediaLinks, PropertiesState};
+use crate::store::retry::{self, Attempt, Policy};
 use crate::store::{Edit, KeptAnswer, Store, StoreError};
 use axum::Json;
 use axum::extract::State;
@@ -244,11 +245,6 @@ pub(crate) async fn show_photo<S: Store>(
     Ok(Json(view.ok_or(StoreError::PhotoNotFound)?))
 }
 
-/// How often an announcement reads the listing again when other writes
-/// keep changing it in between (its answer names the photo's position):
-/// enough for fifty announcements at once (a test runs that race).
-const ANNOUNCE_ATTEMPTS: u32 = 60;
-
 #[utoipa::path(
     post, path = "/properties/{id}/photos", tag = "photos", operation_id = "add_photo", summary = "Announce a photo",
     description = "Owner only. Answers the photo, pending, and where to upload its file: PUT the bytes to `upload.url` with exactly `upload.headers`, within 15 minutes. The file is then checked (its type, at most 40 megapixels), turned upright, stripped of all metadata (GPS position included) and resized; the photo becomes `ready` with its derivatives' URLs, or `rejected` with a reason. A listing has at most 50 photos. Changes the property's version.",
@@ -283,10 +279,8 @@ pub(crate) async fn add_photo<S: Store, B: BlobStore>(
     let location = format!("/properties/{id}/photos/{}", photo.id);
     // The answer names the photo's position, so it is written only to the
     // version it was worked out from.
-    for attempt in 0..ANNOUNCE_ATTEMPTS {
-        if attempt > 0 {
-            tokio::time::sleep(crate::store::backoff(attempt)).await;
-        }
+    let (state, photo, upload, location, key) = (&state, &photo, &upload, &location, &key);
+    let announced = retry::run(Policy::RACE, |_| async move {
         let property = visible_property(&state.app, id, Some(caller)).await?.0;
         let version = property.version();
         if expected.is_some_and(|versions| !versions.contains(version)) {
@@ -298,15 +292,16 @@ pub(crate) async fn add_photo<S: Store, B: BlobStore>(
         if position >= MAX_PHOTOS && property.owner_id == caller {
             return Err(StoreError::PhotoLimitReached.into());
         }
-        let view = NewPhotoView { photo: PhotoView::new(id, position, &photo, &state.media), upload: upload.clone() };
+        let view = NewPhotoView { photo: PhotoView::new(id, position, photo, &state.media), upload: upload.clone() };
         let created = Created::new(location.clone(), None, &view);
         let answer = created.to_keep(key.as_ref(), &KeptAnswer::caller_scope(caller));
-        match state.app.store.add_photo(id, &photo, edit.of_version(Some(version)), answer.as_ref()).await {
-            Err(StoreError::VersionMismatch) if expected.is_none() => continue,
-            stored => return created.answer(stored.map(drop), key.as_ref()),
+        match state.app.store.add_photo(id, photo, edit.of_version(Some(version)), answer.as_ref()).await {
+            Err(StoreError::VersionMismatch) if expected.is_none() => Ok(Attempt::Retry(())),
+            stored => created.answer(stored.map(drop), key.as_ref()).map(Attempt::Done),
         }
-    }
-    Err(ApiError::Unavailable(format!("property {id} kept changing while a photo was announced")))
+    })
+    .await?;
+    announced.done_or(|()| ApiError::Unavailable(format!("property {id} kept changing while a photo was announced")))
 }
 
 #[utoipa::path(

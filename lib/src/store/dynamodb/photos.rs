@@ -51,16 +51,18 @@ impl PhotoStore for DynamoStore {
         let Some(item) = self.property_item(property).await? else { return Ok(Err(SettleRefused::Gone)) };
         // Written as the owner would, so that the owner's condition holds.
         let edit = Edit { caller: item.owner_id(), expected_versions: None, now, write: WriteId::new() };
-        let mut refused = None;
+        // Why the photo may not be settled, if so: a refusal ends the
+        // edit, so it is set once at most.
+        let refused = std::sync::OnceLock::new();
         let settled = self
             .change_photos(property, &edit, None, |next| {
                 next.photos.settle(photo, outcome.clone()).map_err(|why| {
-                    refused = Some(why);
+                    let _ = refused.set(why);
                     StoreError::PhotoNotFound
                 })
             })
             .await;
-        match (settled, refused) {
+        match (settled, refused.into_inner()) {
             (_, Some(why)) => Ok(Err(why)),
             (Ok(property), None) => Ok(Ok(property)),
             (Err(StoreError::PropertyNotFound | StoreError::AccountGone), None) => Ok(Err(SettleRefused::Gone)),
@@ -76,7 +78,7 @@ impl DynamoStore {
         id: PropertyId,
         edit: &Edit,
         answer: Option<&KeptAnswer>,
-        mut change: impl FnMut(&mut Property) -> StoreResult<()>,
+        change: impl Fn(&mut Property) -> StoreResult<()>,
     ) -> StoreResult<Property> {
         self.edit_property(id, edit, answer, |current| {
             let mut property = current.to_domain()?;

@@ -21,6 +21,7 @@ use super::schema::{self, Index};
 use super::transaction::{delete_action, exists_check_action, put_action, put_new_action};
 use super::{DynamoStore, Item, number, string};
 use crate::domain::{PriceChange, Property, PropertyChanges, PropertyId, Room, UserId};
+use crate::store::retry::{self, Attempt, Policy};
 use crate::store::{Edit, KeptAnswer, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult, UserStore};
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
@@ -89,25 +90,24 @@ impl DynamoStore {
     /// other writes that go with it, and writes them in one transaction,
     /// with `answer` kept in it, conditioned on the caller owning the
     /// property and on the version read. If another write came in
-    /// between, it reads again and decides again (an edit that names
-    /// versions then fails as stale). Answers the item as the edit left
-    /// it, or as found when this very write was applied already (sent
-    /// again after its answer was lost).
+    /// between, it reads again and decides again ([`Policy::RACE`]; an
+    /// edit that names versions then fails as stale), so `change` may run
+    /// more than once. Answers the item as the edit left it, or as found
+    /// when this very write was applied already (sent again after its
+    /// answer was lost).
     pub(super) async fn edit_property(
         &self,
         id: PropertyId,
         edit: &Edit,
         answer: Option<&KeptAnswer>,
-        mut change: impl FnMut(&PropertyItem) -> StoreResult<(PropertyItem, Vec<TransactWriteItem>)>,
+        change: impl Fn(&PropertyItem) -> StoreResult<(PropertyItem, Vec<TransactWriteItem>)>,
     ) -> StoreResult<PropertyItem> {
-        for attempt in 0..EDIT_ATTEMPTS {
-            if attempt > 0 {
-                tokio::time::sleep(crate::store::backoff(attempt)).await;
-            }
+        let change = &change;
+        let edited = retry::run(Policy::RACE, |_| async move {
             let read = self.read_item(schema::property_key(id)).await?;
             let current = match (verdict(read.as_ref(), edit), read) {
                 (Verdict::Refused(error), _) => return Err(self.refusal(error, edit).await),
-                (Verdict::Applied, Some(item)) => return PropertyItem::from_item(item),
+                (Verdict::Applied, Some(item)) => return PropertyItem::from_item(item).map(Attempt::Done),
                 (_, Some(item)) => PropertyItem::from_item(item)?,
                 (_, None) => return Err(self.refusal(StoreError::PropertyNotFound, edit).await),
             };
@@ -120,15 +120,14 @@ impl DynamoStore {
             items.extend(others);
             let slot = Slot::append(&self.table, &mut items, answer)?;
             match self.transact(items).await {
-                Ok(()) => return Ok(next),
-                Err(failure) if let Some(answer) = slot.refused_by(&failure) => {
-                    return Err(self.key_used(answer).await);
-                }
-                Err(failure) if failure.condition_failed_at(0) => continue,
-                Err(failure) => return Err(failure.into_error()),
+                Ok(()) => Ok(Attempt::Done(next)),
+                Err(failure) if let Some(answer) = slot.refused_by(&failure) => Err(self.key_used(answer).await),
+                Err(failure) if failure.condition_failed_at(0) => Ok(Attempt::Retry(())),
+                Err(failure) => Err(failure.into_error()),
             }
-        }
-        Err(StoreError::Unavailable(format!("property {id} kept changing while being edited")))
+        })
+        .await?;
+        edited.done_or(|()| StoreError::Unavailable(format!("property {id} kept changing while being edited")))
     }
 
     /// The property item, read consistently.
@@ -136,11 +135,6 @@ impl DynamoStore {
         self.read_item(schema::property_key(id)).await?.map(PropertyItem::from_item).transpose()
     }
 }
-
-/// How many times an edit reads the property again when other writes to it
-/// keep coming in between: enough for fifty writers racing on one
-/// property (a test runs that race) to all land.
-const EDIT_ATTEMPTS: u32 = 60;
 
 /// The write of a price history entry: new, in the edit's transaction.
 fn price_change_action(table: &str, property: PropertyId, change: &PriceChange) -> StoreResult<TransactWriteItem> {
@@ -216,7 +210,7 @@ impl PropertyStore for DynamoStore {
     async fn delete_property(&self, id: PropertyId, edit: Edit) -> StoreResult<()> {
         // The rooms must be listed to be deleted; the version condition
         // makes sure none was added or removed in between (else: retry).
-        for _ in 0..5 {
+        let deleted = retry::run(Policy::RACE.with_attempts(5), |_| async move {
             let items = self.collection(id).await?;
             let Some(property) = items.iter().find(|item| schema::is_property_item(item)).cloned() else {
                 return Err(self.refusal(StoreError::PropertyNotFound, &edit).await);
@@ -241,12 +235,13 @@ impl PropertyStore for DynamoStore {
                 actions.push(delete_action(&self.table, schema::room_key(id, room), None));
             }
             match self.transact(actions).await {
-                Ok(()) => return Ok(()),
-                Err(failure) if failure.condition_failed_at(0) => continue,
-                Err(failure) => return Err(failure.into_error()),
+                Ok(()) => Ok(Attempt::Done(())),
+                Err(failure) if failure.condition_failed_at(0) => Ok(Attempt::Retry(())),
+                Err(failure) => Err(failure.into_error()),
             }
-        }
-        Err(StoreError::Unavailable(format!("property {id} kept changing while being deleted")))
+        })
+        .await?;
+        deleted.done_or(|()| StoreError::Unavailable(format!("property {id} kept changing while being deleted")))
     }
 }
 

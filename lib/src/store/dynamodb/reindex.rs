@@ -10,6 +10,7 @@ use super::item::{PropertyItem, RoomItem};
 use super::schema::{self, PARTITION_KEY, SORT_KEY};
 use super::{DynamoStore, condition_failed, number, sdk_error, string};
 use crate::domain::PropertyId;
+use crate::store::retry::{self, Attempt, Policy};
 use crate::store::{StoreError, StoreResult};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 
@@ -60,10 +61,10 @@ impl DynamoStore {
     /// provided neither changed meanwhile (its version); the number of
     /// times it had to read again.
     async fn reindex_property(&self, id: PropertyId) -> StoreResult<usize> {
-        for attempt in 0..5 {
+        let reindexed = retry::run(Policy::RACE.with_attempts(5), |attempt| async move {
             let items = self.property_and_rooms(id).await?;
             let Some(stored) = items.iter().find(|item| schema::is_property_item(item)) else {
-                return Ok(attempt); // deleted meanwhile: nothing to upgrade
+                return Ok(Attempt::Done(attempt)); // deleted meanwhile: nothing to upgrade
             };
             let mut property = PropertyItem::from_item(stored.clone())?;
             for room in items.iter().filter(|item| !schema::is_property_item(item)) {
@@ -86,11 +87,16 @@ impl DynamoStore {
                 .send()
                 .await;
             match put {
-                Ok(_) => return Ok(attempt),
-                Err(error) if error.as_service_error().and_then(|e| e.code()).is_some_and(condition_failed) => continue,
-                Err(error) => return Err(sdk_error(error)),
+                Ok(_) => Ok(Attempt::Done(attempt)),
+                Err(error) if error.as_service_error().and_then(|e| e.code()).is_some_and(condition_failed) => {
+                    Ok(Attempt::Retry(()))
+                }
+                Err(error) => Err(sdk_error(error)),
             }
-        }
-        Err(StoreError::Unavailable(format!("property {id} kept changing while being reindexed")))
+        })
+        .await?;
+        let attempts = reindexed
+            .done_or(|()| StoreError::Unavailable(format!("property {id} kept changing while being reindexed")))?;
+        Ok(attempts as usize)
     }
 }

@@ -1,9 +1,11 @@
 //! Transactions: the building blocks of every multi-item write, and the
-//! retry of cancellations that are only a race or throttling.
+//! retry of cancellations that are only a race or throttling
+//! ([`Policy::CONFLICT`]).
 
 use super::expression::{Expression, Update};
 use super::{DynamoStore, Item, sdk_error};
 use crate::store::StoreError;
+use crate::store::retry::{self, Attempt, Policy};
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update as UpdateAction};
 
 /// Why a transaction did not commit.
@@ -52,30 +54,28 @@ impl DynamoStore {
     }
 
     async fn transact_with_retries(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactFailure> {
-        const ATTEMPTS: u32 = 8;
-        for attempt in 1..=ATTEMPTS {
-            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
-            let error = match result {
-                Ok(_) => return Ok(()),
-                Err(error) => error,
+        let policy = Policy::CONFLICT;
+        let items = &items;
+        let outcome = retry::run(policy, |_| async move {
+            let Err(error) = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await
+            else {
+                return Ok(Attempt::Done(()));
             };
             match super::cancellation_reasons(&error) {
                 Some(reasons) if reasons.iter().any(|code| super::condition_failed(code)) => {
-                    return Err(TransactFailure::Cancelled(reasons));
+                    Err(TransactFailure::Cancelled(reasons))
                 }
-                Some(reasons) if reasons.iter().any(|code| transient(code)) => {
-                    if attempt == ATTEMPTS {
-                        return Err(TransactFailure::Failed(StoreError::Unavailable(format!(
-                            "transaction still cancelled after {ATTEMPTS} attempts: {reasons:?}"
-                        ))));
-                    }
-                    let jitter = u64::from(uuid::Uuid::now_v7().as_bytes()[15] % 20);
-                    tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt) + jitter)).await;
-                }
-                _ => return Err(TransactFailure::Failed(sdk_error(error))),
+                Some(reasons) if reasons.iter().any(|code| transient(code)) => Ok(Attempt::Retry(reasons)),
+                _ => Err(TransactFailure::Failed(sdk_error(error))),
             }
-        }
-        unreachable!("the last attempt always returns")
+        })
+        .await?;
+        outcome.done_or(|reasons| {
+            TransactFailure::Failed(StoreError::Unavailable(format!(
+                "transaction still cancelled after {} attempts: {reasons:?}",
+                policy.attempts
+            )))
+        })
     }
 }
 
