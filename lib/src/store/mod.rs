@@ -1,6 +1,6 @@
 //! The store port: what the application needs from persistence, and the two
 //! adapters that provide it. Both adapters pass the same conformance suite
-//! (`lib/tests/store_conformance.rs`), so the embedded store behaves like
+//! (`lib/tests/api/store_conformance.rs`), so the embedded store behaves like
 //! DynamoDB: same conditions, same uniqueness, same atomicity.
 
 pub mod dynamodb;
