@@ -11,6 +11,9 @@
 //!   system's hundred and more roots at every start. `AWS_CA_BUNDLE` (the
 //!   AWS SDKs' setting) names a PEM bundle to trust instead: a local
 //!   endpoint's CA, or a proxy's.
+//!
+//! It also holds the time limits that every AWS client is bounded by
+//! ([`Limits`]).
 
 use crate::config::ConfigError;
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -21,6 +24,9 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 mod amazon_trust_services;
+mod limits;
+
+pub use limits::Limits;
 
 const AMAZON_TRUST_SERVICES: &[u8] = amazon_trust_services::AMAZON_TRUST_SERVICES.as_bytes();
 

@@ -4,13 +4,13 @@
 //! the derivatives that CloudFront serves.
 //!
 //! Its client is bounded like the DynamoDB store's (see
-//! [`crate::store::dynamodb::Limits`]), and an SDK failure maps the same
-//! way: worth retrying is [`BlobError::Unavailable`], the rest
+//! [`crate::aws::Limits`]), and an SDK failure maps the same way: worth
+//! retrying is [`BlobError::Unavailable`], the rest
 //! [`BlobError::Internal`].
 
 use super::{BlobError, BlobStore, IMMUTABLE, UploadTarget};
+use crate::aws::Limits;
 use crate::domain::{PhotoSize, PhotoType, Timestamp, UPLOAD_URL_SECONDS, upload_expires_at};
-use crate::store::dynamodb::Limits;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::timeout::TimeoutConfig;

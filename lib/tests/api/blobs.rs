@@ -6,9 +6,9 @@
 //! `make test` starts, which does not check signatures: what an upload URL
 //! signs is checked offline, by the unit tests of `blobs::s3`.
 
+use estate::aws::Limits;
 use estate::blobs::{BlobError, BlobStore, IMMUTABLE, LocalBlobs, S3Blobs, UploadTarget};
 use estate::domain::{PhotoSize, PhotoType, Timestamp};
-use estate::store::dynamodb::Limits;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -7,8 +7,9 @@ use crate::support::files::{sam_functions, sam_template};
 use crate::support::fixtures::{hash, user};
 use crate::support::routes::ROUTES;
 use crate::support::{TestApp, registration};
+use estate::aws::Limits;
 use estate::domain::{Timestamp, UserId};
-use estate::store::dynamodb::{Limits, client_config};
+use estate::store::dynamodb::{LIMITS, client_config};
 use estate::store::{DynamoStore, StoreError, UserStore};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -98,7 +99,7 @@ async fn timed<T>(future: impl Future<Output = T>) -> (T, Duration) {
 
 #[tokio::test]
 async fn a_store_that_never_answers_is_a_503_within_one_call() {
-    let limits = Limits::DEPLOYED;
+    let limits = LIMITS;
     let dynamo = SilentDynamo::start().await;
     let app = TestApp::new(dynamo.store(&limits));
     let token = app.issuer.issue(UserId::generate(), Timestamp::now()).unwrap();
@@ -191,7 +192,7 @@ fn sam_timeouts() -> BTreeMap<String, u64> {
 #[test]
 fn one_call_is_well_within_every_api_function_timeout() {
     let timeouts = sam_timeouts();
-    let limits = Limits::DEPLOYED;
+    let limits = LIMITS;
     assert!(limits.connect <= limits.attempt && limits.attempt <= limits.call, "{limits:?}");
     assert!(limits.max_attempts >= 2, "a timed-out attempt is retried: {limits:?}");
     for route in ROUTES.iter() {
@@ -216,7 +217,7 @@ fn one_call_is_well_within_every_api_function_timeout() {
 #[tokio::test]
 async fn a_request_near_the_function_deadline_is_a_503() {
     let silent = SilentDynamo::start().await;
-    let patient = Limits { attempt: Duration::from_secs(30), call: Duration::from_secs(60), ..Limits::DEPLOYED };
+    let patient = Limits { attempt: Duration::from_secs(30), call: Duration::from_secs(60), ..LIMITS };
     let app = TestApp::new(silent.store(&patient));
     let left = Duration::from_millis(2500);
     let deadline = std::time::SystemTime::now() + left;
@@ -255,7 +256,7 @@ async fn a_deadline_given_as_a_duration_is_no_deadline() {
 /// only logs, within the bound of one call.
 #[tokio::test]
 async fn warming_up_a_store_that_never_answers_neither_fails_nor_hangs() {
-    let limits = Limits::DEPLOYED;
+    let limits = LIMITS;
     let dynamo = SilentDynamo::start().await;
     let ((), elapsed) = timed(dynamo.store(&limits).warm_up()).await;
     assert!(dynamo.count() >= 1, "the warm-up reached the store");

@@ -27,9 +27,8 @@ pub use schema::{Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE, create_table};
 pub use stream::photos_removed_by;
 
 use super::StoreError;
+use crate::aws::Limits;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::retry::RetryConfig;
-use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
@@ -49,9 +48,9 @@ impl DynamoStore {
     }
 
     /// A client of the SDK configuration `config` (see [`crate::aws`]),
-    /// bounded by [`Limits::DEPLOYED`].
+    /// bounded by [`LIMITS`].
     pub fn from_sdk_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
-        let config = client_config(aws_sdk_dynamodb::config::Builder::from(config), &Limits::DEPLOYED);
+        let config = client_config(aws_sdk_dynamodb::config::Builder::from(config), &LIMITS);
         Self::new(Client::from_conf(config.build()), table)
     }
 
@@ -116,75 +115,32 @@ impl DynamoStore {
     }
 }
 
-/// How long the store waits for DynamoDB. Without limits the SDK waits for
-/// an answer forever: a store that accepts connections but never answers
-/// would hang the request until the function's timeout, and API Gateway
-/// would answer its own error instead of our 503.
-///
-/// With them, a DynamoDB call ends within [`Limits::call`], whatever the
-/// store does, and so does a transaction with the retries of its
-/// cancellations (`transaction.rs`); a call that ran out of time is
-/// [`StoreError::Unavailable`], a 503 with `Retry-After`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Opening a TCP connection.
-    pub connect: Duration,
-    /// One attempt of a call: sending the request and reading the whole
-    /// response. An attempt that runs out of time is retried, on a new
-    /// connection, like any transient failure.
-    pub attempt: Duration,
-    /// One call, all its attempts and the backoff between them included:
-    /// the bound of every DynamoDB call, and of every transaction.
-    pub call: Duration,
-    /// Attempts per call, the first included ("standard" retry mode).
-    pub max_attempts: u32,
-}
+/// How long the store waits for DynamoDB (see [`Limits`]). DynamoDB answers
+/// in milliseconds, our largest writes and Query pages in well under a
+/// second: an attempt still running after 1.5 s is stuck, and a new one on
+/// a new connection does better than more waiting. A call has room for
+/// about two such attempts, and for three that fail fast (throttling, a
+/// 500). A transaction, with the retries of its cancellations
+/// (`transaction.rs`), ends within the same [`Limits::call`]. A store that
+/// never answers makes the first call of a request fail, and the request
+/// a 503, after 3 s: within half of each API function's timeout (10 s and
+/// 20 s in `template.yaml`), which a test checks.
+pub const LIMITS: Limits = Limits {
+    connect: Duration::from_secs(1),
+    attempt: Duration::from_millis(1500),
+    call: Duration::from_secs(3),
+    max_attempts: 3,
+};
 
-impl Limits {
-    /// The limits of the deployed functions. DynamoDB answers in
-    /// milliseconds, our largest writes and Query pages in well under a
-    /// second: an attempt still running after 1.5 s is stuck, and a new one
-    /// on a new connection does better than more waiting. A call has room
-    /// for about two such attempts, and for three that fail fast (throttling,
-    /// a 500). A store that never answers makes the first call of a request
-    /// fail, and the request a 503, after 3 s: within half of each API
-    /// function's timeout (10 s and 20 s in `template.yaml`), which a test
-    /// checks.
-    pub const DEPLOYED: Self = Self {
-        connect: Duration::from_secs(1),
-        attempt: Duration::from_millis(1500),
-        call: Duration::from_secs(3),
-        max_attempts: 3,
-    };
+/// The longest first backoff between attempts (jittered, doubling after
+/// each). DynamoDB's transient failures are short; the SDK's default of a
+/// second could spend a third of a call asleep.
+const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
 
-    /// The longest first backoff between attempts (jittered, doubling after
-    /// each). DynamoDB's transient failures are short; the SDK's default of
-    /// a second could spend a third of a call asleep.
-    const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
-
-    /// The SDK settings that hold an AWS client (DynamoDB's here, S3's in
-    /// `blobs::s3`) to these limits, the first backoff at most
-    /// `initial_backoff` and none longer than a second ("standard" retry
-    /// mode). Set on the client, they replace any `AWS_MAX_ATTEMPTS` or
-    /// `AWS_RETRY_MODE` of the environment, which could unbind them.
-    pub fn sdk_settings(&self, initial_backoff: Duration) -> (TimeoutConfig, RetryConfig) {
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(self.connect)
-            .operation_attempt_timeout(self.attempt)
-            .operation_timeout(self.call)
-            .build();
-        let retries = RetryConfig::standard()
-            .with_max_attempts(self.max_attempts)
-            .with_initial_backoff(initial_backoff)
-            .with_max_backoff(Duration::from_secs(1));
-        (timeouts, retries)
-    }
-}
-
-/// `builder` bounded by `limits`, used by [`DynamoStore::from_sdk_config`]
-/// and by the tests' clients.
+/// `builder` bounded by `limits` ([`Limits::sdk_settings`]), used by
+/// [`DynamoStore::from_sdk_config`] and by the tests' clients.
 pub fn client_config(builder: aws_sdk_dynamodb::config::Builder, limits: &Limits) -> aws_sdk_dynamodb::config::Builder {
-    let (timeouts, retries) = limits.sdk_settings(Limits::INITIAL_BACKOFF);
+    let (timeouts, retries) = limits.sdk_settings(INITIAL_BACKOFF);
     builder.timeout_config(timeouts).retry_config(retries)
 }
 

@@ -35,7 +35,7 @@ impl DynamoStore {
     /// (DynamoDB cancels rather than waits), or throttling.
     ///
     /// The retries included, it takes no longer than one call may (the
-    /// client's operation timeout, [`super::Limits::call`]): out of time, it
+    /// client's operation timeout, [`Limits::call`](crate::aws::Limits::call)): out of time, it
     /// is unavailable, whichever attempt was running. As with any call out
     /// of time, an attempt cut short may still have committed: the client
     /// retrying on the 503 then meets its own write (a second registration

@@ -1,8 +1,9 @@
 //! DynamoDB stores for the tests: each on a fresh table of the DynamoDB-API
 //! server that `make test` starts, optionally with its calls recorded.
 
+use estate::aws::Limits;
 use estate::store::DynamoStore;
-use estate::store::dynamodb::{Limits, create_table};
+use estate::store::dynamodb::{LIMITS, create_table};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,8 +12,7 @@ use std::time::Duration;
 /// requests for seconds, as DynamoDB never does; with the deployed times an
 /// attempt done late would be retried and fail its own condition. Still
 /// bounded: a stuck server fails the tests rather than hang them.
-const TEST_SERVER_LIMITS: Limits =
-    Limits { attempt: Duration::from_secs(30), call: Duration::from_secs(60), ..Limits::DEPLOYED };
+const TEST_SERVER_LIMITS: Limits = Limits { attempt: Duration::from_secs(30), call: Duration::from_secs(60), ..LIMITS };
 
 /// The DynamoDB-API server that `make test` starts. The tests that need it
 /// are `#[ignore = "needs DYNAMODB_TEST_ENDPOINT"]`, so a plain `cargo test`
@@ -41,7 +41,7 @@ pub async fn counted_dynamo_store() -> (DynamoStore, CallLog) {
 
 /// A store whose every call fails to connect: nothing listens on port 1.
 pub fn unreachable_dynamo_store() -> DynamoStore {
-    let client = aws_sdk_dynamodb::Client::from_conf(client_config("http://127.0.0.1:1", &Limits::DEPLOYED).build());
+    let client = aws_sdk_dynamodb::Client::from_conf(client_config("http://127.0.0.1:1", &LIMITS).build());
     DynamoStore::new(client, "unreachable")
 }
 
