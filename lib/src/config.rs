@@ -35,13 +35,6 @@ pub enum ConfigError {
     },
     #[error("the secret {0} holds no SecretString")]
     EmptySecret(String),
-    #[error("AWS_CA_BUNDLE ({path}): {reason}")]
-    CaBundle {
-        path: std::path::PathBuf,
-        reason: &'static str,
-        #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
-    },
 }
 
 fn var(name: &str) -> Option<String> {

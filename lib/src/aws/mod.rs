@@ -15,7 +15,6 @@
 //! It also holds the time limits that every AWS client is bounded by
 //! ([`Limits`]).
 
-use crate::config::ConfigError;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
@@ -30,7 +29,17 @@ pub use limits::Limits;
 
 const AMAZON_TRUST_SERVICES: &[u8] = amazon_trust_services::AMAZON_TRUST_SERVICES.as_bytes();
 
-pub async fn load() -> Result<SdkConfig, ConfigError> {
+/// `AWS_CA_BUNDLE` names a bundle of roots that cannot be trusted as it is.
+#[derive(Debug, thiserror::Error)]
+#[error("AWS_CA_BUNDLE ({path}): {reason}")]
+pub struct CaBundleError {
+    pub path: std::path::PathBuf,
+    pub reason: &'static str,
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+pub async fn load() -> Result<SdkConfig, CaBundleError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client(trusted_roots()?));
     if std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|key| !key.is_empty()) {
         loader = loader.credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
@@ -59,7 +68,7 @@ fn https_client(roots: Vec<u8>) -> aws_types::sdk_config::SharedHttpClient {
 }
 
 /// The PEM roots to trust: `AWS_CA_BUNDLE`'s, or Amazon's.
-fn trusted_roots() -> Result<Vec<u8>, ConfigError> {
+fn trusted_roots() -> Result<Vec<u8>, CaBundleError> {
     match std::env::var_os("AWS_CA_BUNDLE").filter(|path| !path.is_empty()) {
         None => Ok(AMAZON_TRUST_SERVICES.to_vec()),
         Some(path) => read_bundle(std::path::Path::new(&path)),
@@ -68,9 +77,11 @@ fn trusted_roots() -> Result<Vec<u8>, ConfigError> {
 
 /// A PEM bundle of roots, checked here: the SDK panics on a certificate
 /// it cannot parse.
-fn read_bundle(path: &std::path::Path) -> Result<Vec<u8>, ConfigError> {
-    let refuse = |reason: &'static str, source: Option<Box<dyn std::error::Error + Send + Sync>>| {
-        ConfigError::CaBundle { path: path.to_owned(), reason, source }
+fn read_bundle(path: &std::path::Path) -> Result<Vec<u8>, CaBundleError> {
+    let refuse = |reason: &'static str, source: Option<Box<dyn std::error::Error + Send + Sync>>| CaBundleError {
+        path: path.to_owned(),
+        reason,
+        source,
     };
     let pem = std::fs::read(path).map_err(|e| refuse("cannot be read", Some(e.into())))?;
     let mut roots = rustls::RootCertStore::empty();
