@@ -59,7 +59,7 @@ impl State {
     /// Removes a property, recording its photos as gone.
     fn remove_property(&mut self, id: PropertyId) {
         if let Some(stored) = self.properties.remove(&id) {
-            self.photos_removed(id, stored.property.photos.as_slice().iter().map(|photo| photo.id));
+            self.photos_removed(id, stored.photo_ids());
         }
     }
 
@@ -97,6 +97,7 @@ struct Attempts {
     ends_at: i64,
 }
 
+#[derive(Clone)]
 struct StoredProperty {
     property: Property,
     rooms: BTreeMap<RoomId, Room>,
@@ -112,12 +113,16 @@ impl StoredProperty {
         self.last_write == Some(edit.write)
     }
 
-    /// After `edit` changed the rooms: the derived fields follow them, the
-    /// property gets a new version, and the write is recorded.
-    fn rooms_changed(&mut self, edit: &Edit) {
+    /// The ids of the listing's photos, in their order.
+    fn photo_ids(&self) -> impl Iterator<Item = PhotoId> + '_ {
+        self.property.photos.as_slice().iter().map(|photo| photo.id)
+    }
+
+    /// After a change of the rooms: the derived fields follow them, and
+    /// the property gets a new version.
+    fn rooms_changed(&mut self, now: Timestamp) {
         self.property.count_rooms(self.rooms.values().map(Room::tally));
-        self.property.touch(edit.now);
-        self.last_write = Some(edit.write);
+        self.property.touch(now);
     }
 }
 

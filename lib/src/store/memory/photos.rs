@@ -1,7 +1,7 @@
 //! A listing's photos in the embedded store: kept with the property, each
 //! change applied with a new version under one lock acquisition.
 
-use super::MemoryStore;
+use super::{MemoryStore, StoredProperty};
 use crate::domain::{Photo, PhotoChanges, PhotoId, PhotoOutcome, Property, PropertyId, SettleRefused, Timestamp};
 use crate::store::{Edit, KeptAnswer, PhotoStore, StoreError, StoreResult};
 
@@ -13,23 +13,10 @@ impl PhotoStore for MemoryStore {
         edit: Edit,
         answer: Option<&KeptAnswer>,
     ) -> StoreResult<Property> {
-        let mut state = self.lock();
-        state.check_key(answer)?;
-        let stored = state.editable_property(property, &edit)?;
-        if stored.applied(&edit) {
-            return Ok(stored.property.clone());
-        }
-        let mut next = stored.property.clone();
-        let abandoned = next.photos.drop_abandoned(edit.now);
-        next.photos.add(photo.clone()).map_err(|_| StoreError::PhotoLimitReached)?;
-        next.touch(edit.now);
-        stored.property = next.clone();
-        stored.last_write = Some(edit.write);
-        state.photos_removed(property, abandoned.iter().map(|photo| photo.id));
-        state.keep(answer);
-        drop(state);
-        self.removals_happened();
-        Ok(next)
+        self.change_photos(property, &edit, answer, |next| {
+            next.photos.drop_abandoned(edit.now);
+            next.photos.add(photo.clone()).map_err(|_| StoreError::PhotoLimitReached).map(drop)
+        })
     }
 
     async fn update_photo(
@@ -39,33 +26,15 @@ impl PhotoStore for MemoryStore {
         changes: &PhotoChanges,
         edit: Edit,
     ) -> StoreResult<Property> {
-        let mut state = self.lock();
-        let stored = state.editable_property(property, &edit)?;
-        if !stored.applied(&edit) {
-            let mut next = stored.property.clone();
-            next.photos.change(photo, changes).ok_or(StoreError::PhotoNotFound)?;
-            next.touch(edit.now);
-            stored.property = next;
-            stored.last_write = Some(edit.write);
-        }
-        Ok(stored.property.clone())
+        self.change_photos(property, &edit, None, |next| {
+            next.photos.change(photo, changes).map(drop).ok_or(StoreError::PhotoNotFound)
+        })
     }
 
     async fn delete_photo(&self, property: PropertyId, photo: PhotoId, edit: Edit) -> StoreResult<Property> {
-        let mut state = self.lock();
-        let stored = state.editable_property(property, &edit)?;
-        if stored.applied(&edit) {
-            return Ok(stored.property.clone());
-        }
-        let mut next = stored.property.clone();
-        next.photos.remove(photo).ok_or(StoreError::PhotoNotFound)?;
-        next.touch(edit.now);
-        stored.property = next.clone();
-        stored.last_write = Some(edit.write);
-        state.photos_removed(property, [photo]);
-        drop(state);
-        self.removals_happened();
-        Ok(next)
+        self.change_photos(property, &edit, None, |next| {
+            next.photos.remove(photo).map(drop).ok_or(StoreError::PhotoNotFound)
+        })
     }
 
     async fn settle_photo(
@@ -85,5 +54,24 @@ impl PhotoStore for MemoryStore {
         stored.property = next.clone();
         stored.last_write = None;
         Ok(Ok(next))
+    }
+}
+
+impl MemoryStore {
+    /// An edit of the property's photos by `change`, with a new version;
+    /// answers the property.
+    fn change_photos(
+        &self,
+        id: PropertyId,
+        edit: &Edit,
+        answer: Option<&KeptAnswer>,
+        change: impl FnOnce(&mut Property) -> StoreResult<()>,
+    ) -> StoreResult<Property> {
+        let change = |next: &mut StoredProperty| {
+            change(&mut next.property)?;
+            next.property.touch(edit.now);
+            Ok(())
+        };
+        self.edit_property(id, edit, answer, change, |stored| stored.property.clone())
     }
 }

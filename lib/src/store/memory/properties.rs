@@ -1,14 +1,56 @@
 use super::{MemoryStore, State, StoredProperty};
-use crate::domain::{PriceChange, Property, PropertyChanges, PropertyId, Room, RoomId};
+use crate::domain::{PhotoId, PriceChange, Property, PropertyChanges, PropertyId, Room, RoomId};
 use crate::store::search::{history_position, position};
 use crate::store::{Edit, KeptAnswer, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+impl MemoryStore {
+    /// Applies an edit of property `id`, as the DynamoDB adapter's
+    /// `edit_property` does, under one lock acquisition: `answer`'s key
+    /// must be free and the caller allowed to edit (`editable_property`);
+    /// `change` then works on a copy of the property with its rooms and
+    /// price history, which replaces it unless `change` refuses, recorded
+    /// as this write's. `answer` is kept, and the photos the change
+    /// removed are recorded as gone. Sent again after it was applied, the
+    /// edit changes nothing. `read` answers from the property as the edit
+    /// left it.
+    pub(super) fn edit_property<T>(
+        &self,
+        id: PropertyId,
+        edit: &Edit,
+        answer: Option<&KeptAnswer>,
+        change: impl FnOnce(&mut StoredProperty) -> StoreResult<()>,
+        read: impl FnOnce(&StoredProperty) -> T,
+    ) -> StoreResult<T> {
+        let mut state = self.lock();
+        state.check_key(answer)?;
+        let stored = state.editable_property(id, edit)?;
+        if stored.applied(edit) {
+            return Ok(read(stored));
+        }
+        let mut next = stored.clone();
+        change(&mut next)?;
+        next.last_write = Some(edit.write);
+        // Gone: in the property as it was, not as it is (the stream's rule).
+        let remaining: BTreeSet<PhotoId> = next.photo_ids().collect();
+        let removed: Vec<PhotoId> = stored.photo_ids().filter(|photo| !remaining.contains(photo)).collect();
+        *stored = next;
+        let answered = read(stored);
+        state.keep(answer);
+        if !removed.is_empty() {
+            state.photos_removed(id, removed);
+            drop(state);
+            self.removals_happened();
+        }
+        Ok(answered)
+    }
+}
 
 impl State {
     /// The property `edit` may change, or why it may not.
     /// A write already applied (`StoredProperty::applied`) passes: its
     /// caller then reports success without applying it again.
-    pub(super) fn editable_property(&mut self, id: PropertyId, edit: &Edit) -> StoreResult<&mut StoredProperty> {
+    fn editable_property(&mut self, id: PropertyId, edit: &Edit) -> StoreResult<&mut StoredProperty> {
         // A deleted account's token is refused as such, whatever the property.
         if !self.users.contains_key(&edit.caller) {
             return Err(StoreError::AccountGone);
@@ -104,16 +146,12 @@ impl PropertyStore for MemoryStore {
     }
 
     async fn update_property(&self, id: PropertyId, changes: &PropertyChanges, edit: Edit) -> StoreResult<Property> {
-        let mut state = self.lock();
-        let stored = state.editable_property(id, &edit)?;
-        if !stored.applied(&edit) {
-            let mut property = stored.property.clone();
-            let price_change = changes.apply_to(&mut property, edit.now).map_err(StoreError::StatusChange)?;
-            stored.property = property;
-            stored.price_history.extend(price_change);
-            stored.last_write = Some(edit.write);
-        }
-        Ok(stored.property.clone())
+        let change = |next: &mut StoredProperty| {
+            let price_change = changes.apply_to(&mut next.property, edit.now).map_err(StoreError::StatusChange)?;
+            next.price_history.extend(price_change);
+            Ok(())
+        };
+        self.edit_property(id, &edit, None, change, |stored| stored.property.clone())
     }
 
     async fn delete_property(&self, id: PropertyId, edit: Edit) -> StoreResult<()> {
