@@ -10,8 +10,10 @@ pub mod config;
 pub mod domain;
 pub mod entrypoints;
 pub mod http;
+#[cfg(feature = "local")]
 pub mod local_server;
 pub mod media;
+#[cfg(feature = "local")]
 pub mod seed;
 pub mod store;
 pub mod telemetry;

@@ -12,6 +12,7 @@
 
 pub mod events;
 pub mod process;
+#[cfg(any(test, feature = "local"))]
 pub mod samples;
 
 use crate::blobs::{BlobError, BlobStore};
