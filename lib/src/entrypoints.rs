@@ -5,7 +5,7 @@
 use crate::auth::{TokenIssuer, TokenVerifier};
 use crate::authorizer::{AuthorizerRequest, authorize};
 use crate::blobs::{BlobStore, S3Blobs};
-use crate::config;
+use crate::config::Settings;
 use crate::http::{self, AppState, MediaLinks, PropertiesState, UsersState};
 use crate::store::{DynamoStore, Store};
 use axum::Router;
@@ -13,13 +13,21 @@ use std::sync::Arc;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Runs a function's `run_*` with its logging set up, on one thread: Lambda
-/// hands a function one invocation at a time, so a runtime with a worker
-/// per core would only add threads to start and wake (docs/performance.md#what-a-cold-start-does).
-/// Password hashing still leaves it, on tokio's blocking pool.
-pub fn start(function: impl Future<Output = Result<(), BoxError>>) -> Result<(), BoxError> {
-    crate::telemetry::init();
-    let outcome = tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(function);
+/// Runs a function's `run_*` with its settings, read from the environment
+/// (no argument parsed: microseconds), and its logging set up, on one
+/// thread: Lambda hands a function one invocation at a time, so a runtime
+/// with a worker per core would only add threads to start and wake
+/// (docs/performance.md#what-a-cold-start-does). Password hashing still
+/// leaves it, on tokio's blocking pool.
+pub fn start<F>(function: impl FnOnce(Settings) -> F) -> Result<(), BoxError>
+where
+    F: Future<Output = Result<(), BoxError>>,
+{
+    let settings = Settings::from_env();
+    crate::telemetry::init(settings.as_ref().map_or(crate::config::DEFAULT_LOG_FILTER, Settings::log_filter));
+    let outcome = settings.map_err(BoxError::from).and_then(|settings| {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(function(settings))
+    });
     if let Err(error) = &outcome {
         // The runtime prints only the error's Debug form: log why, whole.
         tracing::error!(cause = %crate::telemetry::Causes(error.as_ref()), "the function stopped");
@@ -30,19 +38,19 @@ pub fn start(function: impl Future<Output = Result<(), BoxError>>) -> Result<(),
 /// What every function that serves the API holds, its connection to
 /// DynamoDB already open (see [`DynamoStore::warm_up`]), and the SDK
 /// configuration it loaded.
-async fn deployed_state() -> Result<(AppState<DynamoStore>, aws_config::SdkConfig), BoxError> {
-    let aws = crate::aws::load().await?;
-    let store = DynamoStore::from_sdk_config(&aws, config::table_name()?);
-    let verifier = Arc::new(config::token_verifier()?);
+async fn deployed_state(settings: &Settings) -> Result<(AppState<DynamoStore>, aws_config::SdkConfig), BoxError> {
+    let aws = crate::aws::load(settings.aws_ca_bundle()).await?;
+    let store = DynamoStore::from_sdk_config(&aws, settings.table_name()?);
+    let verifier = Arc::new(settings.token_verifier()?);
     Ok((AppState { store, verifier }, aws))
 }
 
 /// The users function: registration, sign-in, accounts. Its signing key (a
 /// Secrets Manager read) and the DynamoDB warm-up are two round trips:
 /// made at once.
-pub async fn run_users() -> Result<(), BoxError> {
-    let (app, aws) = deployed_state().await?;
-    let (issuer, ()) = tokio::join!(config::token_issuer(&aws), app.store.warm_up());
+pub async fn run_users(settings: Settings) -> Result<(), BoxError> {
+    let (app, aws) = deployed_state(&settings).await?;
+    let (issuer, ()) = tokio::join!(settings.token_issuer(&aws), app.store.warm_up());
     let state = UsersState { app, issuer: Arc::new(issuer?) };
     lambda_http::run(http::finish(users_routes(state))).await
 }
@@ -54,10 +62,10 @@ pub fn users_routes<S: Store>(state: UsersState<S>) -> Router {
 }
 
 /// The properties function: publishing and browsing, photos included.
-pub async fn run_properties() -> Result<(), BoxError> {
-    let media = config::media_links()?;
-    let (app, aws) = deployed_state().await?;
-    let blobs = S3Blobs::from_sdk_config(&aws, config::media_bucket()?);
+pub async fn run_properties(settings: Settings) -> Result<(), BoxError> {
+    let media = settings.media_links()?;
+    let (app, aws) = deployed_state(&settings).await?;
+    let blobs = S3Blobs::from_sdk_config(&aws, settings.media_bucket()?);
     app.store.warm_up().await;
     let state = PropertiesState { app, blobs, media };
     lambda_http::run(http::finish(http::routes::properties::router(state))).await
@@ -65,10 +73,10 @@ pub async fn run_properties() -> Result<(), BoxError> {
 
 /// The media function: photo uploads (S3 events) and the files of removed
 /// photos (the table's stream), see [`crate::media`].
-pub async fn run_media() -> Result<(), BoxError> {
-    let aws = crate::aws::load().await?;
-    let store = DynamoStore::from_sdk_config(&aws, config::table_name()?);
-    let blobs = S3Blobs::from_sdk_config(&aws, config::media_bucket()?);
+pub async fn run_media(settings: Settings) -> Result<(), BoxError> {
+    let aws = crate::aws::load(settings.aws_ca_bundle()).await?;
+    let store = DynamoStore::from_sdk_config(&aws, settings.table_name()?);
+    let blobs = S3Blobs::from_sdk_config(&aws, settings.media_bucket()?);
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
         let (store, blobs) = (store.clone(), blobs.clone());
         async move { crate::media::events::handle_event(&store, &blobs, &event.payload).await.map_err(BoxError::from) }
@@ -77,15 +85,15 @@ pub async fn run_media() -> Result<(), BoxError> {
 }
 
 /// The rooms function: a property's rooms.
-pub async fn run_rooms() -> Result<(), BoxError> {
-    let (app, _) = deployed_state().await?;
+pub async fn run_rooms(settings: Settings) -> Result<(), BoxError> {
+    let (app, _) = deployed_state(&settings).await?;
     app.store.warm_up().await;
     lambda_http::run(http::finish(http::routes::rooms::router(app))).await
 }
 
 /// The authorizer function: token in, allow or deny out.
-pub async fn run_authorizer() -> Result<(), BoxError> {
-    let verifier = Arc::new(config::token_verifier()?);
+pub async fn run_authorizer(settings: Settings) -> Result<(), BoxError> {
+    let verifier = Arc::new(settings.token_verifier()?);
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<AuthorizerRequest>| {
         let verifier = verifier.clone();
         async move { Ok::<_, BoxError>(authorize(&verifier, &event.payload)) }

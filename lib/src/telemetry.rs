@@ -19,8 +19,10 @@ const QUIET_BELOW_INFO: &[&str] = &[
     "h2",
 ];
 
-pub fn init() {
-    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// Installs the logger, with `filter` (`RUST_LOG`, see
+/// `crate::config::Settings::log_filter`); one it cannot parse logs at `info`.
+pub fn init(filter: &str) {
+    let mut filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new(crate::config::DEFAULT_LOG_FILTER));
     for target in QUIET_BELOW_INFO {
         filter = filter.add_directive(format!("{target}=info").parse().expect("a valid directive"));
     }

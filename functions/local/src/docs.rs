@@ -23,7 +23,8 @@ mod tests {
     async fn docs_answer_with_a_request_id() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let (issuer, verifier) = estate::auth::ephemeral_keys(estate::config::token_policy(), 60);
+        let (issuer, verifier) =
+            estate::auth::ephemeral_keys(estate::config::Settings::from_env().unwrap().token_policy(), 60);
         let limits = ServerLimits::LOCAL;
         let app = local_app(
             estate::store::MemoryStore::new(),

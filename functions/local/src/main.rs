@@ -8,16 +8,17 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let outcome = match cli::parse(std::env::args().skip(1)) {
-        Ok(cli::Command::Print(bytes)) => {
+    // `--help`, or a flag or setting clap cannot take: printed, and the exit.
+    let command = cli::parse(std::env::args_os()).unwrap_or_else(|error| error.exit());
+    let outcome = match command {
+        cli::Command::Print(bytes) => {
             use std::io::Write;
             std::io::stdout().write_all(&bytes).map_err(Into::into)
         }
-        Ok(cli::Command::Run(options)) => {
-            estate::telemetry::init();
-            estate::local_server::serve_local(options, docs::router()).await
+        cli::Command::Run(options) => {
+            estate::telemetry::init(options.settings.log_filter());
+            estate::local_server::serve_local(*options, docs::router()).await
         }
-        Err(message) => Err(message.into()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,5 +2,5 @@
 //! of removed photos (the table's stream).
 
 fn main() -> Result<(), estate::entrypoints::BoxError> {
-    estate::entrypoints::start(estate::entrypoints::run_media())
+    estate::entrypoints::start(estate::entrypoints::run_media)
 }

@@ -1,5 +1,5 @@
 //! Lambda function for the rooms route group.
 
 fn main() -> Result<(), estate::entrypoints::BoxError> {
-    estate::entrypoints::start(estate::entrypoints::run_rooms())
+    estate::entrypoints::start(estate::entrypoints::run_rooms)
 }

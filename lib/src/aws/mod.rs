@@ -39,8 +39,10 @@ pub struct CaBundleError {
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
-pub async fn load() -> Result<SdkConfig, CaBundleError> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client(trusted_roots()?));
+/// `ca_bundle`: `AWS_CA_BUNDLE` (`crate::config::Settings::aws_ca_bundle`).
+pub async fn load(ca_bundle: Option<&std::path::Path>) -> Result<SdkConfig, CaBundleError> {
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).http_client(https_client(trusted_roots(ca_bundle)?));
     if std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|key| !key.is_empty()) {
         loader = loader.credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
     }
@@ -68,10 +70,10 @@ fn https_client(roots: Vec<u8>) -> aws_types::sdk_config::SharedHttpClient {
 }
 
 /// The PEM roots to trust: `AWS_CA_BUNDLE`'s, or Amazon's.
-fn trusted_roots() -> Result<Vec<u8>, CaBundleError> {
-    match std::env::var_os("AWS_CA_BUNDLE").filter(|path| !path.is_empty()) {
+fn trusted_roots(ca_bundle: Option<&std::path::Path>) -> Result<Vec<u8>, CaBundleError> {
+    match ca_bundle {
         None => Ok(AMAZON_TRUST_SERVICES.to_vec()),
-        Some(path) => read_bundle(std::path::Path::new(&path)),
+        Some(path) => read_bundle(path),
     }
 }
 

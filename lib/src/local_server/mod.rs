@@ -8,7 +8,7 @@ mod serve;
 
 use crate::auth::{TokenIssuer, TokenVerifier, ephemeral_keys};
 use crate::blobs::LocalBlobs;
-use crate::config;
+use crate::config::{HELP_HEADING, Settings};
 use crate::entrypoints::{BoxError, PhotoFiles, api_routes};
 use crate::http;
 use crate::store::{DynamoStore, MemoryStore, Store};
@@ -57,22 +57,64 @@ pub fn local_app<S: Store>(
     http::finish_with(routes, |app| app.layer(cors))
 }
 
-/// What the local server is asked to do besides serving (its command
-/// line, which `functions/local` reads).
-#[derive(Debug, Default)]
+/// What the local server is asked to do, where it listens and what it
+/// serves from, and the API's settings: its command line, which
+/// `functions/local` reads (the doc comments are its `--help`).
+#[derive(Debug, clap::Args)]
 pub struct LocalOptions {
-    /// Load the demo data set into the store first.
+    /// Load the demo data set first (every demo user signs in with the password "demo password 1")
+    ///
+    /// With `--store dynamodb`, only into a DynamoDB on this machine:
+    /// `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_DYNAMODB`) on localhost or a
+    /// loopback address.
+    #[arg(long)]
     pub seed: bool,
-    /// Let `seed` load the demo accounts into a DynamoDB that is not on
-    /// this machine (see [`check_seed_endpoint`]).
+
+    /// Let --seed load the demo data into any other DynamoDB, AWS included
+    #[arg(long)]
     pub allow_remote_seed: bool,
-    /// Create the DynamoDB table first, if it does not exist.
+
+    /// Create TABLE_NAME first if it is missing (--store dynamodb)
+    #[arg(long)]
     pub create_table: bool,
-    /// Put every property item of the DynamoDB table again as the adapter
-    /// writes it today: the upgrade of a table written before listings.
+
+    /// Put every property item of TABLE_NAME again as this version writes it (--store dynamodb)
+    ///
+    /// The upgrade of a table written before listings (docs/deploy.md).
+    #[arg(long)]
     pub reindex: bool,
-    /// Stop after the steps above instead of serving.
+
+    /// Exit after the steps above instead of serving
+    #[arg(long)]
     pub no_serve: bool,
+
+    /// Where the data lives: in this process, or in DynamoDB (TABLE_NAME, with the standard AWS_REGION, AWS_ENDPOINT_URL and credential variables) (local)
+    #[arg(long, env = "STORE", value_enum, default_value_t = StoreKind::Memory, help_heading = HELP_HEADING)]
+    pub store: StoreKind,
+
+    /// The address to listen on (local)
+    #[arg(long, env = "HOST", default_value = "127.0.0.1", help_heading = HELP_HEADING)]
+    pub host: String,
+
+    /// The port to listen on (local)
+    #[arg(long, env = "PORT", default_value_t = 3000, help_heading = HELP_HEADING)]
+    pub port: u16,
+
+    /// The URL clients reach the server at, for the upload and photo links it hands out; default: its own address (local)
+    #[arg(long, env = "PUBLIC_URL", value_name = "URL", help_heading = HELP_HEADING)]
+    pub public_url: Option<String>,
+
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// Where the local server's data lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreKind {
+    /// The embedded store: data lives as long as the process.
+    Memory,
+    /// The DynamoDB table `TABLE_NAME`.
+    Dynamodb,
 }
 
 /// How much of a client the local server waits for and reads.
@@ -183,33 +225,24 @@ async fn prepare_and_serve<S: Store>(
         return Ok(());
     }
     let limits = ServerLimits::LOCAL;
-    serve(local_app(store, issuer, verifier, files, extra, &limits), limits).await
-}
-
-/// Where the local server listens: `HOST` (default 127.0.0.1) and `PORT`
-/// (default 3000).
-fn address() -> (String, String) {
-    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
-    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
-    (host, port)
+    serve(local_app(store, issuer, verifier, files, extra, &limits), limits, options).await
 }
 
 /// The URL clients reach the local server at, for the upload and media
 /// links it hands out: `PUBLIC_URL`, else its own address (a wildcard
 /// host read as this machine).
-fn public_url() -> String {
-    if let Ok(url) = std::env::var("PUBLIC_URL") {
+fn public_url(options: &LocalOptions) -> String {
+    if let Some(url) = &options.public_url {
         return url.trim_end_matches('/').to_owned();
     }
-    let (host, port) = address();
-    let host = if host == "0.0.0.0" || host == "::" { "127.0.0.1".to_owned() } else { host };
-    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host };
-    format!("http://{host}:{port}")
+    let host = options.host.as_str();
+    let host = if host == "0.0.0.0" || host == "::" { "127.0.0.1" } else { host };
+    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_owned() };
+    format!("http://{host}:{}", options.port)
 }
 
-async fn serve(app: Router, limits: ServerLimits) -> Result<(), BoxError> {
-    let (host, port) = address();
-    let listener = TcpListener::bind(format!("{host}:{port}")).await?;
+async fn serve(app: Router, limits: ServerLimits, options: &LocalOptions) -> Result<(), BoxError> {
+    let listener = TcpListener::bind(format!("{}:{}", options.host, options.port)).await?;
     tracing::info!("serving the API on http://{}", listener.local_addr()?);
     serve_on(listener, app, limits, async {
         let _ = tokio::signal::ctrl_c().await;
@@ -224,21 +257,23 @@ pub use serve::serve_on;
 /// unless `STORE=dynamodb` (with `TABLE_NAME` and the usual AWS variables),
 /// plus `extra`, the routes only a developer's machine serves.
 pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), BoxError> {
-    let (issuer, verifier) = if config::signing_key_configured() {
-        (config::token_issuer(&crate::aws::load().await?).await?, config::token_verifier()?)
+    let settings = &options.settings;
+    let (issuer, verifier) = if settings.signing_key_configured() {
+        let aws = crate::aws::load(settings.aws_ca_bundle()).await?;
+        (settings.token_issuer(&aws).await?, settings.token_verifier()?)
     } else {
         tracing::warn!(
             "no JWT key configured: using an ephemeral key pair generated at start-up; \
              tokens stop working when the server restarts"
         );
-        ephemeral_keys(config::token_policy(), config::token_lifetime_seconds()?)
+        ephemeral_keys(settings.token_policy(), settings.token_lifetime_seconds()?)
     };
     let (issuer, verifier) = (Arc::new(issuer), Arc::new(verifier));
-    let files = PhotoFiles::local(&public_url());
-    match std::env::var("STORE").as_deref() {
-        Ok("dynamodb") => {
-            let table = config::table_name()?;
-            let aws = crate::aws::load().await?;
+    let files = PhotoFiles::local(&public_url(&options));
+    match options.store {
+        StoreKind::Dynamodb => {
+            let table = settings.table_name()?;
+            let aws = crate::aws::load(settings.aws_ca_bundle()).await?;
             if options.seed {
                 check_seed_endpoint(dynamodb_endpoint(&aws).as_deref(), options.allow_remote_seed)?;
             }
@@ -255,14 +290,15 @@ pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), Box
             // files until the server stops (they live in memory).
             prepare_and_serve(store, &options, issuer, verifier, files, extra).await
         }
-        _ if options.reindex => Err("--reindex upgrades a DynamoDB table: set STORE=dynamodb and TABLE_NAME".into()),
-        Ok("memory") | Err(_) => {
+        StoreKind::Memory if options.reindex => {
+            Err("--reindex upgrades a DynamoDB table: set STORE=dynamodb and TABLE_NAME".into())
+        }
+        StoreKind::Memory => {
             tracing::info!("using the embedded in-memory store: data lives as long as the process");
             let store = MemoryStore::new();
             tokio::spawn(media::forget_removed_photos(store.clone(), files.blobs.clone()));
             prepare_and_serve(store, &options, issuer, verifier, files, extra).await
         }
-        Ok(other) => Err(format!("STORE must be memory or dynamodb, not {other:?}").into()),
     }
 }
 
