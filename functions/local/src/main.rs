@@ -2,6 +2,8 @@
 //! with its interactive documentation at /docs.
 
 mod cli;
+#[cfg(test)]
+mod configuration_docs;
 mod docs;
 
 use std::process::ExitCode;
