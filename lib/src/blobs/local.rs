@@ -39,12 +39,14 @@ pub enum UploadRefused {
     NotSigned,
 }
 
-/// Files in memory; clones share them.
+/// Files in memory; clones share them, and the key.
 #[derive(Clone)]
 pub struct LocalBlobs {
     /// The local server's own address, without a trailing `/`.
     base: Arc<str>,
-    key: hmac::Key,
+    /// Shared, not copied: a `hmac::Key` clone copies its whole hashing
+    /// state, and the router clones its state for every request.
+    key: Arc<hmac::Key>,
     files: Arc<Mutex<HashMap<String, LocalFile>>>,
 }
 
@@ -69,7 +71,7 @@ impl LocalBlobs {
         let base: String = public_base_url.into();
         Self {
             base: base.trim_end_matches('/').into(),
-            key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
+            key: Arc::new(hmac::Key::new(hmac::HMAC_SHA256, &secret)),
             files: Arc::default(),
         }
     }
