@@ -3,6 +3,7 @@
 //! The Lambda functions, the local server and `cargo lambda watch` all serve
 //! routers built here, so no route exists twice.
 
+mod around;
 pub mod error;
 pub mod openapi;
 pub mod request;
@@ -13,13 +14,15 @@ mod schemas;
 use crate::auth::{TokenIssuer, TokenVerifier};
 use axum::Router;
 use axum::extract::{FromRef, Request};
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::http::{HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
+use axum::routing::Route;
 use error::ApiError;
+use std::any::Any;
+use std::convert::Infallible;
 use std::sync::Arc;
-use tower_http::catch_panic::CatchPanicLayer;
-use tracing::Instrument;
+use tower::{Layer, Service, ServiceBuilder};
+use tower_http::catch_panic::{CatchPanic, CatchPanicLayer};
 
 /// What every route group's handlers share.
 #[derive(Clone)]
@@ -96,96 +99,43 @@ impl<S> FromRef<UsersState<S>> for Arc<TokenVerifier> {
 /// puts the request id on every log line, and the headers every answer
 /// carries (`shared_headers`).
 pub fn finish(routes: Router) -> Router {
-    finish_with(routes, |app| app)
+    finish_with(routes, tower::layer::util::Identity::new())
 }
 
-/// [`finish`], with `around` applied to the routes, their fallbacks and the
-/// panic guard, inside the request span and the shared headers: the local
-/// server's CORS, so its preflight answers carry them too.
-pub(crate) fn finish_with(routes: Router, around: impl FnOnce(Router) -> Router) -> Router {
-    let app = routes
+/// [`finish`], with `around` between the panic guard and the request span:
+/// the local server's CORS, so that its preflight answers carry the
+/// request id and the shared headers too.
+///
+/// The layers go on as one stack, in one `Router::layer`: each layer that
+/// axum adds on its own boxes every route again, and a request then clones
+/// each of those boxes, with the route's state, on its way in.
+pub(crate) fn finish_with<L>(routes: Router, around: L) -> Router
+where
+    L: Layer<Guarded> + Clone + Send + Sync + 'static,
+    L::Service: Service<Request, Error = Infallible> + Clone + Send + Sync + 'static,
+    <L::Service as Service<Request>>::Response: IntoResponse + 'static,
+    <L::Service as Service<Request>>::Future: Send + 'static,
+{
+    routes
         .fallback(|| async { ApiError::NotFound("No resource exists at this path.".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(CatchPanicLayer::custom(|_panic| {
-            // The panic message itself went to stderr through the panic hook.
-            ApiError::internal("a handler panicked").into_response()
-        }));
-    around(app)
-        .layer(middleware::from_fn(within_deadline))
-        .layer(middleware::from_fn(request_span))
-        .layer(middleware::map_response(shared_headers))
+        .layer(
+            ServiceBuilder::new()
+                .layer(around::AroundLayer)
+                .layer(around)
+                .layer(CatchPanicLayer::custom(panicked as PanicAnswer)),
+        )
 }
 
-/// What every answer carries, whatever made it: `X-Content-Type-Options:
-/// nosniff`, so no browser reads a JSON answer (or a problem quoting the
-/// caller's input) as HTML or script.
-async fn shared_headers(mut response: Response) -> Response {
-    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    response
-}
+/// A route inside its panic guard: what [`finish_with`]'s `around` wraps.
+pub(crate) type Guarded = CatchPanic<Route, PanicAnswer>;
 
-/// How long before the Lambda function's deadline a request still running
-/// is answered 503: time to send that answer and flush the logs.
-const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(1);
+type PanicAnswer = fn(Box<dyn Any + Send>) -> Response;
 
-/// On Lambda, answers 503 (retry later) just before the function would be
-/// stopped, instead of letting API Gateway answer its own error. Each store
-/// call is bounded; this bounds the routes that make many (deleting an
-/// account with many properties), which leave nothing half-written that a
-/// retry does not finish.
-async fn within_deadline(request: Request, next: Next) -> Response {
-    // Off Lambda there is no context, or one without a deadline; `cargo lambda
-    // watch` sends a duration (600000) where Lambda sends an instant in Unix
-    // milliseconds, so a "deadline" before 2001 is no deadline either.
-    let Some(context) =
-        request.extensions().get::<lambda_http::Context>().filter(|context| context.deadline > 1_000_000_000_000)
-    else {
-        return next.run(request).await;
-    };
-    let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(context.deadline);
-    let left = deadline.duration_since(std::time::SystemTime::now()).unwrap_or_default();
-    match tokio::time::timeout(left.saturating_sub(DEADLINE_MARGIN), next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::Unavailable("the request ran out of the function's time".into()).into_response(),
-    }
-}
-
-async fn request_span(request: Request, next: Next) -> Response {
-    let request_id = request_id(&request);
-    let span = tracing::info_span!(
-        "request",
-        request_id = %request_id,
-        method = %request.method(),
-        path = %request.uri().path(),
-    );
-    let started = std::time::Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
-    let status = response.status();
-    span.in_scope(|| {
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(status = status.as_u16(), elapsed_ms, "request answered");
-        } else {
-            tracing::info!(status = status.as_u16(), elapsed_ms, "request answered");
-        }
-    });
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    response
-}
-
-/// API Gateway's request id (the one in its access logs) when there is one,
-/// else Lambda's, else a fresh one for the local server.
-fn request_id(request: &Request) -> String {
-    use lambda_http::request::RequestContext;
-    let gateway = match request.extensions().get::<RequestContext>() {
-        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
-        _ => None,
-    };
-    gateway
-        .or_else(|| request.extensions().get::<lambda_http::Context>().map(|context| context.request_id.clone()))
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+/// A handler panicked: the panic message itself went to stderr through the
+/// panic hook, and the client gets a problem that does not quote it.
+fn panicked(_panic: Box<dyn Any + Send>) -> Response {
+    ApiError::internal("a handler panicked").into_response()
 }
 
 /// The request headers a browser may send across origins: the token, the

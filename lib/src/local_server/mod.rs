@@ -54,7 +54,7 @@ pub fn local_app<S: Store>(
         .allow_headers(http::CORS_ALLOWED_HEADERS.map(HeaderName::from_static))
         .expose_headers(http::CORS_EXPOSED_HEADERS.map(HeaderName::from_static))
         .max_age(http::CORS_MAX_AGE);
-    http::finish_with(routes, |app| app.layer(cors))
+    http::finish_with(routes, cors)
 }
 
 /// What the local server is asked to do, where it listens and what it
