@@ -141,5 +141,42 @@ fn request_id(request: &Request) -> String {
     };
     gateway
         .or_else(|| request.extensions().get::<lambda_http::Context>().map(|context| context.request_id.clone()))
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+        .unwrap_or_else(|| fresh_request_id().to_string())
+}
+
+/// A UUIDv7 for a request that came with no id: the time in milliseconds,
+/// then 74 random bits from std's hasher, keyed at random for each thread
+/// and re-keyed for each id. Not `Uuid::now_v7`: that takes a lock shared
+/// by every thread and asks the system for random bits for every id (a
+/// system call), which under load made the local server's workers wait on
+/// each other; a request id needs to be unique, not secret.
+fn fresh_request_id() -> uuid::Uuid {
+    use std::hash::{BuildHasher, RandomState};
+    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64);
+    let high = RandomState::new().hash_one(millis).to_le_bytes();
+    let low = RandomState::new().hash_one(millis).to_le_bytes();
+    let mut random = [0u8; 10];
+    random[..8].copy_from_slice(&high);
+    random[8..].copy_from_slice(&low[..2]);
+    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fresh_request_id;
+
+    /// Fresh ids are version 7, carry the time, and do not repeat.
+    #[test]
+    fn fresh_request_ids_are_distinct_uuid_v7s() {
+        let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+        let ids: std::collections::HashSet<uuid::Uuid> = (0..10_000).map(|_| fresh_request_id()).collect();
+        assert_eq!(ids.len(), 10_000);
+        for id in ids.iter().take(10) {
+            assert_eq!(id.get_version_num(), 7);
+            assert_eq!(id.get_variant(), uuid::Variant::RFC4122);
+            let (seconds, nanos) = id.get_timestamp().unwrap().to_unix();
+            let millis = seconds * 1000 + u64::from(nanos) / 1_000_000;
+            assert!(millis >= before && millis < before + 60_000, "{id}: {millis} against {before}");
+        }
+    }
 }
