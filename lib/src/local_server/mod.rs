@@ -42,12 +42,15 @@ pub fn local_app<S: Store>(
 ) -> Router {
     use axum::http::HeaderName;
     use tower_http::cors::{AllowOrigin, CorsLayer};
-    let max_target_bytes = limits.max_target_bytes;
     let routes = extra
         .merge(media::routes(store.clone(), files.blobs.clone()))
         .merge(api_routes(store, issuer, verifier, files))
-        .layer(RequestBodyTimeoutLayer::new(limits.body_read_timeout))
-        .layer(axum::middleware::from_fn(move |request, next| serve::target_limit(max_target_bytes, request, next)));
+        // One stack, one `Router::layer` (see `http::finish_with`).
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(serve::TargetLimitLayer { max_bytes: limits.max_target_bytes })
+                .layer(RequestBodyTimeoutLayer::new(limits.body_read_timeout)),
+        );
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
         .allow_methods(http::CORS_ALLOWED_METHODS)
