@@ -19,6 +19,10 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::{Layer, Service, ServiceExt};
 
+/// The most header fields hyper reads when given no limit
+/// (`hyper::server::conn::http1::Builder::max_headers`).
+const HYPER_DEFAULT_MAX_HEADERS: usize = 100;
+
 /// How long a shutdown waits for the requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -31,8 +35,14 @@ pub async fn serve_on(listener: TcpListener, app: Router, limits: ServerLimits, 
     http1
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
-        .max_headers(limits.max_headers)
         .max_header_size(limits.max_head_bytes);
+    // hyper parses into a buffer on the stack for its default limit, and
+    // into one allocated (and zeroed) for each request when given any limit:
+    // the same limit costs nothing left to hyper (its documentation puts
+    // the difference at 5%; here it was 1.5% of an answer's instructions).
+    if limits.max_headers != HYPER_DEFAULT_MAX_HEADERS {
+        http1.max_headers(limits.max_headers);
+    }
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
