@@ -18,9 +18,8 @@ use crate::http::request::path::{PathParams, PropertyPath};
 use crate::http::request::query::{Paged, Query};
 use crate::http::request::search::SearchFilter;
 use crate::http::responses::{CallerFailures, NotFound, PublicCallerFailures, QueryFailures, ServerFailures};
-use crate::http::{AppState, MediaLinks, Private, PropertiesState};
+use crate::http::{AppState, Json, MediaLinks, Private, PropertiesState};
 use crate::store::{Listing, Store, StoreError};
-use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -200,7 +199,7 @@ pub(crate) async fn list_my_properties<S: Store>(
     let page = page(&state, &media, Listing::Owner(caller), page_query).await?;
     // A deleted account has no properties: tell its token apart from a
     // user who has none yet.
-    if page.items.is_empty() && !state.store.account_exists(caller).await? {
+    if page.0.items.is_empty() && !state.store.account_exists(caller).await? {
         return Err(StoreError::AccountGone.into());
     }
     Ok(Private(page))

@@ -19,10 +19,9 @@ use crate::http::request::preconditions::{IfMatch, IfMatchHeader};
 use crate::http::responses::{
     BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, PublicCallerFailures, ServerFailures, Stale,
 };
-use crate::http::{AppState, MediaLinks, PropertiesState};
+use crate::http::{AppState, Json, MediaLinks, PropertiesState};
 use crate::store::retry::{self, Attempt, Policy};
 use crate::store::{Edit, KeptAnswer, Store, StoreError};
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -20,12 +20,12 @@ use crate::http::responses::{
     BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, PublicCallerFailures, ServerFailures, Stale,
     StatusConflict,
 };
-use crate::http::{AppState, MediaLinks, PropertiesState};
+use crate::http::{AppState, Json, MediaLinks, PropertiesState};
 use crate::store::{Edit, Store};
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -7,6 +7,7 @@ use crate::domain::{
     Timestamp,
 };
 use crate::http::AppState;
+use crate::http::Json;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::request::extract::{Caller, JsonBody, MaybeCaller};
 use crate::http::request::fields::{Fields, Member};
@@ -18,10 +19,10 @@ use crate::http::responses::{
 };
 use crate::http::schemas::RoomArea;
 use crate::store::{Edit, Store, StoreError};
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -11,12 +11,12 @@ use crate::http::request::fields::{Fields, Member};
 use crate::http::request::idempotency::{self, Created, Creation, IdempotencyKeyHeader};
 use crate::http::request::path::{PathParams, UserPath};
 use crate::http::responses::{BodyFailures, CallerFailures, NotFound, ServerFailures, Throttled};
-use crate::http::{Health, Private, UsersState};
+use crate::http::{Health, Json, Private, UsersState};
 use crate::store::{Store, StoreError, WriteId};
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
