@@ -17,7 +17,9 @@ use axum::http::{HeaderMap, HeaderValue, header, request::Parts};
 /// The version as an entity tag: it changes with every change to the
 /// property or its rooms.
 pub fn etag(version: u64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{version}\"")).expect("a number is valid header text")
+    // The text's own bytes, not a copy of them.
+    HeaderValue::from_maybe_shared(axum::body::Bytes::from(format!("\"{version}\"")))
+        .expect("a number is valid header text")
 }
 
 /// How many entity tags `If-Match` may list: the write checks every version
@@ -60,15 +62,32 @@ fn if_match(headers: &HeaderMap) -> ApiResult<Option<Versions>> {
     }
 }
 
-/// Whether `If-None-Match` names the current version (weakly compared, as
-/// RFC 9110 asks for this header), or is `*`: the client's copy is current.
-/// Absent or malformed, it names nothing: the full answer is always safe.
-pub fn not_modified(headers: &HeaderMap, version: u64) -> bool {
-    let current = version.to_string();
-    match field(headers.get_all(header::IF_NONE_MATCH)) {
-        Some(Field::Any) => true,
-        Some(Field::Tags(tags)) => tags.iter().any(|tag| tag.opaque == current.as_bytes()),
-        None => false,
+/// `If-None-Match` as the request sends it: its lines, none when absent.
+/// Only this field is copied out of the request, not all its headers.
+pub struct IfNoneMatch(Vec<HeaderValue>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfNoneMatch {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.headers.get_all(header::IF_NONE_MATCH).iter().cloned().collect()))
+    }
+}
+
+impl IfNoneMatch {
+    /// Whether it names the current version (weakly compared, as RFC 9110
+    /// asks for this header), or is `*`: the client's copy is current.
+    /// Absent or malformed, it names nothing: the full answer is always safe.
+    pub fn names(&self, version: u64) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
+        let current = version.to_string();
+        match field(&self.0) {
+            Some(Field::Any) => true,
+            Some(Field::Tags(tags)) => tags.iter().any(|tag| tag.opaque == current.as_bytes()),
+            None => false,
+        }
     }
 }
 
@@ -299,6 +318,11 @@ mod tests {
     #[test]
     fn the_contract_states_the_bound() {
         assert_eq!(MAX_IF_MATCH_TAGS, 20);
+    }
+
+    /// `If-None-Match` of `headers`, as the extractor takes it, names `version`.
+    fn not_modified(headers: &HeaderMap, version: u64) -> bool {
+        IfNoneMatch(headers.get_all(header::IF_NONE_MATCH).iter().cloned().collect()).names(version)
     }
 
     #[test]

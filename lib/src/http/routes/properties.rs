@@ -15,7 +15,7 @@ use crate::http::request::extract::{Caller, JsonBody, MaybeCaller};
 use crate::http::request::fields::{Fields, Member};
 use crate::http::request::idempotency::{Created, Creation, IdempotencyKeyHeader};
 use crate::http::request::path::{PathParams, PropertyPath};
-use crate::http::request::preconditions::{IfMatch, IfMatchHeader, IfNoneMatchHeader, etag, not_modified};
+use crate::http::request::preconditions::{IfMatch, IfMatchHeader, IfNoneMatch, IfNoneMatchHeader, etag};
 use crate::http::responses::{
     BodyFailures, CallerFailures, NotFound, OwnerFailures, Preconditions, PublicCallerFailures, ServerFailures, Stale,
     StatusConflict,
@@ -24,7 +24,7 @@ use crate::http::{AppState, Json, MediaLinks, PropertiesState};
 use crate::store::{Edit, Store};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -169,11 +169,11 @@ pub(crate) async fn show_property<S: Store>(
     State(media): State<MediaLinks>,
     MaybeCaller(caller): MaybeCaller,
     PathParams(PropertyPath { id }): PathParams<PropertyPath>,
-    headers: HeaderMap,
+    if_none_match: IfNoneMatch,
 ) -> ApiResult<Response> {
     let (property, rooms) = super::visible_property(&state, id, caller).await?;
     let tag = etag(property.version());
-    if not_modified(&headers, property.version()) {
+    if if_none_match.names(property.version()) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
     }
     Ok(([(header::ETAG, tag)], Json(PropertyView::with_rooms(property, rooms, caller, &media))).into_response())
