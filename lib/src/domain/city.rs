@@ -28,6 +28,11 @@ impl City {
         &self.name
     }
 
+    /// The name as entered, taken out of the city.
+    pub fn into_name(self) -> String {
+        self.name
+    }
+
     /// The normalized form that listing by city matches on.
     pub fn key(&self) -> &str {
         &self.key

@@ -21,6 +21,10 @@ impl PropertyName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 /// Free text of at most `MAX` characters, possibly empty. Line breaks and
@@ -41,6 +45,10 @@ impl<const MAX: usize> Description<MAX> {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 }
 

@@ -15,6 +15,10 @@ impl RoomName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 pub type RoomDescription = Description<2000>;
@@ -97,6 +101,10 @@ impl Features {
 
     pub fn as_slice(&self) -> &[String] {
         &self.0
+    }
+
+    pub fn into_vec(self) -> Vec<String> {
+        self.0
     }
 }
 

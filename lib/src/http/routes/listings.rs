@@ -91,10 +91,7 @@ impl PropertyView {
         Self {
             id: property.id,
             owner_id: property.owner_id,
-            name: property.name.as_str().into(),
-            description: property.description.as_str().into(),
             property_type: property.property_type,
-            city: property.city.name().into(),
             transaction: property.transaction,
             status: property.status(),
             price: property.price(),
@@ -108,6 +105,10 @@ impl PropertyView {
             rooms: None,
             primary_photo,
             photos: None,
+            // Last: taken out of `property`, whose other fields are read above.
+            name: property.name.into_string(),
+            description: property.description.into_string(),
+            city: property.city.into_name(),
         }
     }
 

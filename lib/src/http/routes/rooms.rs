@@ -62,12 +62,12 @@ impl From<Room> for RoomView {
         Self {
             id: room.id,
             property_id: room.property_id,
-            name: room.name.as_str().into(),
+            name: room.name.into_string(),
             kind: room.kind,
             area_m2: room.area.to_json(),
             floor: room.floor.map(Floor::level),
-            description: room.description.map(|text| text.as_str().into()),
-            features: room.features.as_slice().to_vec(),
+            description: room.description.map(RoomDescription::into_string),
+            features: room.features.into_vec(),
             created_at: room.created_at,
             updated_at: room.updated_at,
         }
