@@ -71,7 +71,10 @@ for tool in wrk openssl; do
 done
 
 echo "==> $profile builds"
-cargo build --profile "$profile" -p users -p properties -p rooms -p media -p authorizer -p hello -p local -p bare-axum
+# Every binary, with the features every step of `make test` builds them
+# with (scripts/lib.sh); the benches below (lib/benches) have those of
+# `cargo test --workspace --all-features`, which a quick run shares.
+build_binaries --profile "$profile"
 if [ "${BENCH_PACKAGES_BUILT:-0}" = 1 ]; then
     echo "==> arm64 Lambda packages: built already (BENCH_PACKAGES_BUILT=1)"
     for function in users properties rooms media authorizer; do
@@ -157,7 +160,7 @@ fi
 stop_all
 
 echo "==> warm latency per route, in process ($iterations calls each)"
-BENCH_ITERATIONS=$iterations BENCH_ROUTES_JSON="$PWD/$out/routes.json" cargo bench -q --profile "$profile" -p estate --bench routes >/dev/null
+BENCH_ITERATIONS=$iterations BENCH_ROUTES_JSON="$PWD/$out/routes.json" cargo bench -q --locked --profile "$profile" --workspace --all-features --bench routes >/dev/null
 
 # The root Cargo.toml's release profile is optimised for size but gives
 # argon2 and blake2 opt-level 3; release-hash-s is the same without those
@@ -180,7 +183,7 @@ else
 fi
 for build in "${hash_builds[@]}"; do
     read -r _ hash_profile <<<"$build"
-    cargo bench -q --no-run --profile "$hash_profile" -p estate --bench hash
+    cargo bench -q --locked --no-run --profile "$hash_profile" --workspace --all-features --bench hash
 done
 # In rounds, the builds taking turns, so that both meet the same machine
 # (other work on it slows a hash by half or more).
@@ -191,7 +194,7 @@ for round in $(seq "$hash_rounds"); do
         read -r side hash_profile <<<"$build"
         printf '  %-6s (%s) ' "$side" "$hash_profile"
         BENCH_HASH_ITERATIONS=$hash_batch BENCH_HASH_JSON="$PWD/$out/hash/$side-$round.json" \
-            cargo bench -q --profile "$hash_profile" -p estate --bench hash
+            cargo bench -q --locked --profile "$hash_profile" --workspace --all-features --bench hash
     done
 done
 

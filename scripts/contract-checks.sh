@@ -24,7 +24,7 @@ if ! command -v chromium >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-cargo build -q -p local
+build_binaries -q
 port=$(free_port)
 api="http://127.0.0.1:$port"
 mkdir -p target

@@ -117,7 +117,10 @@ export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 export TABLE_NAME=real-estate-e2e
 # Photos: uploads are presigned for this bucket of the same server; no CDN here.
 export MEDIA_BUCKET=real-estate-e2e-media MEDIA_BASE_URL="$endpoint/real-estate-e2e-media"
-STORE=dynamodb cargo run -q --locked -p local -- --create-table --no-serve
+# The dev builds of every binary, the local server's and those `cargo lambda
+# watch` runs below (the same build: scripts/lib.sh).
+build_binaries -q
+STORE=dynamodb target/debug/local --create-table --no-serve
 # The signing key where the deployed users function reads it: Secrets Manager.
 secret_arn=$(.venv/dev/bin/python - "$keys/private.pem" <<'EOF'
 import sys, boto3
@@ -168,11 +171,8 @@ python3 scripts/e2e/invoke_events.py "$api" -- "${sam[@]}" local invoke "${sam_f
 kill -- "-$api_pid" 2>/dev/null || true; wait "$api_pid" 2>/dev/null || true
 
 echo "==> cargo lambda watch"
-# What it runs, built first (dev profile, this machine's architecture), so
-# that no request of the suite waits for a build.
-packages=()
-for function in "${functions[@]}"; do packages+=(--package "$function"); done
-cargo build --locked "${packages[@]}"
+# What it runs (`cargo run --bin NAME`) was built above, so that no request
+# of the suite waits for a build.
 watch_port=$(free_port)
 env_flags=()
 one_line() { awk 'BEGIN { ORS = "\\n" } { print }' "$1"; }

@@ -45,6 +45,11 @@ cargo test --workspace --all-features --locked -- --include-ignored 2>&1 | tee t
 # The server is needed no longer.
 kill "$moto_pid" 2>/dev/null || true
 
+# Every binary the next steps run, built once for all of them
+# (scripts/lib.sh says why they cannot share `cargo test`'s build).
+step "dev builds of the binaries"
+build_binaries
+
 step "the README walkthrough"
 bash scripts/try-it.sh
 

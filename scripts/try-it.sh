@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-cargo build -q -p local
+build_binaries -q
 mkdir -p target
 
 # The block, and the README line it starts on (for error messages).

@@ -37,7 +37,10 @@ export TABLE_NAME=real-estate-local STORE=dynamodb
 export MEDIA_BUCKET=real-estate-local-media MEDIA_BASE_URL="$AWS_ENDPOINT_URL/real-estate-local-media"
 export JWT_PRIVATE_KEY_PEM="$(one_line "$keys/private.pem")" JWT_PUBLIC_KEY_PEM="$(one_line "$keys/public.pem")"
 wait_for_port "$port" target/watch-moto.log "the DynamoDB-API server (moto)"
-cargo run -q -p local -- --create-table --seed --no-serve
+# Every binary, as `cargo lambda watch` builds them (scripts/lib.sh): the
+# functions then start without a build of their own.
+build_binaries -q
+target/debug/local --create-table --seed --no-serve
 
 echo "==> cargo lambda watch: the API on http://127.0.0.1:9000 (demo password: demo password 1)"
 env_flags=()
