@@ -1,8 +1,8 @@
-//! The one validation path of request bodies: each member is read
-//! leniently (`Member`), then parsed into its domain value by a `Fields`
-//! collector, so that one 422 names every missing, `null` or invalid member
-//! at once. A handler reads as "parse the body into a command, run it,
-//! render the result".
+//! The one validation path of request bodies and query strings: each
+//! member is read leniently (`Member`; a query parameter as a `Scalar`),
+//! then parsed into its domain value by a `Fields` collector, so that one
+//! 422 names every missing, `null` or invalid member at once. A handler
+//! reads as "parse the request into a command, run it, render the result".
 
 use crate::domain::Invalid;
 use crate::http::error::{ApiError, ApiResult, FieldError};
@@ -157,5 +157,36 @@ impl Fields {
             return Err(ApiError::Validation(self.errors));
         }
         build().ok_or_else(|| ApiError::internal("a body member was neither parsed nor refused"))
+    }
+}
+
+/// A parameter's raw value: the text of a query string, or, where the same
+/// struct is read from a JSON body, a string or a number (`"min_price":
+/// 300000` reads as `min_price=300000`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(text) => Ok(Self(text)),
+            serde_json::Value::Number(number) => Ok(Self(number.to_string())),
+            _ => Err(serde::de::Error::custom("must be a string or a number")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_read_strings_and_numbers_alike() {
+        let read = |json: serde_json::Value| serde_json::from_value::<Scalar>(json).map(|scalar| scalar.0);
+        assert_eq!(read(serde_json::json!("72.5")).unwrap(), "72.5");
+        assert_eq!(read(serde_json::json!(72.5)).unwrap(), "72.5");
+        assert_eq!(read(serde_json::json!(300000)).unwrap(), "300000");
+        assert!(read(serde_json::json!(true)).is_err());
+        assert!(read(serde_json::json!({"amount": 1})).is_err());
     }
 }

@@ -8,8 +8,7 @@
 //! shows nothing the query does not (the partition read is always the
 //! query's own, never the cursor's).
 
-use super::fields::{Fields, Member};
-use super::query::Scalar;
+use super::fields::{Fields, Member, Scalar};
 use crate::domain::{Currency, Invalid, ListingStatus, PropertyType};
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::search;

@@ -10,7 +10,7 @@ use super::paging::PageQuery;
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use serde::de::{Deserialize, DeserializeOwned, Deserializer};
+use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
 
 /// The parameters `T` declares. A handler that pages takes `Paged<T>`.
@@ -118,22 +118,6 @@ fn decode_component(text: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-/// A parameter's raw value: the text of a query string, or, where the same
-/// struct is read from a JSON body, a string or a number (`"min_price":
-/// 300000` reads as `min_price=300000`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scalar(pub String);
-
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(deserializer)? {
-            serde_json::Value::String(text) => Ok(Self(text)),
-            serde_json::Value::Number(number) => Ok(Self(number.to_string())),
-            _ => Err(serde::de::Error::custom("must be a string or a number")),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,15 +167,5 @@ mod tests {
         assert_eq!(paged("limit=0&sort=up").await, (422, vec!["sort".into()]), "the search first, as before");
         assert_eq!(paged("limit=0").await, (422, vec!["limit".into()]));
         assert_eq!(paged("limit=5&limit=6").await, (422, vec!["limit".into()]));
-    }
-
-    #[test]
-    fn scalars_read_strings_and_numbers_alike() {
-        let read = |json: serde_json::Value| serde_json::from_value::<Scalar>(json).map(|scalar| scalar.0);
-        assert_eq!(read(serde_json::json!("72.5")).unwrap(), "72.5");
-        assert_eq!(read(serde_json::json!(72.5)).unwrap(), "72.5");
-        assert_eq!(read(serde_json::json!(300000)).unwrap(), "300000");
-        assert!(read(serde_json::json!(true)).is_err());
-        assert!(read(serde_json::json!({"amount": 1})).is_err());
     }
 }

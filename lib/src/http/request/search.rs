@@ -3,8 +3,7 @@
 //! rules that turn them into a `Search`. The same struct reads from a JSON
 //! body, where a number may stand for a numeric parameter.
 
-use super::fields::{Fields, Member};
-use super::query::Scalar;
+use super::fields::{Fields, Member, Scalar};
 use crate::domain::{City, Currency, Invalid, ListingStatus, PriceAmount, PropertyType, Transaction};
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::{Bounds, Order, Search};
