@@ -18,8 +18,6 @@ pub const DEFAULT_AUDIENCE: &str = "real-estate-api";
 pub const DEFAULT_TOKEN_LIFETIME_SECONDS: i64 = 900;
 pub const MIN_TOKEN_LIFETIME_SECONDS: i64 = 60;
 pub const MAX_TOKEN_LIFETIME_SECONDS: i64 = 3600;
-/// What is logged when `RUST_LOG` does not say.
-pub const DEFAULT_LOG_FILTER: &str = "info";
 /// Where `--help` lists the settings, apart from the local server's own flags.
 pub const HELP_HEADING: &str = "Settings (each a flag or its environment variable)";
 
@@ -101,7 +99,7 @@ pub struct Settings {
     jwt_ttl_seconds: String,
 
     /// The log filter, in tracing's `EnvFilter` syntax (every binary)
-    #[arg(long, env = "RUST_LOG", value_name = "FILTER", default_value = DEFAULT_LOG_FILTER)]
+    #[arg(long, env = "RUST_LOG", value_name = "FILTER", default_value = crate::telemetry::DEFAULT_LOG_FILTER)]
     rust_log: String,
 
     /// A PEM bundle of root certificates to trust instead of the five Amazon Trust Services roots compiled in (every binary that calls AWS)

@@ -24,7 +24,7 @@ where
     F: Future<Output = Result<(), BoxError>>,
 {
     let settings = Settings::from_env();
-    crate::telemetry::init(settings.as_ref().map_or(crate::config::DEFAULT_LOG_FILTER, Settings::log_filter));
+    crate::telemetry::init(settings.as_ref().map_or(crate::telemetry::DEFAULT_LOG_FILTER, Settings::log_filter));
     let outcome = settings.map_err(BoxError::from).and_then(|settings| {
         tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(function(settings))
     });

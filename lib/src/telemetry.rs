@@ -4,6 +4,9 @@
 
 use tracing_subscriber::EnvFilter;
 
+/// What is logged when `RUST_LOG` does not say (`config::Settings`).
+pub const DEFAULT_LOG_FILTER: &str = "info";
+
 /// Crates whose debug output can carry request headers or bodies (an
 /// `Authorization` header, a request signature, a password in a body):
 /// capped at `info` whatever `RUST_LOG` asks for.
@@ -22,7 +25,7 @@ const QUIET_BELOW_INFO: &[&str] = &[
 /// Installs the logger, with `filter` (`RUST_LOG`, see
 /// `crate::config::Settings::log_filter`); one it cannot parse logs at `info`.
 pub fn init(filter: &str) {
-    let mut filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new(crate::config::DEFAULT_LOG_FILTER));
+    let mut filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
     for target in QUIET_BELOW_INFO {
         filter = filter.add_directive(format!("{target}=info").parse().expect("a valid directive"));
     }
