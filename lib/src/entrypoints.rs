@@ -58,7 +58,7 @@ pub async fn run_users(settings: Settings) -> Result<(), BoxError> {
 /// What the users function serves, before [`http::finish`]: its route
 /// group and the contract, `GET /openapi.json`.
 pub fn users_routes<S: Store>(state: UsersState<S>) -> Router {
-    http::routes::users::router(state).merge(http::openapi::routes())
+    http::routes::users::router(state).merge(http::openapi::routes().with_state(()))
 }
 
 /// The properties function: publishing and browsing, photos included.

@@ -4,6 +4,7 @@
 //! fails when they differ).
 
 use super::error::Problem;
+use super::routes::{Group, routes};
 use super::routes::{properties, rooms, users};
 use crate::blobs::LocalBlobs;
 use crate::store::MemoryStore;
@@ -11,7 +12,6 @@ use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Components, OpenApi as Document, RefOr};
 use utoipa::{Modify, OpenApi};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -198,8 +198,8 @@ fn camel_case_links(document: &mut serde_json::Value) {
 /// `GET /openapi.json` and its contract. The entry points that serve the
 /// contract mount it (the users function and the local server), so that no
 /// route group has to import the document that imports every route group.
-pub fn routes() -> OpenApiRouter {
-    OpenApiRouter::new().routes(routes!(serve))
+pub fn routes() -> Group<()> {
+    Group::new().routes(routes!(serve))
 }
 
 /// `GET /openapi.json`.

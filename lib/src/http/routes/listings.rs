@@ -6,6 +6,7 @@
 use super::photos::PhotoView;
 use super::rooms::RoomView;
 use super::visible;
+use super::{Group, routes};
 use crate::blobs::BlobStore;
 use crate::domain::{
     ListingStatus, Location, Price, PriceChange, Property, PropertyId, PropertyType, Room, Timestamp, Transaction,
@@ -22,11 +23,10 @@ use crate::http::{AppState, Json, MediaLinks, Private, PropertiesState};
 use crate::store::{Listing, Store, StoreError};
 use axum::extract::State;
 use serde::Serialize;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The browsing routes, each registered with its contract.
-pub fn routes<S: Store, B: BlobStore>() -> OpenApiRouter<PropertiesState<S, B>> {
-    OpenApiRouter::new()
+pub fn routes<S: Store, B: BlobStore>() -> Group<PropertiesState<S, B>> {
+    Group::new()
         .routes(routes!(property_types))
         .routes(routes!(list_properties))
         .routes(routes!(price_history))

@@ -5,6 +5,7 @@
 //! the derivatives from the CDN.
 
 use super::visible_property;
+use super::{Group, routes};
 use crate::blobs::BlobStore;
 use crate::domain::{
     MAX_PHOTOS, Photo, PhotoCaption, PhotoChanges, PhotoOutcome, PhotoSize, PhotoStatus, PhotoType, PhotoUpload,
@@ -27,11 +28,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The group's routes, each registered with its contract.
-pub fn routes<S: Store, B: BlobStore>() -> OpenApiRouter<PropertiesState<S, B>> {
-    OpenApiRouter::new().routes(routes!(list_photos, add_photo)).routes(routes!(show_photo, update_photo, delete_photo))
+pub fn routes<S: Store, B: BlobStore>() -> Group<PropertiesState<S, B>> {
+    Group::new().routes(routes!(list_photos, add_photo)).routes(routes!(show_photo, update_photo, delete_photo))
 }
 
 /// One derivative of a ready photo: a JPEG without any metadata, at a URL

@@ -5,6 +5,7 @@
 
 use super::listings::PropertyView;
 use super::rooms::NewRoom;
+use super::{Group, routes};
 use crate::blobs::BlobStore;
 use crate::domain::{
     City, Invalid, ListingStatus, Location, NewRooms, Price, Property, PropertyChanges, PropertyDescription,
@@ -27,12 +28,11 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The group's routes, each registered with its contract, browsing and
 /// photos included.
-pub fn routes<S: Store, B: BlobStore>() -> OpenApiRouter<PropertiesState<S, B>> {
-    OpenApiRouter::new()
+pub fn routes<S: Store, B: BlobStore>() -> Group<PropertiesState<S, B>> {
+    Group::new()
         .routes(routes!(create_property))
         .routes(routes!(show_property, update_property, delete_property))
         .merge(super::listings::routes())
@@ -40,7 +40,7 @@ pub fn routes<S: Store, B: BlobStore>() -> OpenApiRouter<PropertiesState<S, B>> 
 }
 
 pub fn router<S: Store, B: BlobStore>(state: PropertiesState<S, B>) -> Router {
-    routes().with_state(state).into()
+    routes().with_state(state)
 }
 
 /// A property to publish; the caller becomes its owner.

@@ -2,6 +2,7 @@
 //! the property's owner only.
 
 use super::visible_property;
+use super::{Group, routes};
 use crate::domain::{
     Area, Features, Floor, PropertyId, Room, RoomChanges, RoomDescription, RoomDraft, RoomId, RoomKind, RoomName,
     Timestamp,
@@ -24,15 +25,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The group's routes, each registered with its contract.
-pub fn routes<S: Store>() -> OpenApiRouter<AppState<S>> {
-    OpenApiRouter::new().routes(routes!(list_rooms, add_room)).routes(routes!(show_room, update_room, delete_room))
+pub fn routes<S: Store>() -> Group<AppState<S>> {
+    Group::new().routes(routes!(list_rooms, add_room)).routes(routes!(show_room, update_room, delete_room))
 }
 
 pub fn router<S: Store>(state: AppState<S>) -> Router {
-    routes().with_state(state).into()
+    routes().with_state(state)
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -2,6 +2,7 @@
 //! limits), refresh with rotation, a grace window and reuse detection,
 //! sign-out, and signing out everywhere.
 
+use super::{Group, routes};
 use crate::auth::passwords;
 use crate::domain::{
     Admission, AttemptCounter, Email, Password, PasswordHash, Presented, REFRESH_LIFETIME_SECONDS, RefreshToken,
@@ -17,10 +18,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes<S: Store>() -> OpenApiRouter<UsersState<S>> {
-    OpenApiRouter::new()
+pub fn routes<S: Store>() -> Group<UsersState<S>> {
+    Group::new()
         .routes(routes!(issue_token))
         .routes(routes!(refresh))
         .routes(routes!(sign_out))

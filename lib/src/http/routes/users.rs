@@ -1,6 +1,7 @@
 //! The users route group: registration, sign-in, and a user's own account.
 
 use super::sessions::check_password;
+use super::{Group, routes};
 use crate::auth::passwords;
 use crate::domain::{
     Admission, AttemptCounter, BirthDate, Email, Password, PersonName, ProfileChanges, Timestamp, User, UserId,
@@ -18,7 +19,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 #[utoipa::path(
     get, path = "/health", tag = "service", operation_id = "health", summary = "Liveness",
@@ -30,8 +30,8 @@ pub(crate) async fn health() -> Json<Health> {
 }
 
 /// The group's routes, each registered with its contract.
-pub fn routes<S: Store>() -> OpenApiRouter<UsersState<S>> {
-    OpenApiRouter::new()
+pub fn routes<S: Store>() -> Group<UsersState<S>> {
+    Group::new()
         .routes(routes!(health))
         .routes(routes!(register))
         .routes(routes!(show_me, update_me, delete_me))
@@ -41,7 +41,7 @@ pub fn routes<S: Store>() -> OpenApiRouter<UsersState<S>> {
 }
 
 pub fn router<S: Store>(state: UsersState<S>) -> Router {
-    routes().with_state(state).into()
+    routes().with_state(state)
 }
 
 /// A user as they see themselves.
