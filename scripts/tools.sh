@@ -20,7 +20,9 @@ for name in "$@"; do
     if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
         echo "==> installing $requirements into $venv"
         python3 -m venv "$venv"
-        "$venv/bin/pip" install --disable-pip-version-check --quiet -r "$requirements"
+        # No wheel cache: each set is installed once, and a cache beside the
+        # environments would take as much disk again.
+        "$venv/bin/pip" install --disable-pip-version-check --no-cache-dir --quiet -r "$requirements"
         cp "$requirements" "$stamp"
     fi
 done
