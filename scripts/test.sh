@@ -8,7 +8,8 @@
 #      schemathesis fuzzing (scripts/contract-checks.sh);
 #   4. the offline infrastructure checks (scripts/check-infra.sh);
 #   5. the five arm64 Lambda packages within their size budgets
-#      (scripts/build.sh), and `sam build` of template.yaml;
+#      (scripts/build.sh), built in the background from the start (it needs
+#      nothing the other steps make), and `sam build` of template.yaml;
 #   6. the deployed shape run locally (scripts/e2e.sh, `make e2e`): sam local
 #      start-api and invoke, running those arm64 packages under emulation
 #      (which scripts/emulation.sh sets up), and cargo lambda watch. It needs
@@ -24,12 +25,28 @@ cd "$(dirname "$0")/.."
 step() { echo "==> $1 (at $((SECONDS / 60))m$((SECONDS % 60))s)"; }
 
 bash scripts/tools.sh dev
+mkdir -p target
+
+# The arm64 release build is the longest step, and much of it runs on one
+# core (each function's whole-program link): beside the steps below, which
+# leave a core idle for long stretches (moto, the walkthrough, schemathesis
+# and the infrastructure checks are single-threaded Python), it adds little
+# to the run. It is waited for where its packages are first used; in its own
+# process group, so that however the run ends, it ends too.
+arm64_log=target/arm64-build.log
+setsid bash scripts/build.sh >"$arm64_log" 2>&1 &
+arm64_pid=$!
+echo "==> arm64 Lambda packages building in the background ($arm64_log)"
 
 port=$(free_port)
-mkdir -p target
 .venv/dev/bin/python scripts/dynamodb_server.py 127.0.0.1 "$port" >target/moto.log 2>&1 &
 moto_pid=$!
-trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
+stop_background() {
+    kill "$moto_pid" 2>/dev/null || true
+    kill -- "-$arm64_pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+}
+trap stop_background EXIT
 wait_for_port "$port" target/moto.log "the DynamoDB-API server (moto)"
 export DYNAMODB_TEST_ENDPOINT="http://127.0.0.1:$port"
 # moto serves every service on the one port: the blob-store tests' S3 too.
@@ -59,8 +76,11 @@ bash scripts/contract-checks.sh
 step "infrastructure checks"
 bash scripts/check-infra.sh
 
-step "arm64 Lambda packages"
-bash scripts/build.sh
+step "arm64 Lambda packages (waiting for the background build)"
+arm64_status=0
+wait "$arm64_pid" || arm64_status=$?
+cat "$arm64_log"
+[ "$arm64_status" = 0 ] || { echo "the arm64 build failed (exit $arm64_status)" >&2; exit 1; }
 # The smoke run reuses the zips build.sh has just made.
 step "bench smoke run"; BENCH_RUNS=2 BENCH_QUICK=1 BENCH_PACKAGES_BUILT=1 bash scripts/bench.sh
 
