@@ -103,8 +103,8 @@ pub fn finish(routes: Router) -> Router {
 }
 
 /// [`finish`], with `around` between the panic guard and the request span:
-/// the local server's CORS, so that its preflight answers carry the
-/// request id and the shared headers too.
+/// the local server's stand-in for API Gateway, so that its own answers (a
+/// CORS preflight, a 414) carry the request id and the shared headers too.
 ///
 /// The layers go on as one stack, in one `Router::layer`: each layer that
 /// axum adds on its own boxes every route again, and a request then clones

@@ -1,8 +1,10 @@
 //! The local server: the whole API on one port, on the embedded store or
 //! DynamoDB, with the routes only a developer's machine serves (`/docs`).
-//! hyper serves the connections, keep-alive on, with its own head limits;
-//! tower-http bounds how long a body may take (`serve`).
+//! hyper serves the connections, keep-alive on, with its own head limits
+//! (`serve`); tower-http bounds how long a body may take; `gateway` does
+//! what API Gateway does on AWS before a function sees a request.
 
+mod gateway;
 mod media;
 mod serve;
 
@@ -22,16 +24,10 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 /// on `blobs` (see `media`), and `extra` (the routes
 /// only a developer's machine serves, such as `/docs`), finished once
 /// together, so every response carries `x-request-id` (and unknown paths
-/// get problem+json) whichever part answers; a request target over
-/// `limits.max_target_bytes` gets 414, and a body that stalls for
-/// `limits.body_read_timeout` gets 408.
-///
-/// On AWS, API Gateway answers CORS preflights and adds the CORS headers
-/// itself; here tower-http does it, configured as `template.yaml` configures
-/// API Gateway (the same headers, methods and max age) but for any origin:
-/// the stacks allow none unless given some, and a developer's front end
-/// may be on any port. The origin is echoed, as API Gateway echoes a listed
-/// one, never `*`.
+/// get problem+json) whichever part answers. What API Gateway does on AWS
+/// is done here by `gateway`: a request target over
+/// `limits.max_target_bytes` gets 414, and CORS is answered for any
+/// origin. A body that stalls for `limits.body_read_timeout` gets 408.
 pub fn local_app<S: Store>(
     store: S,
     issuer: Arc<TokenIssuer>,
@@ -40,24 +36,11 @@ pub fn local_app<S: Store>(
     extra: Router,
     limits: &ServerLimits,
 ) -> Router {
-    use axum::http::HeaderName;
-    use tower_http::cors::{AllowOrigin, CorsLayer};
     let routes = extra
         .merge(media::routes(store.clone(), files.blobs.clone()))
         .merge(api_routes(store, issuer, verifier, files))
-        // One stack, one `Router::layer` (see `http::finish_with`).
-        .layer(
-            tower::ServiceBuilder::new()
-                .layer(serve::TargetLimitLayer { max_bytes: limits.max_target_bytes })
-                .layer(RequestBodyTimeoutLayer::new(limits.body_read_timeout)),
-        );
-    let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
-        .allow_methods(http::CORS_ALLOWED_METHODS)
-        .allow_headers(http::CORS_ALLOWED_HEADERS.map(HeaderName::from_static))
-        .expose_headers(http::CORS_EXPOSED_HEADERS.map(HeaderName::from_static))
-        .max_age(http::CORS_MAX_AGE);
-    http::finish_with(routes, cors)
+        .layer(RequestBodyTimeoutLayer::new(limits.body_read_timeout));
+    http::finish_with(routes, gateway::GatewayLayer::new(limits.max_target_bytes))
 }
 
 /// What the local server is asked to do, where it listens and what it

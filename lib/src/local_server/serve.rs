@@ -1,23 +1,17 @@
-//! The local server's connections, served by hyper with keep-alive, and
-//! the one limit hyper does not apply itself: the request target's length.
+//! The local server's connections, served by hyper with keep-alive.
 //!
 //! What hyper refuses before routing (a garbled head, a head over its
 //! limits) gets hyper's own bare answer or a close: on AWS, API Gateway
 //! answers those requests itself, so no deployed client ever sees ours.
 
 use super::ServerLimits;
-use crate::http::error::ApiError;
 use axum::Router;
 use axum::extract::{ConnectInfo, Request};
-use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use std::convert::Infallible;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower::{Layer, Service, ServiceExt};
+use tower::ServiceExt;
 
 /// The most header fields hyper reads when given no limit
 /// (`hyper::server::conn::http1::Builder::max_headers`).
@@ -81,53 +75,5 @@ async fn accept_failed(error: std::io::Error) {
         // Most likely out of file descriptors: give some back first.
         tracing::error!(%error, "cannot accept connections");
         tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-/// Answers 414 to a request target (path and query) over `max_bytes`, and
-/// hands any other request on. A layer of its own, like `http::around`,
-/// so that a request does not clone the route it goes to.
-#[derive(Debug, Clone, Copy)]
-pub struct TargetLimitLayer {
-    pub max_bytes: usize,
-}
-
-impl<S> Layer<S> for TargetLimitLayer {
-    type Service = TargetLimit<S>;
-
-    fn layer(&self, inner: S) -> TargetLimit<S> {
-        TargetLimit { inner, max_bytes: self.max_bytes }
-    }
-}
-
-/// See [`TargetLimitLayer`].
-#[derive(Debug, Clone)]
-pub struct TargetLimit<S> {
-    inner: S,
-    max_bytes: usize,
-}
-
-impl<S> Service<Request> for TargetLimit<S>
-where
-    S: Service<Request, Error = Infallible>,
-    S::Response: IntoResponse,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        let target = request.uri().path_and_query().map_or(0, |target| target.as_str().len());
-        if target > self.max_bytes {
-            let refused = ApiError::UriTooLong(self.max_bytes).into_response();
-            return Box::pin(std::future::ready(Ok(refused)));
-        }
-        let answer = self.inner.call(request);
-        Box::pin(async move { Ok(answer.await.into_response()) })
     }
 }

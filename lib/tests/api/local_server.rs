@@ -10,6 +10,7 @@ use axum::routing::get;
 use estate::local_server::{ServerLimits, check_seed_endpoint, local_app, serve_on};
 use estate::store::MemoryStore;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -346,7 +347,7 @@ fn gateway_list(cors: &Value, key: &str) -> std::collections::BTreeSet<String> {
 }
 
 /// A comma-separated header value, lowercased, as a set.
-fn header_list(answer: &Answer, name: &str) -> std::collections::BTreeSet<String> {
+fn header_list(answer: &Answer, name: &str) -> BTreeSet<String> {
     let value = answer.header(name).unwrap_or_else(|| panic!("no {name} in {:?}", answer.headers));
     value.split(',').map(|item| item.trim().to_ascii_lowercase()).filter(|item| !item.is_empty()).collect()
 }
@@ -407,4 +408,19 @@ async fn a_cross_origin_answer_exposes_the_headers_clients_read() {
     let nowhere = answer(address, get("/nowhere").as_bytes()).await;
     nowhere.problem(404);
     assert_eq!(nowhere.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(header_list(&nowhere, "vary"), BTreeSet::from(["origin".to_owned()]));
+}
+
+/// A request without an `Origin` (curl, a server, a page of the same
+/// origin) gets no CORS headers, but still `Vary: Origin`, so that no cache
+/// hands its answer to a page of another origin.
+#[tokio::test]
+async fn a_same_origin_answer_varies_with_the_origin_only() {
+    let address = start().await;
+    let health = answer(address, b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await;
+    assert_eq!(health.status, 200);
+    assert_eq!(header_list(&health, "vary"), BTreeSet::from(["origin".to_owned()]));
+    let cors: Vec<_> = health.headers.iter().filter(|(name, _)| name.starts_with("access-control-")).collect();
+    assert!(cors.is_empty(), "{cors:?}");
+    health.assert_request_id();
 }
