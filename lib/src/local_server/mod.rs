@@ -38,9 +38,13 @@ pub fn local_app<S: Store>(
 ) -> Router {
     let routes = extra
         .merge(media::routes(store.clone(), files.blobs.clone()))
-        .merge(api_routes(store, issuer, verifier, files))
+        .merge(api_routes(store, issuer, verifier, files));
+    // In `finish_with`'s one stack: a layer of its own would box every
+    // route again, and each request would clone that box too.
+    let edge = tower::ServiceBuilder::new()
+        .layer(gateway::GatewayLayer::new(limits.max_target_bytes))
         .layer(RequestBodyTimeoutLayer::new(limits.body_read_timeout));
-    http::finish_with(routes, gateway::GatewayLayer::new(limits.max_target_bytes))
+    http::finish_with(routes, edge)
 }
 
 /// What the local server is asked to do, where it listens and what it
