@@ -27,10 +27,13 @@ impl<S: Send + Sync, T: PathIds> FromRequestParts<S> for PathParams<T> {
         let raw = RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::NotFound("No resource exists at this path.".into()))?;
-        let params = MapDeserializer::<_, ValueError>::new(raw.iter());
-        serde_path_to_error::deserialize(params)
-            .map(PathParams)
-            .map_err(|error| T::not_found(&error.path().to_string()).into())
+        let params = || MapDeserializer::<_, ValueError>::new(raw.iter());
+        // Read a second time to name the malformed id: tracking the path
+        // on every read costs a request as much as the read itself.
+        T::deserialize(params()).map(PathParams).map_err(|_| match serde_path_to_error::deserialize::<_, T>(params()) {
+            Err(error) => T::not_found(&error.path().to_string()).into(),
+            Ok(_) => ApiError::internal("path parameters read differently twice"),
+        })
     }
 }
 
