@@ -12,7 +12,8 @@
 #      password hash (lib/benches/hash.rs) and the four arm64 zips, built in
 #      release and in release-hash-s (root Cargo.toml), which lacks them;
 #   5. the local server's throughput under wrk, with keep-alive, beside the
-#      bare axum handler's on the same routes.
+#      bare axum handler's on the same routes, in 5 rounds (the ratios'
+#      median is reported).
 # It prints one table and writes target/bench/report.json.
 # Settings: BENCH_RUNS (cold starts per binary, 20) or --runs N; BENCH_QUICK=1
 # or --quick for a smoke run (few route calls, short wrk runs, and the dev
@@ -39,9 +40,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ "$quick" = 1 ]; then
-    iterations=50 wrk_seconds=2 profile=dev hash_rounds=1 hash_batch=3
+    iterations=50 wrk_seconds=2 wrk_rounds=1 profile=dev hash_rounds=1 hash_batch=3
 else
-    iterations=1000 wrk_seconds=10 profile=release hash_rounds=5 hash_batch=4
+    iterations=1000 wrk_seconds=10 wrk_rounds=5 profile=release hash_rounds=5 hash_batch=4
 fi
 bin=target/$([ "$profile" = dev ] && echo debug || echo release)
 export BENCH_BINARIES=$bin
@@ -198,7 +199,7 @@ for round in $(seq "$hash_rounds"); do
     done
 done
 
-echo "==> the local server and a bare axum handler under wrk ($wrk_flags)"
+echo "==> the local server and a bare axum handler under wrk ($wrk_flags, $wrk_rounds round(s))"
 port=$(free_port)
 PORT=$port RUST_LOG=warn "$bin/local" >"$out/logs/local-memory.log" 2>&1 &
 pids+=("$!")
@@ -212,15 +213,20 @@ bare="http://127.0.0.1:$bare_port"
 property=$(python3 scripts/bench/fixtures.py seed-local "$api" 25 Lyon)
 python3 scripts/bench/probe.py "$out/probe.json" "property=$api/properties/$property" \
     "city=$api/properties?city=lyon" "bare-property=$bare/properties/x" "bare-list=$bare/properties"
-# Each pair back to back, so both sides of a ratio see the same machine.
-for run in "property $api/properties/$property" "bare-property $bare/properties/x" \
-    "city $api/properties?city=lyon" "bare-list $bare/properties"; do
-    read -r name url <<<"$run"
-    # shellcheck disable=SC2086 # the flags are words
-    wrk $wrk_flags -s scripts/bench/wrk_report.lua "$url" | tail -n 1 >"$out/wrk-$name.json"
+# Each pair back to back, so both sides of a ratio see the same machine,
+# in rounds: one pair's ratio moves by a tenth from one run to the next
+# here, and the report gives the median of the rounds' ratios.
+mkdir -p "$out/wrk"
+for round in $(seq "$wrk_rounds"); do
+    for run in "property $api/properties/$property" "bare-property $bare/properties/x" \
+        "city $api/properties?city=lyon" "bare-list $bare/properties"; do
+        read -r name url <<<"$run"
+        # shellcheck disable=SC2086 # the flags are words
+        wrk $wrk_flags -s scripts/bench/wrk_report.lua "$url" | tail -n 1 >"$out/wrk/$name-$round.json"
+    done
 done
 stop_all
 
-settings=$(printf '{"runs": %s, "quick": %s, "route_iterations": %s, "hash_rounds": %s, "hash_batch": %s, "wrk": "%s"}' \
-    "$runs" "$([ "$quick" = 1 ] && echo true || echo false)" "$iterations" "$hash_rounds" "$hash_batch" "$wrk_flags")
+settings=$(printf '{"runs": %s, "quick": %s, "route_iterations": %s, "hash_rounds": %s, "hash_batch": %s, "wrk": "%s", "wrk_rounds": %s}' \
+    "$runs" "$([ "$quick" = 1 ] && echo true || echo false)" "$iterations" "$hash_rounds" "$hash_batch" "$wrk_flags" "$wrk_rounds")
 python3 scripts/bench/report.py "$out" "$settings"
