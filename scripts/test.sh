@@ -24,6 +24,9 @@ cd "$(dirname "$0")/.."
 # step shows in CI's log (the target: the whole run within about 45 minutes).
 step() { echo "==> $1 (at $((SECONDS / 60))m$((SECONDS % 60))s)"; }
 
+# A full disk fails whichever step meets it, with that step's own message:
+# the log says up front how much there was.
+echo "==> free disk space: $(df -h --output=avail . | tail -n 1 | tr -d ' ')"
 bash scripts/tools.sh dev
 mkdir -p target
 
