@@ -289,14 +289,16 @@ async fn a_deleted_account_token_gets_401_on_every_route_that_needs_a_caller(app
 /// pairs (each address fails once, far from its lock): the fastest of each
 /// must be close, or the time of a sign-in tells who is registered. The
 /// call-count test below holds the store work equal; this holds the whole
-/// path. The fastest, not the median: other tests running beside this one
-/// only ever add time, so the minimum is the cost of the path itself, and
-/// a path that skipped the hash would be many times faster, not a quarter.
+/// path. The fastest, not the median: other work on the machine only ever
+/// adds time, so the minimum is the cost of the path itself, and a path
+/// that skipped the hash would be many times faster, not a quarter. On a
+/// machine loaded for minutes (a release build beside the tests), eleven
+/// pairs may all be slowed: another round of new addresses then only
+/// brings each minimum closer to that cost, and a path that skipped the
+/// hash stays many times faster in every round.
 async fn sign_in_takes_as_long_for_an_unknown_address_as_for_a_registered_one(app: TestApp) {
     const PAIRS: usize = 11;
-    for i in 0..PAIRS {
-        app.register(&format!("timed{i}@example.com")).await;
-    }
+    const ROUNDS: usize = 4;
     let timed = |email: String| {
         let app = app.clone();
         async move {
@@ -305,21 +307,27 @@ async fn sign_in_takes_as_long_for_an_unknown_address_as_for_a_registered_one(ap
             started.elapsed()
         }
     };
-    let (mut known, mut unknown) = (Vec::new(), Vec::new());
-    for i in 0..PAIRS {
-        let (registered, nobody) = (format!("timed{i}@example.com"), format!("nobody{i}@example.com"));
-        if i % 2 == 0 {
-            known.push(timed(registered).await);
-            unknown.push(timed(nobody).await);
-        } else {
-            unknown.push(timed(nobody).await);
-            known.push(timed(registered).await);
+    let (mut known, mut unknown) = (std::time::Duration::MAX, std::time::Duration::MAX);
+    for round in 0..ROUNDS {
+        for i in 0..PAIRS {
+            app.register(&format!("timed{round}.{i}@example.com")).await;
+        }
+        for i in 0..PAIRS {
+            let (registered, nobody) =
+                (format!("timed{round}.{i}@example.com"), format!("nobody{round}.{i}@example.com"));
+            if i % 2 == 0 {
+                known = known.min(timed(registered).await);
+                unknown = unknown.min(timed(nobody).await);
+            } else {
+                unknown = unknown.min(timed(nobody).await);
+                known = known.min(timed(registered).await);
+            }
+        }
+        if known.abs_diff(unknown) < known.max(unknown) / 4 {
+            return;
         }
     }
-    let fastest = |times: Vec<std::time::Duration>| times.into_iter().min().expect("timed sign-ins");
-    let (known, unknown) = (fastest(known), fastest(unknown));
-    let gap = known.abs_diff(unknown);
-    assert!(gap < known.max(unknown) / 4, "fastest {known:?} registered against {unknown:?} unknown");
+    panic!("fastest {known:?} registered against {unknown:?} unknown, after {ROUNDS} rounds of {PAIRS} pairs");
 }
 
 /// The DynamoDB calls of the session routes, and the same store work for a
