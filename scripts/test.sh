@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 # Each step's header says how long the run has taken so far, so a slow
-# step shows in CI's log (the target: the whole run within about 45 minutes).
+# step shows in CI's log (the target: the whole run within 30 minutes).
 step() { echo "==> $1 (at $((SECONDS / 60))m$((SECONDS % 60))s)"; }
 
 # A full disk fails whichever step meets it, with that step's own message:
