@@ -17,7 +17,7 @@ use axum::body::Body;
 use axum::http::Request;
 use estate::auth::{TokenPolicy, ephemeral_keys};
 use estate::config::{DEFAULT_AUDIENCE, DEFAULT_ISSUER};
-use estate::domain::{Timestamp, UserId};
+use estate::domain::{MAX_SESSIONS_PER_USER, Timestamp, UserId};
 use estate::store::MemoryStore;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -84,6 +84,15 @@ fn registration(email: &str) -> Value {
             "birth_date": "1990-12-10" })
 }
 
+/// A registration from the `n`th address of 10.0.0.0/8: one address may
+/// register 10 times an hour, and a full run makes a hundred.
+fn register(body: Value, n: usize) -> Request<Body> {
+    let mut request = request("POST", "/users", None, Some(body));
+    let peer = std::net::SocketAddr::from((std::net::Ipv4Addr::from(0x0A00_0001 + n as u32), 40_000));
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    request
+}
+
 fn sign_in(email: &str, password: &str) -> Request<Body> {
     request("POST", "/auth/token", None, Some(json!({ "email": email, "password": password })))
 }
@@ -140,15 +149,20 @@ async fn main() {
     }
     for i in 0..hashing {
         let body = registration(&format!("user{i}@example.com"));
-        b.timed("POST /users", request("POST", "/users", None, Some(body)), 201).await;
+        b.timed("POST /users", register(body, i), 201).await;
     }
     let mut refresh_tokens = Vec::new();
     for _ in 0..hashing {
         refresh_tokens.push(b.timed("POST /auth/token", sign_in(owner, PASSWORD), 200).await["refresh_token"].clone());
     }
+    // A user holds at most MAX_SESSIONS_PER_USER sessions: each sign-in
+    // past that ended the oldest one.
+    let held = refresh_tokens.split_off(refresh_tokens.len().saturating_sub(MAX_SESSIONS_PER_USER));
+    let mut refresh_tokens = held;
+    let newest = refresh_tokens.len() - 1;
     for _ in 0..iterations {
-        let body = json!({ "refresh_token": refresh_tokens[0] });
-        refresh_tokens[0] = b
+        let body = json!({ "refresh_token": refresh_tokens[newest] });
+        refresh_tokens[newest] = b
             .timed("POST /auth/refresh", request("POST", "/auth/refresh", None, Some(body)), 200)
             .await["refresh_token"]
             .clone();
@@ -175,7 +189,7 @@ async fn main() {
     }
     for i in 0..hashing {
         let email = format!("leaving{i}@example.com");
-        let id = text(&b.call(request("POST", "/users", None, Some(registration(&email))), 201).await["id"]);
+        let id = text(&b.call(register(registration(&email), hashing + i), 201).await["id"]);
         let leaving = issuer.issue(UserId::parse(&id).expect("a user id"), Timestamp::now()).expect("a token");
         b.timed("DELETE /users/me", request("DELETE", "/users/me", Some(&leaving), None), 204).await;
     }
