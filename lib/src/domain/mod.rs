@@ -11,6 +11,7 @@ mod birth_date;
 mod city;
 mod composite;
 mod email;
+pub mod geo;
 mod ids;
 mod listing;
 mod location;
