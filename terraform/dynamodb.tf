@@ -1,4 +1,4 @@
-# Single-table design: pk/sk on the base table and six GSIs
+# Single-table design: pk/sk on the base table and nine GSIs
 # (lib/src/store/dynamodb/schema.rs). owner-index holds all of an owner's
 # listings; the others are sparse: only public listings (active, under_offer:
 # group LISTED; sold, let: group CLOSED) carry their attributes. gsisk is the
@@ -11,7 +11,15 @@
 #                     by price: zero-padded hundredths#<id> (gsi5sk)
 #   city-area-index   city-index's partition (gsi1pk), by total area:
 #                     zero-padded hundredths#<id> (gsi6sk)
-# feed-index and type-index spread each partition over 4 shards.
+#   geo-index         GEO#<cell>#<transaction>#<group> (gsi7pk), by id
+#   geo-price-index   GEO#<cell>#<transaction>#<group>#<currency> (gsi8pk),
+#                     by price: zero-padded hundredths#<id> (gsi5sk)
+#   geo-cell-index    geo-index's partition (gsi7pk), by location:
+#                     <geohash, 12 characters>#<id> (gsi9sk), read by ranges
+#                     of cells for nearest-first searches
+# feed-index and type-index spread each partition over 4 shards. Only the
+# public listings with a location are in the geo indexes; <cell> is the
+# geohash of their location, 4 characters: a cell of about 39 x 19.5 km.
 resource "aws_dynamodb_table" "main" {
   #checkov:skip=CKV_AWS_119:SSE-KMS with the AWS managed key aws/dynamodb; a customer managed key adds cost and key-policy management with no extra protection for this data.
   name                        = local.name
@@ -70,6 +78,21 @@ resource "aws_dynamodb_table" "main" {
     type = "S"
   }
 
+  attribute {
+    name = "gsi7pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "gsi8pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "gsi9sk"
+    type = "S"
+  }
+
   global_secondary_index {
     name            = "city-index"
     hash_key        = "gsi1pk"
@@ -109,6 +132,27 @@ resource "aws_dynamodb_table" "main" {
     name            = "city-area-index"
     hash_key        = "gsi1pk"
     range_key       = "gsi6sk"
+    projection_type = "ALL"
+  }
+
+  global_secondary_index {
+    name            = "geo-index"
+    hash_key        = "gsi7pk"
+    range_key       = "gsisk"
+    projection_type = "ALL"
+  }
+
+  global_secondary_index {
+    name            = "geo-price-index"
+    hash_key        = "gsi8pk"
+    range_key       = "gsi5sk"
+    projection_type = "ALL"
+  }
+
+  global_secondary_index {
+    name            = "geo-cell-index"
+    hash_key        = "gsi7pk"
+    range_key       = "gsi9sk"
     projection_type = "ALL"
   }
 

@@ -263,6 +263,36 @@ locals {
           "CITY#*",
         ]
       },
+      {
+        sid   = "ListByGeo"
+        index = "geo-index"
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "GEO#*",
+        ]
+      },
+      {
+        sid   = "ListByGeoPrice"
+        index = "geo-price-index"
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "GEO#*",
+        ]
+      },
+      {
+        sid   = "ListByGeoCell"
+        index = "geo-cell-index"
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "GEO#*",
+        ]
+      },
     ]
     # Rooms live in their property's collection (base table only); plus the
     # answers kept under an Idempotency-Key, and the check that a refused

@@ -19,7 +19,7 @@ use std::future::Future;
 pub use dynamodb::DynamoStore;
 pub use edit::{Edit, Versions, WriteId};
 pub use memory::MemoryStore;
-pub use search::{Bounds, Listing, Order, Page, PageRequest, Search};
+pub use search::{Bounds, Listing, Order, Page, PageRequest, Region, Search};
 
 /// Why a store operation did not happen. Every variant but the last two is
 /// an answer about the data, decided atomically by the store itself, and

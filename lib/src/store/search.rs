@@ -6,7 +6,8 @@
 //! order, even when listings change in between: a listing that changes may
 //! move, but no other one is lost or repeated.
 
-use crate::domain::{Currency, ListingStatus, Property, PropertyType, Transaction, UserId};
+use crate::domain::geo::{Circle, GeoBox, distance_m, whole_metres};
+use crate::domain::{Currency, ListingStatus, Location, Property, PropertyType, Transaction, UserId};
 
 /// Which properties a page lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +37,8 @@ pub enum Order {
     Price { ascending: bool },
     /// By total area, smallest first (`ascending`) or largest first.
     Area { ascending: bool },
+    /// Nearest to `from` first, in whole metres; ties by id.
+    Distance { from: Location },
 }
 
 impl Order {
@@ -43,6 +46,41 @@ impl Order {
         match self {
             Self::Newest => false,
             Self::Price { ascending } | Self::Area { ascending } => ascending,
+            Self::Distance { .. } => true,
+        }
+    }
+}
+
+/// Where the listings of a map search lie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Region {
+    /// In a box (`bbox`).
+    Box(GeoBox),
+    /// Within a distance of a point (`near` and `radius_km`).
+    Near(Circle),
+}
+
+impl Region {
+    pub fn contains(self, location: Location) -> bool {
+        match self {
+            Self::Box(bbox) => bbox.contains(location),
+            Self::Near(circle) => circle.distance_to(location).is_some(),
+        }
+    }
+
+    /// The smallest box that holds the region.
+    pub fn bounding_box(self) -> GeoBox {
+        match self {
+            Self::Box(bbox) => bbox,
+            Self::Near(circle) => circle.bounding_box(),
+        }
+    }
+
+    /// The geohash cells of `precision` that meet the region.
+    pub fn covering(self, precision: u8) -> Vec<crate::domain::geo::Cell> {
+        match self {
+            Self::Box(bbox) => bbox.covering(precision),
+            Self::Near(circle) => circle.covering(precision),
         }
     }
 }
@@ -83,6 +121,8 @@ pub struct Search {
     /// In hundredths of m².
     pub area: Bounds,
     pub bedrooms: Bounds,
+    /// A map search: only listings with a location in it.
+    pub region: Option<Region>,
     pub order: Order,
 }
 
@@ -114,24 +154,54 @@ impl Search {
             && self.property_type.is_none_or(|kind| property.property_type == kind)
             && self.area.contains(property.total_area().hundredths())
             && self.bedrooms.contains(property.bedroom_count() as u64)
+            && self.region.is_none_or(|region| property.location.is_some_and(|at| region.contains(at)))
+    }
+
+    /// The distance to `property` in whole metres, for a search near a point.
+    pub fn distance_to(&self, property: &Property) -> Option<u64> {
+        match (self.region, property.location) {
+            (Some(Region::Near(circle)), Some(at)) => Some(whole_metres(distance_m(circle.center, at))),
+            _ => None,
+        }
     }
 }
+
+/// The widest box a map search may ask for (`bbox`), in metres.
+pub const MAX_BOX_EXTENT_M: u32 = 50_000;
+/// The largest radius of a search near a point, in metres.
+pub const MAX_RADIUS_M: u32 = 50_000;
+/// The precision of the geohash cells that map searches read one by one
+/// (about 39 × 19.5 km at the equator; docs/data-model.md).
+pub const MAP_CELL_PRECISION: u8 = 4;
+/// The most cells a box may meet: one Query each per page. A box of
+/// `MAX_BOX_EXTENT_M` meets at most 12 below 60° of latitude; only a box
+/// nearer a pole can meet more, and is refused.
+pub const MAX_BOX_CELLS: u64 = 16;
+/// The most cells a circle may meet; the same rule for `MAX_RADIUS_M`.
+pub const MAX_NEAR_CELLS: u64 = 40;
 
 /// Digits of a price position: prices are below 10^12 units, 10^14 hundredths.
 pub const PRICE_DIGITS: usize = 14;
 /// Digits of an area position: 50 rooms of at most 10^4 m², 5 × 10^7 hundredths.
 pub const AREA_DIGITS: usize = 12;
+/// Digits of a distance position: whole metres, at most half the Earth's
+/// circumference (2 × 10^7).
+pub const DISTANCE_DIGITS: usize = 8;
 
 /// The position of `property` in a listing in `order`: its id (ids are
 /// time-ordered), or its price or area zero-padded and then its id, so
-/// that equal prices or areas are ordered by id. `None` for a price order
-/// and a property without a price.
+/// that equal prices or areas are ordered by id; or its distance in whole
+/// metres, then its id. `None` for a price order and a property without a
+/// price, or a distance order and one without a location.
 pub fn position(property: &Property, order: Order) -> Option<String> {
     let id = property.id;
     match order {
         Order::Newest => Some(id.to_string()),
         Order::Price { .. } => property.price().map(|price| padded(price.amount.hundredths(), PRICE_DIGITS, id)),
         Order::Area { .. } => Some(padded(property.total_area().hundredths(), AREA_DIGITS, id)),
+        Order::Distance { from } => {
+            property.location.map(|at| padded(whole_metres(distance_m(from, at)), DISTANCE_DIGITS, id))
+        }
     }
 }
 
@@ -152,6 +222,7 @@ pub fn is_position(raw: &str, order: Order) -> bool {
         Order::Newest => id_only(raw),
         Order::Price { .. } => padded(PRICE_DIGITS),
         Order::Area { .. } => padded(AREA_DIGITS),
+        Order::Distance { .. } => padded(DISTANCE_DIGITS),
     }
 }
 

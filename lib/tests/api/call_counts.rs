@@ -37,6 +37,12 @@ async fn each_route_makes_the_calls_the_data_model_promises() {
         ("GET", "/properties?city=paris&currency=EUR&sort=-price&max_price=900000".into(), None, &["Query"]),
         ("GET", "/properties?city=paris&sort=area&min_area=10&min_bedrooms=1".into(), None, &["Query"]),
         ("GET", "/properties?status=sold&sort=newest".into(), None, &["Query"; 4]),
+        // A map box: one Query per map cell it meets (here 2; at most 16).
+        ("GET", "/properties?bbox=2.30,48.80,2.40,48.90".into(), None, &["Query"; 2]),
+        ("GET", "/properties?bbox=2.30,48.80,2.40,48.90&currency=EUR&sort=price".into(), None, &["Query"; 2]),
+        // Nearest first: the cells the walk starts from (at most 16), each
+        // read to its end here; a denser map reads finer cells after.
+        ("GET", "/properties?near=48.8566,2.3522&radius_km=1".into(), None, &["Query"; 14]),
         ("GET", "/users/me/properties".into(), None, &["Query"]),
         // Read the property, then write it with its price history entry.
         (

@@ -26,6 +26,7 @@ mod users;
 // calls each route makes.
 mod call_counts;
 mod faults;
+mod map_search;
 mod permissions;
 mod searches;
 mod store_conformance;

@@ -437,6 +437,9 @@ async fn record_every_route() -> Recorded {
         "/properties?city=paris&currency=EUR&sort=price",
         "/properties?city=paris&sort=-area&min_bedrooms=1",
         "/properties?status=sold&transaction=sale",
+        "/properties?bbox=2.3,48.8,2.4,48.9",
+        "/properties?bbox=2.3,48.8,2.4,48.9&currency=EUR&sort=-price",
+        "/properties?near=48.85,2.35",
     ] {
         api.call("GET", listing, None, None, 200).await;
     }

@@ -90,11 +90,11 @@ fn fingerprint(listing: &Listing) -> String {
         Listing::Owner(owner) => return format!("owner:{owner}"),
         Listing::Search(search) => search,
     };
-    let Search { city, transaction, status, property_type, currency, price, area, bedrooms, order } = search;
+    let Search { city, transaction, status, property_type, currency, price, area, bedrooms, region, order } = search;
     let code = |value: Option<&'static str>| value.unwrap_or("");
     let range = |bounds: &Bounds| format!("{:?}-{:?}", bounds.min, bounds.max);
     format!(
-        "city:{}/tx:{}/status:{}/type:{}/cur:{}/price:{}/area:{}/beds:{}/sort:{order:?}",
+        "city:{}/tx:{}/status:{}/type:{}/cur:{}/price:{}/area:{}/beds:{}/in:{region:?}/sort:{order:?}",
         city.as_deref().unwrap_or(""),
         transaction.code(),
         code(status.map(ListingStatus::code)),

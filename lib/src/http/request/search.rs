@@ -4,13 +4,18 @@
 //! body, where a number may stand for a numeric parameter.
 
 use super::fields::{Fields, Member, Scalar};
+use crate::domain::geo::{Circle, GeoBox};
 use crate::domain::{City, Currency, Invalid, ListingStatus, PriceAmount, PropertyType, Transaction};
 use crate::http::error::{ApiError, ApiResult};
-use crate::store::{Bounds, Order, Search};
+use crate::store::search::{MAP_CELL_PRECISION, MAX_BOX_CELLS, MAX_BOX_EXTENT_M, MAX_NEAR_CELLS, MAX_RADIUS_M};
+use crate::store::{Bounds, Order, Region, Search};
 use serde::Deserialize;
 
 /// The values `sort` takes.
-pub const SORTS: [&str; 5] = ["newest", "price", "-price", "area", "-area"];
+pub const SORTS: [&str; 6] = ["newest", "price", "-price", "area", "-area", "distance"];
+
+/// The radius of a `near` search without `radius_km`, in metres.
+pub const DEFAULT_RADIUS_M: u32 = 5_000;
 
 /// The most bedrooms a bound may name: a property has at most `MAX_ROOMS` rooms.
 const MAX_BEDROOMS: u64 = crate::domain::MAX_ROOMS as u64;
@@ -63,9 +68,21 @@ pub struct SearchFilter {
     #[serde(default)]
     #[param(value_type = Option<u32>, minimum = 0, maximum = 50)]
     max_bedrooms: Member<Scalar>,
-    /// newest (default), price, -price (need city and currency), area, -area (need city); ties by id
+    /// Only listings in this box: `west,south,east,north` in WGS84 degrees (longitude first, borders included; west > east crosses the antimeridian), at most 50 km across
     #[serde(default)]
-    #[param(value_type = Option<String>, pattern = "^(newest|-?price|-?area)$")]
+    #[param(value_type = Option<String>, example = "2.29,48.84,2.37,48.88")]
+    bbox: Member<Scalar>,
+    /// Only listings within radius_km of this point, `lat,lon` in WGS84 degrees; each item then has its `distance_m`
+    #[serde(default)]
+    #[param(value_type = Option<String>, example = "48.8566,2.3522")]
+    near: Member<Scalar>,
+    /// The radius of a `near` search in km, above 0 and at most 50 (default 5); at most three decimals
+    #[serde(default)]
+    #[param(value_type = Option<f64>, minimum = 0.001, maximum = 50)]
+    radius_km: Member<Scalar>,
+    /// newest (default; distance with near), price, -price (need currency, and city unless bbox or near), area, -area (need city), distance (needs near: nearest first); ties by id
+    #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(newest|-?price|-?area|distance)$")]
     sort: Member<Scalar>,
 }
 
@@ -93,7 +110,12 @@ impl SearchFilter {
         let max_area = fields.optional("max_area", self.max_area, hundredths);
         let min_bedrooms = fields.optional("min_bedrooms", self.min_bedrooms, bedrooms);
         let max_bedrooms = fields.optional("max_bedrooms", self.max_bedrooms, bedrooms);
-        let order = fields.optional("sort", self.sort, order);
+        let bbox = fields.optional("bbox", self.bbox, |raw| viewport(&raw.0));
+        let near = fields.optional("near", self.near, |raw| Circle::parse_center(&raw.0));
+        let radius_given = !matches!(self.radius_km, Member::Absent);
+        let radius = fields.optional("radius_km", self.radius_km, radius);
+        let sort = fields.optional("sort", self.sort, sort);
+        let (region, order) = geo_and_order(&mut fields, bbox, near, radius, radius_given, sort);
         let search = fields.finish(|| {
             Some(Search {
                 city: city?,
@@ -104,7 +126,8 @@ impl SearchFilter {
                 price: Bounds { min: min_price?, max: max_price? },
                 area: Bounds { min: min_area?, max: max_area? },
                 bedrooms: Bounds { min: min_bedrooms?, max: max_bedrooms? },
-                order: order?.unwrap_or_default(),
+                region: region?,
+                order: order?,
             })
         })?;
 
@@ -135,15 +158,16 @@ impl SearchFilter {
         fields.finish(|| Some(()))?;
 
         let needs = match search.order {
-            Order::Price { .. } if search.city.is_none() || search.currency.is_none() => {
-                Some("sort=price and sort=-price need city and currency")
+            Order::Price { .. } if search.currency.is_none() => Some("sort=price and sort=-price need currency"),
+            Order::Price { .. } if search.city.is_none() && search.region.is_none() => {
+                Some("sort=price and sort=-price need city, bbox or near")
             }
             Order::Area { .. } if search.city.is_none() => Some("sort=area and sort=-area need city"),
             _ => None,
         };
         if let Some(needs) = needs {
             return Err(ApiError::BadRequest(format!(
-                "No index serves this search: {needs} (listings are sorted by price or area within one city)."
+                "No index serves this search: {needs} (listings are sorted by price within one city or map area, by area within one city)."
             )));
         }
         Ok(search)
@@ -155,15 +179,97 @@ fn text<T>(parse: fn(&str) -> Result<T, Invalid>) -> impl FnOnce(Scalar) -> Resu
     move |raw| parse(&raw.0)
 }
 
-fn order(raw: Scalar) -> Result<Order, Invalid> {
-    Ok(match raw.0.as_str() {
+/// The order asked for, before the search says what `distance` measures from.
+enum Sort {
+    Given(Order),
+    Distance,
+}
+
+fn sort(raw: Scalar) -> Result<Sort, Invalid> {
+    Ok(Sort::Given(match raw.0.as_str() {
         "newest" => Order::Newest,
         "price" => Order::Price { ascending: true },
         "-price" => Order::Price { ascending: false },
         "area" => Order::Area { ascending: true },
         "-area" => Order::Area { ascending: false },
+        "distance" => return Ok(Sort::Distance),
         _ => return Err(Invalid(format!("must be one of: {}", SORTS.join(", ")))),
-    })
+    }))
+}
+
+/// The map region of a search and its order, from the parameters that
+/// parsed (`None`: one of them did not, and is named already).
+fn geo_and_order(
+    fields: &mut Fields,
+    bbox: Option<Option<GeoBox>>,
+    near: Option<Option<crate::domain::Location>>,
+    radius: Option<Option<u32>>,
+    radius_given: bool,
+    sort: Option<Option<Sort>>,
+) -> (Option<Option<Region>>, Option<Order>) {
+    let region = match (bbox, near) {
+        (Some(Some(_)), Some(Some(_))) => {
+            fields.reject("near", "cannot be given with bbox: search a box or around a point");
+            None
+        }
+        (Some(bbox), Some(None)) => {
+            if radius_given {
+                fields.reject("radius_km", "needs near");
+            }
+            Some(bbox.map(Region::Box))
+        }
+        (Some(None), Some(Some(center))) => radius.and_then(|radius| {
+            let circle = Circle { center, radius_m: radius.unwrap_or(DEFAULT_RADIUS_M) };
+            let bounded = circle.bounding_box().covering_size(MAP_CELL_PRECISION) <= 4 * MAX_NEAR_CELLS
+                && circle.covering(MAP_CELL_PRECISION).len() as u64 <= MAX_NEAR_CELLS;
+            if !bounded {
+                fields.reject("radius_km", "is too large this close to a pole: make it smaller");
+            }
+            bounded.then_some(Some(Region::Near(circle)))
+        }),
+        _ => None,
+    };
+    let (Some(sort), Some(chosen)) = (sort, region) else { return (region, None) };
+    let order = match (sort, chosen) {
+        (Some(Sort::Distance) | None, Some(Region::Near(circle))) => Order::Distance { from: circle.center },
+        (Some(Sort::Distance), _) => {
+            fields.reject("sort", "distance needs near: the point to measure from");
+            return (region, None);
+        }
+        (None, _) => Order::Newest,
+        (Some(Sort::Given(order)), _) => order,
+    };
+    (region, Some(order))
+}
+
+/// A box a map search may ask for: at most `MAX_BOX_EXTENT_M` across.
+fn viewport(raw: &str) -> Result<GeoBox, Invalid> {
+    let bbox = GeoBox::parse(raw)?;
+    if bbox.covering_size(MAP_CELL_PRECISION) > MAX_BOX_CELLS {
+        return Err(Invalid::new("is too wide this close to a pole: make it narrower"));
+    }
+    if bbox.extent_m() > f64::from(MAX_BOX_EXTENT_M) {
+        return Err(Invalid(format!(
+            "must be at most {} km across (this one is {:.1} km at its widest): zoom in, or ask for clusters",
+            MAX_BOX_EXTENT_M / 1000,
+            bbox.extent_m() / 1000.0
+        )));
+    }
+    Ok(bbox)
+}
+
+/// A radius in km, above 0 and at most `MAX_RADIUS_M`, to the metre: in metres.
+fn radius(raw: Scalar) -> Result<u32, Invalid> {
+    let refused =
+        || Invalid(format!("must be a number of km above 0 and at most {}, such as 2.5", MAX_RADIUS_M / 1000));
+    let (whole, fraction) = raw.0.split_once('.').unwrap_or((&raw.0, ""));
+    let digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 3 || !digits(whole) || !digits(fraction) || fraction.len() > 3 {
+        return Err(refused());
+    }
+    let whole: u32 = whole.parse().map_err(|_| refused())?;
+    let fraction: u32 = format!("{fraction:0<3}").parse().map_err(|_| refused())?;
+    Some(whole * 1000 + fraction).filter(|metres| (1..=MAX_RADIUS_M).contains(metres)).ok_or_else(refused)
 }
 
 /// A decimal with at most two decimals, in hundredths, below 10^12 units

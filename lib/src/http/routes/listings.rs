@@ -82,6 +82,11 @@ pub struct PropertyView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub photos: Option<Vec<PhotoView>>,
+    /// Present in a search `near` a point: the great-circle distance from
+    /// it in whole metres (haversine on a sphere of radius 6 371 008.8 m).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0)]
+    pub distance_m: Option<u64>,
 }
 
 impl PropertyView {
@@ -105,6 +110,7 @@ impl PropertyView {
             rooms: None,
             primary_photo,
             photos: None,
+            distance_m: None,
             // Last: taken out of `property`, whose other fields are read above.
             name: property.name.into_string(),
             description: property.description.into_string(),
@@ -162,15 +168,19 @@ async fn page<S: Store>(
     let request = page.of_listing(&listing)?;
     let page = state.store.list_properties(&listing, request).await?;
     let next_cursor = page.next.map(|after| listing_cursor(&listing, after));
-    Ok(Json(PropertyPage {
-        items: page.items.into_iter().map(|property| PropertyView::summary(property, media)).collect(),
-        next_cursor,
-    }))
+    let view = |property: Property| {
+        let distance_m = match &listing {
+            Listing::Search(search) => search.distance_to(&property),
+            Listing::Owner(_) => None,
+        };
+        PropertyView { distance_m, ..PropertyView::summary(property, media) }
+    };
+    Ok(Json(PropertyPage { items: page.items.into_iter().map(view).collect(), next_cursor }))
 }
 
 #[utoipa::path(
     get, path = "/properties", tag = "properties", operation_id = "list_properties", summary = "Search listings",
-    description = "Public listings, one page at a time: those on the market (active, under offer) unless `status` asks for another public status. Newest first across the platform or in one city; by price or area within one city. Filters that the chosen order's index does not serve are applied after the read, so a page may hold fewer than `limit` items while `next_cursor` still leads on (docs/data-model.md).",
+    description = "Public listings, one page at a time: those on the market (active, under offer) unless `status` asks for another public status. Newest first across the platform or in one city; by price or area within one city. On a map: in a box (`bbox`, newest first or by price) or within `radius_km` of a point (`near`, nearest first, or newest or by price), each item then with its `distance_m`; listings without a location are never in a map search. Walk `next_cursor` until it is `null`: no page size caps a map. Filters that the chosen order's index does not serve are applied after the read, so a page may hold fewer than `limit` items while `next_cursor` still leads on (docs/data-model.md).",
     params(SearchFilter, PageQuery),
     responses((status = 200, description = "A page of listings", body = PropertyPage), QueryFailures, ServerFailures)
 )]

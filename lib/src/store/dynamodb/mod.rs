@@ -10,6 +10,7 @@
 mod expression;
 mod item;
 mod kept;
+mod nearest;
 mod photos;
 mod properties;
 mod query;

@@ -6,8 +6,9 @@
 //! create tables with them.
 
 use super::{Item, StoreError, string};
+use crate::domain::geo::Cell;
 use crate::domain::{Email, Property, PropertyId, Transaction, UserId};
-use crate::store::search::{Listing, Order, Search, position};
+use crate::store::search::{Listing, MAP_CELL_PRECISION, Order, Region, Search, position};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
@@ -40,11 +41,27 @@ pub enum Index {
     CityPrice,
     /// Public listings of a city, by total area (the city index's partitions).
     CityArea,
+    /// Located public listings of a map cell, newest first.
+    Geo,
+    /// Located public listings of a map cell with a price in one currency, by price.
+    GeoPrice,
+    /// Located public listings of a map cell (the geo index's partitions),
+    /// by their own fine cell: read by ranges of cells, nearest first.
+    GeoCell,
 }
 
 impl Index {
-    pub const ALL: [Index; 6] =
-        [Index::City, Index::Owner, Index::Feed, Index::Type, Index::CityPrice, Index::CityArea];
+    pub const ALL: [Index; 9] = [
+        Index::City,
+        Index::Owner,
+        Index::Feed,
+        Index::Type,
+        Index::CityPrice,
+        Index::CityArea,
+        Index::Geo,
+        Index::GeoPrice,
+        Index::GeoCell,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -54,6 +71,9 @@ impl Index {
             Index::Type => "type-index",
             Index::CityPrice => "city-price-index",
             Index::CityArea => "city-area-index",
+            Index::Geo => "geo-index",
+            Index::GeoPrice => "geo-price-index",
+            Index::GeoCell => "geo-cell-index",
         }
     }
 
@@ -64,14 +84,17 @@ impl Index {
             Index::Feed => "gsi3pk",
             Index::Type => "gsi4pk",
             Index::CityPrice => "gsi5pk",
+            Index::Geo | Index::GeoCell => "gsi7pk",
+            Index::GeoPrice => "gsi8pk",
         }
     }
 
     pub fn sort_key(self) -> &'static str {
         match self {
-            Index::City | Index::Owner | Index::Feed | Index::Type => GSI_SORT_KEY,
-            Index::CityPrice => "gsi5sk",
+            Index::City | Index::Owner | Index::Feed | Index::Type | Index::Geo => GSI_SORT_KEY,
+            Index::CityPrice | Index::GeoPrice => "gsi5sk",
             Index::CityArea => "gsi6sk",
+            Index::GeoCell => "gsi9sk",
         }
     }
 }
@@ -154,7 +177,10 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
 // (by id, and by area), the same with `#<currency>` (by price), and
 // `FEED#<transaction>#<group>#<shard>` and `TYPE#<type>#<transaction>#
 // <group>#<shard>` (by id). The group is `LISTED` (active, under offer) or
-// `CLOSED` (sold, let).
+// `CLOSED` (sold, let). A public listing with a location is also in its
+// map cell's partitions (`MAP_CELL_PRECISION`): `GEO#<cell>#<transaction>#
+// <group>` (by id, and by its 12-character geohash then id), and the same
+// with `#<currency>` (by price).
 
 const USER_SORT: &str = "PROFILE";
 const EMAIL_SORT: &str = "EMAIL";
@@ -311,14 +337,39 @@ pub(super) fn property_index_keys(property: &Property) -> Item {
     if let Some(by_area) = position(property, Order::Area { ascending: true }) {
         add(Index::CityArea.sort_key(), by_area);
     }
+    if let Some(location) = property.location {
+        let cell = geo_partition(Cell::of(location, MAP_CELL_PRECISION), &group);
+        if let Some(price) = property.price() {
+            add(Index::GeoPrice.partition_key(), format!("{cell}#{}", price.currency.code()));
+        }
+        add(Index::GeoCell.sort_key(), format!("{}#{id}", Cell::of(location, Cell::MAX_PRECISION)));
+        add(Index::Geo.partition_key(), cell);
+    }
     add(Index::City.partition_key(), city);
     keys
 }
 
-/// The index, and its partitions, that a listing reads: one, or `SHARDS`
-/// for a search with no city. `None` for a search no index serves (a
-/// price or area order without a city, a price order without a currency),
-/// which the HTTP edge refuses before.
+/// The partition of a map cell's listings in the geo indexes.
+fn geo_partition(cell: Cell, group: &str) -> String {
+    format!("GEO#{cell}#{group}")
+}
+
+/// The geo index partitions of the map cells of `region`, with their cells.
+pub(super) fn region_partitions(region: Region, search: &Search) -> Vec<(String, Cell)> {
+    region.covering(MAP_CELL_PRECISION).into_iter().map(|cell| (cell_partition(cell, search), cell)).collect()
+}
+
+/// The geo index partition that holds `cell` (of any precision from the
+/// map cells' on) for `search`.
+pub(super) fn cell_partition(cell: Cell, search: &Search) -> String {
+    geo_partition(cell.parent(MAP_CELL_PRECISION), &group(search.transaction, search.closed()))
+}
+
+/// The index, and its partitions, that a listing reads: one, `SHARDS`
+/// for a search with no city, or a map region's cells. `None` for a
+/// search no index serves (a price or area order without a city or
+/// region, a price order without a currency), which the HTTP edge
+/// refuses before, and for the distance order (`DynamoStore::nearest`).
 pub(super) fn listing_partitions(listing: &Listing) -> Option<(Index, Vec<String>)> {
     let search = match listing {
         Listing::Owner(owner) => return Some((Index::Owner, vec![owner_partition(*owner)])),
@@ -326,6 +377,19 @@ pub(super) fn listing_partitions(listing: &Listing) -> Option<(Index, Vec<String
     };
     let group = group(search.transaction, search.closed());
     let shards = |prefix: String| (0..SHARDS).map(|shard| format!("{prefix}#{group}#{shard}")).collect();
+    let cells = |suffix: &str| {
+        let region = search.region.into_iter();
+        region.flat_map(|region| region_partitions(region, search)).map(|(key, _)| format!("{key}{suffix}")).collect()
+    };
+    match (search.region, search.order) {
+        (_, Order::Distance { .. }) => return None,
+        (Some(_), Order::Newest) => return Some((Index::Geo, cells(""))),
+        (Some(_), Order::Price { .. }) => {
+            return Some((Index::GeoPrice, cells(&format!("#{}", search.currency?.code()))));
+        }
+        // By area within a city: the city's partition, the region filtered after.
+        _ => {}
+    }
     Some(match (&search.city, search.order) {
         (Some(city), Order::Newest) => (Index::City, vec![city_partition(city, &group)]),
         (Some(city), Order::Area { .. }) => (Index::CityArea, vec![city_partition(city, &group)]),
@@ -337,11 +401,11 @@ pub(super) fn listing_partitions(listing: &Listing) -> Option<(Index, Vec<String
             Some(kind) => (Index::Type, shards(format!("TYPE#{}", kind.code()))),
             None => (Index::Feed, shards("FEED".into())),
         },
-        (None, _) => return None,
+        (_, Order::Distance { .. }) | (None, _) => return None,
     })
 }
 
 /// Whether the index a search reads already keeps only its type.
 pub(super) fn index_selects_type(search: &Search) -> bool {
-    search.city.is_none()
+    search.city.is_none() && search.region.is_none()
 }

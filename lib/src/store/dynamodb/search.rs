@@ -6,7 +6,10 @@
 //! area, when the order is by it) and the cursor's position. The other
 //! filters go in a filter expression, applied after the read: each Query
 //! reads at most `limit + 1` items, so a page has a bounded cost, and may
-//! be short.
+//! be short. A map search reads the partitions of the cells its region
+//! meets, and keeps what lies in the region; a cell's Query reads more
+//! items the less of the cell the region covers (`read_limit`). Nearest
+//! first is another walk, in `nearest`.
 
 use super::expression::{Expression, all};
 use super::item::{PriceChangeItem, PropertyItem};
@@ -15,7 +18,7 @@ use super::schema::{self, Index};
 use super::{DynamoStore, Item, number, sdk_error, string};
 use crate::domain::{PriceChange, Property, PropertyId};
 use crate::store::search::{AREA_DIGITS, PRICE_DIGITS, history_position};
-use crate::store::{Bounds, Listing, Order, Page, PageRequest, Search, StoreError, StoreResult};
+use crate::store::{Bounds, Listing, Order, Page, PageRequest, Region, Search, StoreError, StoreResult};
 
 /// What one partition's Query gave: its matches with their positions, and
 /// the position where it stopped (`None`: it read the partition to its end).
@@ -26,18 +29,24 @@ struct Read {
 
 impl DynamoStore {
     pub(super) async fn list(&self, listing: &Listing, page: PageRequest) -> StoreResult<Page<Property>> {
+        if let Listing::Search(
+            search @ Search { region: Some(Region::Near(circle)), order: Order::Distance { .. }, .. },
+        ) = listing
+        {
+            return self.nearest(search, *circle, page).await;
+        }
         let (index, partitions) = schema::listing_partitions(listing)
             .ok_or_else(|| StoreError::Internal(format!("no index serves {listing:?}")))?;
         let order = listing.order();
         let Some((low, high)) = sort_key_range(listing, page.after.as_deref()) else {
             return Ok(Page { items: Vec::new(), next: None });
         };
+        let limits = read_limits(listing, partitions.len(), page.limit);
         let mut reads = tokio::task::JoinSet::new();
-        for partition in partitions {
+        for (partition, read) in partitions.into_iter().zip(limits) {
             let store = self.clone();
             let (listing, low, high) = (listing.clone(), low.clone(), high.clone());
-            let limit = page.limit;
-            reads.spawn(async move { store.read_partition(index, partition, &listing, (low, high), limit).await });
+            reads.spawn(async move { store.read_partition(index, partition, &listing, (low, high), read).await });
         }
         let mut merged = Vec::new();
         let mut frontier: Option<String> = None;
@@ -72,17 +81,16 @@ impl DynamoStore {
         partition: String,
         listing: &Listing,
         (low, high): (String, String),
-        limit: usize,
+        read: usize,
     ) -> StoreResult<Read> {
         let not_in_key = |expression: &mut Expression| match listing {
             Listing::Search(search) => filter(expression, search),
             Listing::Owner(_) => None,
         };
-        // One item more than asked tells whether another page follows.
         let output = self
             .query_partition(Some(index), partition, SortKeys::Between(low, high), not_in_key)
             .scan_index_forward(listing.order().ascending())
-            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .limit(i32::try_from(read).unwrap_or(i32::MAX))
             .send()
             .await
             .map_err(sdk_error)?;
@@ -97,7 +105,12 @@ impl DynamoStore {
                     position_of(&item).ok_or_else(|| StoreError::Internal("index item without its sort key".into()))?;
                 Ok((position, PropertyItem::from_item(item)?.into_domain()?))
             })
-            .collect::<StoreResult<Vec<_>>>()?;
+            .collect::<StoreResult<Vec<(String, Property)>>>()?;
+        // What no key or filter expression selects: a map region.
+        let matches = match listing {
+            Listing::Search(search) => matches.into_iter().filter(|(_, found)| search.matches(found)).collect(),
+            Listing::Owner(_) => matches,
+        };
         Ok(Read { matches, stopped_at })
     }
 
@@ -134,6 +147,33 @@ impl DynamoStore {
         let next = more.then(|| items.last().map(|change| history_position(change.version))).flatten();
         Ok(Some((property.into_domain()?, Page { items, next })))
     }
+}
+
+/// The most items one Query of a map cell reads for a page.
+pub(super) const MAX_CELL_READ: usize = 1000;
+
+/// How many items each partition's Query reads for a page of `limit`:
+/// one more than the page (which tells whether another follows), and for
+/// a map cell that the region covers only in part, as many more as the
+/// part is small, so that a small viewport still fills its page.
+fn read_limits(listing: &Listing, partitions: usize, limit: usize) -> Vec<usize> {
+    let page = limit + 1;
+    let region = match listing {
+        Listing::Search(search @ Search { region: Some(region), .. })
+            if !matches!(search.order, Order::Area { .. }) =>
+        {
+            (*region, search)
+        }
+        _ => return vec![page; partitions],
+    };
+    let bounds = region.0.bounding_box();
+    schema::region_partitions(region.0, region.1)
+        .into_iter()
+        .map(|(_, cell)| {
+            let share = cell.bounds().share_in(bounds).max(1e-6);
+            ((page as f64 / share).ceil() as usize).clamp(page, MAX_CELL_READ.max(page))
+        })
+        .collect()
 }
 
 /// Whether position `a` comes before `b` in `order`'s direction.
@@ -186,7 +226,7 @@ fn just_before(position: &str) -> String {
 }
 
 /// The filter expression of what the index does not select already.
-fn filter(expression: &mut Expression, search: &Search) -> Option<String> {
+pub(super) fn filter(expression: &mut Expression, search: &Search) -> Option<String> {
     let mut conditions = Vec::new();
     if let Some(status) = search.status.filter(|status| !status.is_final()) {
         conditions.push(expression.equals(PropertyItem::STATUS, string(status.code())));
@@ -240,6 +280,7 @@ mod tests {
                 price: Bounds { min: Some(100), max: Some(200) },
                 area: Bounds::default(),
                 bedrooms: Bounds::default(),
+                region: None,
                 order,
             })
         };

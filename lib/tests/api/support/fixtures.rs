@@ -77,6 +77,7 @@ pub fn everywhere_search() -> Search {
         price: Bounds::default(),
         area: Bounds::default(),
         bedrooms: Bounds::default(),
+        region: None,
         order: Order::Newest,
     }
 }

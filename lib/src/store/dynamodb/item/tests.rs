@@ -130,6 +130,9 @@ fn a_property_is_stored_under_its_names_and_read_back() {
         "gsi5pk",
         "gsi5sk",
         "gsi6sk",
+        "gsi7pk",
+        "gsi8pk",
+        "gsi9sk",
         "gsisk",
     ];
     assert_eq!(names(&item), expected.into());
@@ -145,6 +148,10 @@ fn a_property_is_stored_under_its_names_and_read_back() {
     assert_eq!(item["gsi5sk"], string(format!("00000000125050#{id}")));
     assert_eq!(item["gsi6sk"], string(format!("000000002468#{id}")));
     assert_eq!(item["gsisk"], string(id.to_string()));
+    // Its map cell (45.4397, 4.3872: geohash u054eb49mnj2), as geohash.org spells it.
+    assert_eq!(item["gsi7pk"], string("GEO#u054#rent#LISTED"));
+    assert_eq!(item["gsi8pk"], string("GEO#u054#rent#LISTED#EUR"));
+    assert_eq!(item["gsi9sk"], string(format!("u054eb49mnj2#{id}")));
     assert_eq!(item["property_type"], string("loft"));
     assert_eq!(item["city"], string("Saint-Étienne"));
     assert_eq!(item["price_currency"], string("EUR"));
@@ -182,7 +189,7 @@ fn only_a_public_listing_is_in_the_public_indexes() {
     let now = Timestamp::now();
     change(ListingStatus::Withdrawn).apply_to(&mut property, now).unwrap();
     let withdrawn = before.replaced_by(&property).to_item().unwrap();
-    let public = ["gsi1pk", "gsi3pk", "gsi4pk", "gsi5pk", "gsi5sk", "gsi6sk"];
+    let public = ["gsi1pk", "gsi3pk", "gsi4pk", "gsi5pk", "gsi5sk", "gsi6sk", "gsi7pk", "gsi8pk", "gsi9sk"];
     for name in public {
         assert!(!withdrawn.contains_key(name), "a withdrawn listing has {name}");
     }
