@@ -172,8 +172,9 @@ resource "aws_dynamodb_table" "main" {
   }
 
   # The media function deletes the files of the photos a change of a
-  # property item removed (a photo, the property, the owner's account): it
-  # reads the old and new images of those items from this stream (media.tf).
+  # property item removed (a photo, the property, the owner's account), and
+  # moves the listing in the map clusters: it reads the old and new images
+  # of those items from this stream (media.tf).
   stream_enabled   = true
   stream_view_type = "NEW_AND_OLD_IMAGES"
 }

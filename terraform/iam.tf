@@ -167,7 +167,9 @@ locals {
     ]
     # The property collections (property, room and price history items), the
     # check that the owner's user item exists when publishing, the answers
-    # kept under an Idempotency-Key, one pattern per listing index.
+    # kept under an Idempotency-Key, one pattern per listing index, and the
+    # map clusters' counters (on the table, which the media function keeps
+    # from the stream).
     properties = [
       {
         sid   = "PropertyCollections"
@@ -293,6 +295,16 @@ locals {
           "GEO#*",
         ]
       },
+      {
+        sid   = "ListClusters"
+        index = null
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "CLUSTERS#*",
+        ]
+      },
     ]
     # Rooms live in their property's collection (base table only); plus the
     # answers kept under an Idempotency-Key, and the check that a refused
@@ -337,7 +349,11 @@ locals {
     # Reads a photo's property item, records the processing's outcome by
     # rewriting that item under the owner's condition (a TransactWriteItems,
     # authorised item by item: its Put), and, when that write is refused,
-    # checks that the owner's account still exists.
+    # checks that the owner's account still exists. For each property record
+    # of the stream, it moves the listing in the map clusters: reads the
+    # listing's CLUSTERED item (consistent read), then one TransactWriteItems,
+    # authorised item by item: the Put of that item and the Updates of the
+    # cluster counters.
     media = [
       {
         # The listing (its collection), then the photo's outcome put on the
@@ -351,6 +367,30 @@ locals {
         ]
         leading_keys = [
           "PROPERTY#*",
+        ]
+      },
+      {
+        # What the clusters last counted for a listing: read, then put under
+        # the condition that it is still as read.
+        sid   = "ClusteredRecords"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+        ]
+        leading_keys = [
+          "CLUSTERED#*",
+        ]
+      },
+      {
+        # The cluster counters the change moves the listing between.
+        sid   = "ClusterCounters"
+        index = null
+        actions = [
+          "dynamodb:UpdateItem",
+        ]
+        leading_keys = [
+          "CLUSTERS#*",
         ]
       },
     ]

@@ -57,7 +57,7 @@ locals {
     # derivatives, and resizing is CPU bound: 1536 MB (~0.9 vCPU). 60 s
     # covers the largest upload decoded, resized and written.
     media = {
-      description = "Photos - checks and resizes uploads, deletes the files of removed photos"
+      description = "Photos and map clusters - resizes uploads, deletes removed photos' files, counts listings per map cell"
       memory_size = 1536
       timeout     = 60
     }
@@ -118,6 +118,7 @@ locals {
     { method = "DELETE", path = "/users/me/sessions", function = "users", auth = true },
     { method = "GET", path = "/property-types", function = "properties", auth = false },
     { method = "GET", path = "/properties", function = "properties", auth = false },
+    { method = "GET", path = "/properties/clusters", function = "properties", auth = false },
     { method = "POST", path = "/properties", function = "properties", auth = true },
     { method = "GET", path = "/properties/{id}", function = "properties", auth = false },
     { method = "GET", path = "/properties/{id}/price-history", function = "properties", auth = false },

@@ -3,8 +3,9 @@
 # which writes the derivatives to photos/<property id>/<photo id>/<width>.jpg
 # (a new key per photo, never overwritten: immutable URLs), served by
 # CloudFront. The media function also reads the table's stream, to delete
-# the files of the photos a change of a property item removed. Nothing in
-# the bucket is public: only CloudFront may read, and only under photos/.
+# the files of the photos a change of a property item removed, and to count
+# each listing's changes in the map clusters. Nothing in the bucket is
+# public: only CloudFront may read, and only under photos/.
 # The same resources, with the same names, as template.yaml.
 
 # force_destroy stays false: a bucket that still holds photos is not
@@ -251,13 +252,15 @@ resource "aws_lambda_event_source_mapping" "media_property_changes" {
   starting_position = "LATEST"
   batch_size        = 10
 
-  # Only the property items' changes and removals (sort key PROPERTY): no
-  # other change can drop a photo, and filtered-out records cost no
-  # invocation.
+  # Only the property items' records (sort key PROPERTY): their insertions
+  # (a new listing is counted in the map clusters), changes and removals
+  # (which also drop photos). No other item can drop a photo or move a
+  # listing (the clusters' own writes are filtered out too), and
+  # filtered-out records cost no invocation.
   filter_criteria {
     filter {
       pattern = jsonencode({
-        eventName = ["MODIFY", "REMOVE"]
+        eventName = ["INSERT", "MODIFY", "REMOVE"]
         dynamodb  = { Keys = { sk = { S = ["PROPERTY"] } } }
       })
     }

@@ -196,6 +196,7 @@ class Suite:
         self.expect("GET /properties", self.call("GET", "/properties", route=r("GET", "/properties")), 200)
         new_property = {"name": "E2E loft", "description": "Made by the e2e suite.", "type": "loft",
                         "city": "Lyon", "price": {"amount": 250000, "currency": "EUR"},
+                        "location": {"lat": 45.7719, "lon": 4.8902},
                         "rooms": [{"name": "Living room", "kind": "living_room", "area_m2": 30}]}
         created = self.call("POST", "/properties", new_property, token=token, route=r("POST", "/properties"))
         self.expect("POST /properties", created, 201)
@@ -224,6 +225,21 @@ class Suite:
         self.expect("GET /properties sorted by price in a range", by_price, 200)
         self.check("the price-sorted search finds the listing", property_id in by_price.body.decode(errors="replace"),
                    by_price)
+        # The map: in a box, nearest first with its distance, and the clusters.
+        boxed = self.call("GET", "/properties?bbox=4.85,45.75,4.95,45.80")
+        self.expect("GET /properties in a map box", boxed, 200)
+        self.check("the box search finds the listing", property_id in boxed.body.decode(errors="replace"), boxed)
+        nearest = self.call("GET", "/properties?near=45.7720,4.8902&radius_km=1")
+        self.expect("GET /properties near a point", nearest, 200)
+        found = [i for i in (nearest.json() or {}).get("items", []) if i.get("id") == property_id]
+        self.check("the nearest search gives the listing's distance", [i.get("distance_m") for i in found] == [11], nearest)
+        self.expect_problem("GET /properties with a box too wide", self.call("GET", "/properties?bbox=0,40,10,50"), 422)
+        clusters = self.call("GET", "/properties/clusters?bbox=-10,35,30,60&precision=2",
+                             route=r("GET", "/properties/clusters"))
+        self.expect("GET /properties/clusters", clusters, 200)
+        self.check("the clusters answer names its precision", (clusters.json() or {}).get("precision") == 2, clusters)
+        self.expect_problem("GET /properties/clusters at too fine a precision",
+                            self.call("GET", "/properties/clusters?bbox=-180,-90,180,90&precision=3"), 422)
         self.expect_problem("GET /properties sorted by price without a city",
                             self.call("GET", "/properties?sort=price&currency=EUR"), 400)
         mine = self.call("GET", "/users/me/properties", token=token, route=r("GET", "/users/me/properties"))

@@ -13,6 +13,7 @@ use crate::blobs::LocalBlobs;
 use crate::config::{HELP_HEADING, Settings};
 use crate::entrypoints::{BoxError, PhotoFiles, api_routes};
 use crate::http;
+use crate::store::dynamodb::StreamFollower;
 use crate::store::{DynamoStore, MemoryStore, Store};
 use axum::Router;
 use std::sync::Arc;
@@ -276,8 +277,14 @@ pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), Box
                 let report = store.reindex_properties().await?;
                 tracing::info!(properties = report.properties, retried = report.retried, "property items reindexed");
             }
-            // Without the table's stream here, removed photos keep their
-            // files until the server stops (they live in memory).
+            // The media function reads the table's stream on AWS; on a
+            // DynamoDB on this machine, the server reads it itself for the
+            // map clusters. Removed photos keep their files until the
+            // server stops (they live in memory).
+            if dynamodb_endpoint(&aws).as_deref().is_some_and(is_local_endpoint) {
+                let streams = aws_sdk_dynamodbstreams::Client::new(&aws);
+                tokio::spawn(follow_stream(StreamFollower::new(store.clone(), streams)));
+            }
             prepare_and_serve(store, &options, issuer, verifier, files, extra).await
         }
         StoreKind::Memory if options.reindex => {
@@ -289,6 +296,20 @@ pub async fn serve_local(options: LocalOptions, extra: Router) -> Result<(), Box
             tokio::spawn(media::forget_removed_photos(store.clone(), files.blobs.clone()));
             prepare_and_serve(store, &options, issuer, verifier, files, extra).await
         }
+    }
+}
+
+/// How often the server reads a local table's stream: the clusters' delay.
+const STREAM_POLL: Duration = Duration::from_secs(1);
+
+/// Applies the table's stream to the clusters, as the media function does
+/// on AWS, for as long as the server runs.
+async fn follow_stream(mut follower: StreamFollower) {
+    loop {
+        if let Err(error) = follower.catch_up().await {
+            tracing::warn!(error = %error, "reading the table's stream failed; trying again");
+        }
+        tokio::time::sleep(STREAM_POLL).await;
     }
 }
 

@@ -1,11 +1,12 @@
 //! The events the media function receives, read for what it needs: an S3
 //! event names uploads, a DynamoDB stream event carries the property items
-//! before and after a change (docs/data-model.md#photos).
+//! before and after a change (docs/data-model.md#photos), which also move
+//! the listing in the map clusters (docs/data-model.md#map-clusters).
 
 use super::{MediaError, forget, handle_upload};
 use crate::blobs::BlobStore;
-use crate::store::dynamodb::photos_removed_by;
-use crate::store::{PhotoStore, PropertyStore};
+use crate::store::dynamodb::{listing_change, photos_removed_by};
+use crate::store::{ClusterStore, PhotoStore, PropertyStore};
 use serde_json::Value;
 
 /// Handles every record of `event`, one after another; the first failure
@@ -13,7 +14,7 @@ use serde_json::Value;
 /// step is safe to repeat).
 pub async fn handle_event<S, B>(store: &S, blobs: &B, event: &Value) -> Result<(), MediaError>
 where
-    S: PropertyStore + PhotoStore,
+    S: PropertyStore + PhotoStore + ClusterStore,
     B: BlobStore,
 {
     let records = event["Records"].as_array().map(Vec::as_slice).unwrap_or_default();
@@ -28,6 +29,9 @@ where
                 tracing::info!(key = %key, outcome = ?handled, "upload handled");
             }
             Some("aws:dynamodb") => {
+                if let Some(change) = listing_change(record)? {
+                    store.count_change(&change).await?;
+                }
                 let gone = photos_removed_by(record);
                 if !gone.is_empty() {
                     forget(blobs, &gone).await?;

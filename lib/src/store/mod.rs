@@ -3,6 +3,7 @@
 //! (`lib/tests/api/store_conformance.rs`), so the embedded store behaves like
 //! DynamoDB: same conditions, same uniqueness, same atomicity.
 
+pub mod clusters;
 pub mod dynamodb;
 mod edit;
 pub mod memory;
@@ -16,6 +17,7 @@ use crate::domain::{
 };
 use std::future::Future;
 
+pub use clusters::{Cluster, ClusterQuery, ListingChange};
 pub use dynamodb::DynamoStore;
 pub use edit::{Edit, Versions, WriteId};
 pub use memory::MemoryStore;
@@ -381,11 +383,28 @@ pub trait SessionStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
+/// Map clusters (see `clusters`): counts that are exact once the table's
+/// stream is applied.
+pub trait ClusterStore: Send + Sync {
+    /// The non-empty cells of the query, ordered by geohash.
+    fn clusters(&self, query: &ClusterQuery) -> impl Future<Output = StoreResult<Vec<Cluster>>> + Send;
+
+    /// Applies one listing's change, as the table's stream delivers it
+    /// (at least once, in order per listing): applied twice, or after a
+    /// later change, it counts nothing. The embedded store counts when
+    /// asked, and has nothing to apply.
+    fn count_change(&self, change: &ListingChange) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
 /// Everything the routers need from a store. Handlers are generic over it,
 /// so each adapter is compiled in only where it is used.
 pub trait Store:
-    UserStore + SessionStore + PropertyStore + RoomStore + PhotoStore + Clone + Send + Sync + 'static
+    UserStore + SessionStore + PropertyStore + RoomStore + PhotoStore + ClusterStore + Clone + Send + Sync + 'static
 {
 }
 
-impl<T: UserStore + SessionStore + PropertyStore + RoomStore + PhotoStore + Clone + Send + Sync + 'static> Store for T {}
+impl<
+    T: UserStore + SessionStore + PropertyStore + RoomStore + PhotoStore + ClusterStore + Clone + Send + Sync + 'static,
+> Store for T
+{
+}

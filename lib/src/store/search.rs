@@ -174,10 +174,12 @@ pub const MAX_RADIUS_M: u32 = 50_000;
 /// (about 39 × 19.5 km at the equator; docs/data-model.md).
 pub const MAP_CELL_PRECISION: u8 = 4;
 /// The most cells a box may meet: one Query each per page. A box of
-/// `MAX_BOX_EXTENT_M` meets at most 12 below 60° of latitude; only a box
-/// nearer a pole can meet more, and is refused.
+/// `MAX_BOX_EXTENT_M` meets at most 12 below 50° of latitude and 16 up to
+/// about 64.8°; only a box nearer a pole can meet more, and is refused.
 pub const MAX_BOX_CELLS: u64 = 16;
-/// The most cells a circle may meet; the same rule for `MAX_RADIUS_M`.
+/// The most cells a circle may meet: one Query each per page of a newest
+/// or price order. A circle of `MAX_RADIUS_M` meets at most 29 at 45-49°
+/// of latitude and 37 at 60°; from about 65° some are refused.
 pub const MAX_NEAR_CELLS: u64 = 40;
 
 /// Digits of a price position: prices are below 10^12 units, 10^14 hundredths.

@@ -40,9 +40,15 @@ async fn each_route_makes_the_calls_the_data_model_promises() {
         // A map box: one Query per map cell it meets (here 2; at most 16).
         ("GET", "/properties?bbox=2.30,48.80,2.40,48.90".into(), None, &["Query"; 2]),
         ("GET", "/properties?bbox=2.30,48.80,2.40,48.90&currency=EUR&sort=price".into(), None, &["Query"; 2]),
-        // Nearest first: the cells the walk starts from (at most 16), each
-        // read to its end here; a denser map reads finer cells after.
+        // Nearest first: the cells the walk starts from (here 14), each
+        // read to its end; a denser map reads finer cells after.
         ("GET", "/properties?near=48.8566,2.3522&radius_km=1".into(), None, &["Query"; 14]),
+        // Newest first near a point: one Query per map cell the circle meets (here 1).
+        ("GET", "/properties?near=48.8566,2.3522&radius_km=1&sort=newest".into(), None, &["Query"]),
+        // Clusters: the 16 shards of the coarsest precisions; else one
+        // partition per cell two precisions coarser that the box meets.
+        ("GET", "/properties/clusters?bbox=-10,35,30,60&precision=2".into(), None, &["Query"; 16]),
+        ("GET", "/properties/clusters?bbox=2.2,48.8,2.5,48.9&precision=5".into(), None, &["Query"]),
         ("GET", "/users/me/properties".into(), None, &["Query"]),
         // Read the property, then write it with its price history entry.
         (

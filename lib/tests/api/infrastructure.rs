@@ -574,11 +574,12 @@ fn both_tell_the_photo_functions_where_the_photos_are() {
     assert!(bucket_values.iter().any(|value| outputs.contains(value)), "terraform/: no output of the bucket");
 }
 
-/// The stream filter of the media function: the property items' changes
-/// and removals only (`lib/src/store/dynamodb/schema.rs`: a property item's
-/// sort key is `PROPERTY`), the only changes that can drop a photo.
+/// The stream filter of the media function: the property items' records
+/// only (`lib/src/store/dynamodb/schema.rs`: a property item's sort key is
+/// `PROPERTY`): a change or removal may drop a photo, and every record
+/// moves the listing in the map clusters, a new one included.
 fn property_changes_filter() -> Value {
-    json!({ "eventName": ["MODIFY", "REMOVE"], "dynamodb": { "Keys": { SORT_KEY: { "S": ["PROPERTY"] } } } })
+    json!({ "eventName": ["INSERT", "MODIFY", "REMOVE"], "dynamodb": { "Keys": { SORT_KEY: { "S": ["PROPERTY"] } } } })
 }
 
 /// The stream mapping's settings both stacks must agree on: batch size,

@@ -336,6 +336,28 @@ mod over_http {
         assert!(names(&far).is_empty());
     }
 
+    /// The embedded store counts at once (DynamoDB's counts follow the
+    /// stream: `clusters::dynamodb` below).
+    #[tokio::test]
+    async fn clusters_answer_each_cell_with_its_bounds() {
+        let app = TestApp::memory();
+        let (_, owner) = app.register("clusterer@example.com").await;
+        for (name, lat, lon) in [("Louvre", 48.8606, 2.3376), ("Bastille", 48.8532, 2.3692), ("Lyon", 45.76, 4.83)] {
+            let mut body = new_property(name, "Paris", "apartment", 1);
+            body["location"] = json!({"lat": lat, "lon": lon});
+            app.publish(&owner, body).await;
+        }
+        // Cells computed by geohash.org's algorithm: u09 (Paris), u05 (Lyon).
+        let reply = app.get("/properties/clusters?bbox=-10,35,30,60&precision=3", None).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let items = reply.body["items"].as_array().unwrap();
+        let counts: Vec<(&str, u64)> =
+            items.iter().map(|item| (item["cell"].as_str().unwrap(), item["count"].as_u64().unwrap())).collect();
+        assert_eq!(counts, [("u05", 1), ("u09", 2)]);
+        assert!((items[1]["lat"].as_f64().unwrap() - (48.8606 + 48.8532) / 2.0).abs() < 1e-6);
+        assert_eq!(items[1]["bbox"], json!([1.40625, 47.8125, 2.8125, 49.21875]));
+    }
+
     async fn bad_map_parameters_are_named(app: TestApp) {
         for (query, field) in [
             ("bbox=2.3,48.8,2.4", "bbox"),
@@ -356,11 +378,174 @@ mod over_http {
             assert_eq!(reply.status, 422, "{query}: {}", reply.body);
             assert_eq!(reply.invalid_fields(), [field], "{query}");
         }
+        for (query, field) in [
+            ("precision=3", "bbox"),
+            ("bbox=-10,35,30,60", "precision"),
+            ("bbox=-10,35,30,60&precision=9", "precision"),
+            ("bbox=-10,35,30,60&precision=0", "precision"),
+            // 32 × 32 cells at precision 2: the whole world; at 3, more than 1024.
+            ("bbox=-180,-90,180,90&precision=3", "precision"),
+            ("bbox=-10,35,30,60&precision=2&status=draft", "status"),
+            ("bbox=-10,35,30,60&precision=2&transaction=rent&status=sold", "status"),
+        ] {
+            let reply = app.get(&format!("/properties/clusters?{query}"), None).await;
+            assert_eq!(reply.status, 422, "{query}: {}", reply.body);
+            assert_eq!(reply.invalid_fields(), [field], "{query}");
+        }
+        let world = app.get("/properties/clusters?bbox=-180,-90,180,90&precision=2", None).await;
+        assert_eq!((world.status.as_u16(), &world.body["precision"]), (200, &json!(2)), "{}", world.body);
         // A price order needs its currency, as everywhere.
         let reply = app.get("/properties?bbox=2.3,48.8,2.4,48.9&sort=price", None).await;
         assert_eq!(reply.status, 400, "{}", reply.body);
         for served in ["bbox=2.3,48.8,2.4,48.9&sort=-price&currency=EUR", "near=48.85,2.35&sort=newest&radius_km=0.5"] {
             assert_eq!(app.get(&format!("/properties?{served}"), None).await.status, 200, "{served}");
         }
+    }
+}
+
+// Clusters: exact counts, on both stores; on DynamoDB once the table's
+// stream is applied, and the same after it is applied all over again.
+mod clusters {
+    use super::{CENTER, at, listing, owner, scatter};
+    use estate::domain::geo::{Cell, GeoBox};
+    use estate::domain::{ListingStatus, Property, PropertyChanges, PropertyType, Transaction};
+    use estate::store::clusters::Placement;
+    use estate::store::{Cluster, ClusterQuery, Edit, Listing, ListingChange, MemoryStore, Region, Search, Store};
+
+    #[tokio::test]
+    async fn memory() {
+        counts_are_exact_as_listings_change(MemoryStore::new(), async |_| {}).await;
+    }
+
+    #[tokio::test]
+    #[ignore = "needs DYNAMODB_TEST_ENDPOINT"]
+    async fn dynamodb() {
+        let store = crate::support::dynamo_store().await;
+        let mut follower = crate::support::stream_follower(&store);
+        let replayer = store.clone();
+        counts_are_exact_as_listings_change(store, async move |replay| {
+            // Waits for the stream: every record written so far, applied.
+            while follower.catch_up().await.unwrap() > 0 {}
+            if replay {
+                // A second reader from the stream's start: every record delivered again.
+                let mut again = crate::support::stream_follower(&replayer);
+                assert!(again.catch_up().await.unwrap() > 0);
+            }
+        })
+        .await;
+    }
+
+    fn query(bbox: &str, precision: u8) -> ClusterQuery {
+        ClusterQuery {
+            bbox: GeoBox::parse(bbox).unwrap(),
+            precision,
+            transaction: Transaction::Sale,
+            status: None,
+            property_type: None,
+        }
+    }
+
+    /// Every cluster against the listings a map search of its cell finds,
+    /// and the sum against the test's own count.
+    async fn check(store: &impl Store, clusters: &[Cluster], expected_total: usize) {
+        let total: u64 = clusters.iter().map(|cluster| cluster.count).sum();
+        assert_eq!(total as usize, expected_total, "{clusters:?}");
+        for cluster in clusters {
+            let bounds = cluster.cell.bounds();
+            if bounds.extent_m() > 50_000.0 {
+                continue;
+            }
+            let search = Search { region: Some(Region::Box(bounds)), ..crate::support::fixtures::everywhere_search() };
+            let inside: Vec<Property> = crate::support::fixtures::walk(store, &Listing::Search(search), 100)
+                .await
+                .into_iter()
+                .filter(|p| p.location.is_some_and(|l| Cell::of(l, cluster.cell.precision()) == cluster.cell))
+                .collect();
+            assert_eq!(inside.len() as u64, cluster.count, "{}", cluster.cell);
+            let mean =
+                |coordinate: fn(&Property) -> f64| inside.iter().map(coordinate).sum::<f64>() / inside.len() as f64;
+            let lat = mean(|p| p.location.unwrap().lat());
+            let lon = mean(|p| p.location.unwrap().lon());
+            assert!(
+                (cluster.center.lat() - lat).abs() < 1e-6 && (cluster.center.lon() - lon).abs() < 1e-6,
+                "{cluster:?}"
+            );
+        }
+    }
+
+    async fn counts_are_exact_as_listings_change(store: impl Store, mut settle: impl AsyncFnMut(bool)) {
+        let owner = owner(&store, "clusters@example.com").await;
+        let mut written = Vec::new();
+        for (i, place) in scatter(30, CENTER, 0.05).into_iter().enumerate() {
+            let status = [ListingStatus::Active, ListingStatus::UnderOffer, ListingStatus::Draft][i % 3];
+            written.push(listing(owner, Some(place), 200_000, PropertyType::Apartment, status));
+        }
+        for place in scatter(8, (45.7640, 4.8357), 0.03) {
+            written.push(listing(owner, Some(place), 300_000, PropertyType::House, ListingStatus::Active));
+        }
+        written.push(listing(owner, None, 100_000, PropertyType::House, ListingStatus::Active));
+        for lon in [179.99, -179.99] {
+            written.push(listing(owner, Some((-17.0, lon)), 100_000, PropertyType::House, ListingStatus::Active));
+        }
+        for property in &written {
+            store.create_property(property, &[], None).await.unwrap();
+        }
+        settle(false).await;
+        let listed = |p: &&Property| p.location.is_some() && p.status().is_listed_by_default();
+        let in_europe = |p: &&Property| {
+            p.location.is_some_and(|l| (35.0..=60.0).contains(&l.lat()) && (-10.0..=30.0).contains(&l.lon()))
+        };
+        let europe = written.iter().filter(listed).filter(in_europe).count();
+        assert_eq!(europe, 20 + 8);
+        check(&store, &store.clusters(&query("-10,35,30,60", 2)).await.unwrap(), europe).await;
+        let paris = store.clusters(&query("2.2,48.75,2.5,48.95", 5)).await.unwrap();
+        assert!(paris.len() > 1, "{paris:?}");
+        check(&store, &paris, written.iter().filter(listed).filter(|p| p.location.unwrap().lat() > 48.0).count()).await;
+        let across = store.clusters(&query("179,-18,-179,-16", 3)).await.unwrap();
+        assert_eq!(across.iter().map(|c| c.count).sum::<u64>(), 2);
+        assert_eq!(across.len(), 2, "a cell each side of the antimeridian");
+        let houses = ClusterQuery { property_type: Some(PropertyType::House), ..query("-10,35,30,60", 1) };
+        assert_eq!(store.clusters(&houses).await.unwrap().iter().map(|c| c.count).sum::<u64>(), 8);
+
+        // Moved, withdrawn, sold, deleted, and a new one.
+        let active: Vec<&Property> =
+            written.iter().filter(|p| p.status() == ListingStatus::Active && p.location.is_some()).collect();
+        let edit = Edit::by(owner);
+        let moved = PropertyChanges { location: Some(Some(at((45.75, 4.85)))), ..Default::default() };
+        store.update_property(active[0].id, &moved, edit).await.unwrap();
+        let withdrawn = PropertyChanges { status: Some(ListingStatus::Withdrawn), ..Default::default() };
+        store.update_property(active[1].id, &withdrawn, edit).await.unwrap();
+        let sold = PropertyChanges { status: Some(ListingStatus::Sold), ..Default::default() };
+        store.update_property(active[2].id, &sold, edit).await.unwrap();
+        store.delete_property(active[3].id, edit).await.unwrap();
+        let unlocated = PropertyChanges { location: Some(None), ..Default::default() };
+        store.update_property(active[4].id, &unlocated, edit).await.unwrap();
+        store
+            .create_property(&listing(owner, Some(CENTER), 1, PropertyType::Studio, ListingStatus::Active), &[], None)
+            .await
+            .unwrap();
+        settle(true).await;
+        let now = crate::support::fixtures::walk(&store, &Listing::Owner(owner), 100).await;
+        let europe = now.iter().filter(listed).filter(in_europe).count();
+        assert_eq!(europe, 28 - 4 + 1, "one moved within Europe; withdrawn, sold, deleted, unlocated out; one new");
+        check(&store, &store.clusters(&query("-10,35,30,60", 2)).await.unwrap(), europe).await;
+        check(
+            &store,
+            &store.clusters(&query("2.2,48.75,2.5,48.95", 6)).await.unwrap(),
+            now.iter().filter(listed).filter(|p| p.location.unwrap().lat() > 48.0).count(),
+        )
+        .await;
+        // Late redeliveries of the first changes of the moved and the
+        // deleted listing: older than what was applied, they count nothing.
+        let before = store.clusters(&query("-10,35,30,60", 3)).await.unwrap();
+        for late in [active[0], active[3]] {
+            let change =
+                ListingChange { property: late.id, version: 1, placement: Placement::of(late), deleted: false };
+            assert!(change.placement.is_some());
+            store.count_change(&change).await.unwrap();
+        }
+        assert_eq!(store.clusters(&query("-10,35,30,60", 3)).await.unwrap(), before);
+        let closed = ClusterQuery { status: Some(ListingStatus::Sold), ..query("-10,35,30,60", 4) };
+        assert_eq!(store.clusters(&closed).await.unwrap().iter().map(|c| c.count).sum::<u64>(), 1);
     }
 }

@@ -20,7 +20,7 @@ use crate::support::files::{
 };
 use crate::support::routes::ROUTES;
 use crate::support::{PASSWORD, TestApp, counted_dynamo_store, new_photo, new_property, new_room, registration};
-use estate::store::dynamodb::{Index, PARTITION_KEY};
+use estate::store::dynamodb::{Index, PARTITION_KEY, StreamFollower};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -353,6 +353,20 @@ impl Recorder {
         }
     }
 
+    /// Applies the table's stream as the media function does on AWS (the
+    /// map clusters): its calls are the media function's, but for the
+    /// reader's own look-up of the stream, which Lambda's event source does.
+    async fn apply_stream(&mut self, follower: &mut StreamFollower) {
+        assert_eq!((self.take)(), vec![], "DynamoDB calls outside any request");
+        assert!(follower.catch_up().await.unwrap() > 0, "the stream holds the changes made");
+        let recorded = self.recorded.entry("media".into()).or_default();
+        for (operation, body) in (self.take)() {
+            if operation != "DescribeTable" {
+                recorded.extend(accesses(&operation, &body));
+            }
+        }
+    }
+
     async fn call_with(
         &mut self,
         method: &str,
@@ -381,6 +395,7 @@ async fn record_every_route() -> Recorded {
     let (store, calls) = counted_dynamo_store().await;
     let take = move || calls.take_calls().into_iter().map(|call| (call.operation, call.body)).collect();
     let warmed = store.clone();
+    let mut stream = crate::support::stream_follower(&store);
     let mut api =
         Recorder { app: TestApp::new(store), take: Box::new(take), recorded: Recorded::new(), driven: BTreeSet::new() };
     (api.take)();
@@ -424,8 +439,10 @@ async fn record_every_route() -> Recorded {
 
     // properties: publish, read, list every way, edit; refusals to a stranger
     api.call("GET", "/property-types", None, None, 200).await;
-    let property =
-        api.call("POST", "/properties", owner_token, Some(new_property("Loft", "Paris", "house", 2)), 201).await;
+    // Located, so that it is on the map and in the clusters.
+    let mut located = new_property("Loft", "Paris", "house", 2);
+    located["location"] = json!({"lat": 48.8566, "lon": 2.3522});
+    let property = api.call("POST", "/properties", owner_token, Some(located), 201).await;
     let property = format!("/properties/{}", property["id"].as_str().unwrap());
     let read = api.call("GET", &property, None, None, 200).await;
     let room = format!("{property}/rooms/{}", read["rooms"][0]["id"].as_str().unwrap());
@@ -440,6 +457,9 @@ async fn record_every_route() -> Recorded {
         "/properties?bbox=2.3,48.8,2.4,48.9",
         "/properties?bbox=2.3,48.8,2.4,48.9&currency=EUR&sort=-price",
         "/properties?near=48.85,2.35",
+        // Counters of the coarsest precisions (sharded), then of a finer one.
+        "/properties/clusters?bbox=-10,35,30,60&precision=2",
+        "/properties/clusters?bbox=2.2,48.8,2.5,48.9&precision=5",
     ] {
         api.call("GET", listing, None, None, 200).await;
     }
@@ -489,6 +509,9 @@ async fn record_every_route() -> Recorded {
     let password = json!({"current_password": PASSWORD, "new_password": "another long secret"});
     api.call("PUT", "/users/me/password", owner_token, Some(password), 204).await;
     api.call("DELETE", "/users/me", owner_token, None, 204).await;
+
+    // media: every change above, the deletions included, on the clusters
+    api.apply_stream(&mut stream).await;
 
     let every_route: BTreeSet<String> = ROUTES.iter().map(|route| format!("{} {}", route.method, route.path)).collect();
     assert_eq!(api.driven, every_route, "every route of every function is driven");

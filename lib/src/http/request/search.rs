@@ -7,8 +7,9 @@ use super::fields::{Fields, Member, Scalar};
 use crate::domain::geo::{Circle, GeoBox};
 use crate::domain::{City, Currency, Invalid, ListingStatus, PriceAmount, PropertyType, Transaction};
 use crate::http::error::{ApiError, ApiResult};
+use crate::store::clusters::{CLUSTER_PRECISIONS, MAX_CLUSTER_CELLS};
 use crate::store::search::{MAP_CELL_PRECISION, MAX_BOX_CELLS, MAX_BOX_EXTENT_M, MAX_NEAR_CELLS, MAX_RADIUS_M};
-use crate::store::{Bounds, Order, Region, Search};
+use crate::store::{Bounds, ClusterQuery, Order, Region, Search};
 use serde::Deserialize;
 
 /// The values `sort` takes.
@@ -132,17 +133,7 @@ impl SearchFilter {
         })?;
 
         let mut fields = Fields::new();
-        if let Some(status) = search.status {
-            if !status.is_public() {
-                fields.reject(
-                    "status",
-                    "must be a public status: active, under_offer, sold (sale listings) or let (rent listings)",
-                );
-            } else if !status.applies_to(search.transaction) {
-                let message = format!("cannot be {} for {} listings", status.code(), search.transaction.code());
-                fields.reject("status", message);
-            }
-        }
+        public_status(&mut fields, search.status, search.transaction);
         for (name, range) in [("price", search.price), ("area", search.area), ("bedrooms", search.bedrooms)] {
             if let (Some(min), Some(max)) = (range.min, range.max)
                 && min > max
@@ -171,6 +162,88 @@ impl SearchFilter {
             )));
         }
         Ok(search)
+    }
+}
+
+/// Refuses a `status` that is not a public status of the transaction.
+fn public_status(fields: &mut Fields, status: Option<ListingStatus>, transaction: Transaction) {
+    let Some(status) = status else { return };
+    if !status.is_public() {
+        let message = "must be a public status: active, under_offer, sold (sale listings) or let (rent listings)";
+        fields.reject("status", message);
+    } else if !status.applies_to(transaction) {
+        fields.reject("status", format!("cannot be {} for {} listings", status.code(), transaction.code()));
+    }
+}
+
+/// Which map clusters to count; `bbox` and `precision` are required.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClusterFilter {
+    /// The area: `west,south,east,north` in WGS84 degrees (longitude first; west > east crosses the antimeridian), up to the whole world
+    #[serde(default)]
+    #[param(value_type = String, example = "-10,35,30,60")]
+    bbox: Member<Scalar>,
+    /// The geohash precision of the cells, 1 to 8: about 5000 km, 1250 × 625 km, 156 km, 39 × 19.5 km, 4.9 km, 1.2 × 0.61 km, 153 m, 38 × 19 m across (at the equator); at most 1024 cells meet the box
+    #[serde(default)]
+    #[param(value_type = u8, minimum = 1, maximum = 8)]
+    precision: Member<Scalar>,
+    /// Only this type
+    #[serde(rename = "type", default)]
+    #[param(value_type = Option<PropertyType>)]
+    property_type: Member<Scalar>,
+    /// Sale (default) or rent listings
+    #[serde(default)]
+    #[param(value_type = Option<Transaction>)]
+    transaction: Member<Scalar>,
+    /// One public status: active, under_offer, sold (sale) or let (rent); default: active and under_offer
+    #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(active|under_offer|sold|let)$")]
+    status: Member<Scalar>,
+}
+
+impl ClusterFilter {
+    /// The clusters these parameters ask for; each invalid one is a 422
+    /// naming it, and so is a precision at which the box meets more than
+    /// `MAX_CLUSTER_CELLS` cells: never a truncated answer.
+    pub fn parse(self) -> ApiResult<ClusterQuery> {
+        let mut fields = Fields::new();
+        let bbox = fields.required("bbox", self.bbox, |raw| GeoBox::parse(&raw.0));
+        let precision = fields.required("precision", self.precision, |raw| {
+            let precisions = CLUSTER_PRECISIONS;
+            super::paging::whole(&raw.0, u64::from(*precisions.end()))
+                .ok()
+                .and_then(|precision| u8::try_from(precision).ok())
+                .filter(|precision| precisions.contains(precision))
+                .ok_or_else(|| {
+                    Invalid(format!("must be a whole number from {} to {}", precisions.start(), precisions.end()))
+                })
+        });
+        let property_type = fields.optional("type", self.property_type, text(PropertyType::parse));
+        let transaction = fields.optional("transaction", self.transaction, text(Transaction::parse));
+        let status = fields.optional("status", self.status, text(ListingStatus::parse));
+        let query = fields.finish(|| {
+            Some(ClusterQuery {
+                bbox: bbox?,
+                precision: precision?,
+                transaction: transaction?.unwrap_or_default(),
+                status: status?,
+                property_type: property_type?,
+            })
+        })?;
+        let mut fields = Fields::new();
+        public_status(&mut fields, query.status, query.transaction);
+        let cells = query.bbox.covering_size(query.precision);
+        if cells > MAX_CLUSTER_CELLS {
+            fields.reject(
+                "precision",
+                format!(
+                    "is too fine for this box: it meets {cells} cells at precision {}, more than {MAX_CLUSTER_CELLS}; ask a lower precision or a smaller box",
+                    query.precision
+                ),
+            );
+        }
+        fields.finish(|| Some(query))
     }
 }
 

@@ -17,10 +17,10 @@ use crate::http::request::extract::{Caller, MaybeCaller};
 use crate::http::request::paging::{PageQuery, encode_cursor, listing_cursor};
 use crate::http::request::path::{PathParams, PropertyPath};
 use crate::http::request::query::{Paged, Query};
-use crate::http::request::search::SearchFilter;
+use crate::http::request::search::{ClusterFilter, SearchFilter};
 use crate::http::responses::{CallerFailures, NotFound, PublicCallerFailures, QueryFailures, ServerFailures};
 use crate::http::{AppState, Json, MediaLinks, Private, PropertiesState};
-use crate::store::{Listing, Store, StoreError};
+use crate::store::{Cluster, Listing, Store, StoreError};
 use axum::extract::State;
 use serde::Serialize;
 
@@ -29,6 +29,7 @@ pub fn routes<S: Store, B: BlobStore>() -> Group<PropertiesState<S, B>> {
     Group::new()
         .routes(routes!(property_types))
         .routes(routes!(list_properties))
+        .routes(routes!(clusters))
         .routes(routes!(price_history))
         .routes(routes!(list_my_properties))
 }
@@ -191,6 +192,60 @@ pub(crate) async fn list_properties<S: Store>(
 ) -> ApiResult<Json<PropertyPage>> {
     let listing = Listing::Search(filter.parse()?);
     page(&state, &media, listing, page_query).await
+}
+
+/// The listings of one map cell.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ClusterView {
+    /// The cell's geohash.
+    #[schema(example = "u09t")]
+    cell: String,
+    /// Exactly how many public listings matching the filters lie in the cell.
+    #[schema(minimum = 1)]
+    count: u64,
+    /// The mean position of those listings.
+    lat: f64,
+    lon: f64,
+    /// The cell's bounds, `[west, south, east, north]`: as `bbox`, a map
+    /// search of the cell (up to its size limit) lists those listings.
+    bbox: [f64; 4],
+}
+
+impl From<Cluster> for ClusterView {
+    fn from(cluster: Cluster) -> Self {
+        let bounds = cluster.cell.bounds();
+        Self {
+            cell: cluster.cell.hash(),
+            count: cluster.count,
+            lat: cluster.center.lat(),
+            lon: cluster.center.lon(),
+            bbox: [bounds.west, bounds.south, bounds.east, bounds.north],
+        }
+    }
+}
+
+/// Every non-empty cell of a box.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ClusterPage {
+    /// One per cell that holds a listing, ordered by geohash.
+    items: Vec<ClusterView>,
+    #[schema(minimum = 1, maximum = 8)]
+    precision: u8,
+}
+
+#[utoipa::path(
+    get, path = "/properties/clusters", tag = "properties", operation_id = "property_clusters", summary = "Map clusters",
+    description = "How many public listings lie in each geohash cell of `precision` that meets `bbox`, with their mean position: every non-empty cell, each count exact (never a sample, never cut short: a box that meets more than 1024 cells at that precision is a 422 naming `precision`). Counts follow writes within seconds on AWS (the table's stream; docs/data-model.md#map-clusters) and at once on the embedded store.",
+    params(ClusterFilter),
+    responses((status = 200, description = "The non-empty cells", body = ClusterPage), QueryFailures, ServerFailures)
+)]
+pub(crate) async fn clusters<S: Store>(
+    State(state): State<AppState<S>>,
+    Query(filter): Query<ClusterFilter>,
+) -> ApiResult<Json<ClusterPage>> {
+    let query = filter.parse()?;
+    let clusters = state.store.clusters(&query).await?;
+    Ok(Json(ClusterPage { items: clusters.into_iter().map(ClusterView::from).collect(), precision: query.precision }))
 }
 
 #[utoipa::path(

@@ -7,7 +7,10 @@
 //! multi-item write and `update_item` every single-item one; `users`,
 //! `properties` and `rooms` implement the store traits with them.
 
+mod clusters;
 mod expression;
+#[cfg(feature = "local")]
+mod follow;
 mod item;
 mod kept;
 mod nearest;
@@ -23,9 +26,11 @@ mod stream;
 mod transaction;
 mod users;
 
+#[cfg(feature = "local")]
+pub use follow::StreamFollower;
 pub use reindex::ReindexReport;
 pub use schema::{Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE, create_table};
-pub use stream::photos_removed_by;
+pub use stream::{listing_change, photos_removed_by};
 
 use super::StoreError;
 use crate::aws::Limits;

@@ -16,8 +16,11 @@
 //! not read again.
 //!
 //! A page makes at most `QUERY_BUDGET` Queries, and more only while none
-//! of its listings is final yet (where more than `CELL_READ` listings
-//! share a few square centimetres), so that every page moves on.
+//! of its listings is final yet, so that every page moves on: where more
+//! than `CELL_READ` listings share a few square centimetres, or where a
+//! filter no key selects (type, price, area, bedrooms) rejects every
+//! listing read; such a page reads on until one matches or the circle
+//! ends (docs/data-model.md#map-search).
 
 use super::item::PropertyItem;
 use super::query::SortKeys;
@@ -36,7 +39,7 @@ pub(super) const ROUND: usize = 8;
 pub(super) const CELL_READ: usize = 200;
 /// The Queries a page makes, unless none of its listings is final yet.
 pub(super) const QUERY_BUDGET: usize = 32;
-/// The most cells a walk starts from.
+/// The most cells finer than the map cells a walk starts from.
 const STARTING_CELLS: usize = 16;
 
 /// A cell waiting to be read: where it starts (after an earlier Query's
@@ -87,7 +90,9 @@ impl DynamoStore {
             if queue.is_empty() || enough {
                 return Ok(page_of(found, final_count, page.limit, !queue.is_empty()));
             }
-            let round: Vec<Waiting> = (0..ROUND).map_while(|_| queue.pop()).collect();
+            // Within the budget, a round takes only what is left of it.
+            let room = if queries < QUERY_BUDGET { (QUERY_BUDGET - queries).min(ROUND) } else { ROUND };
+            let round: Vec<Waiting> = (0..room).map_while(|_| queue.pop()).collect();
             queries += round.len();
             let mut reads = tokio::task::JoinSet::new();
             for waiting in round {
@@ -158,7 +163,9 @@ impl DynamoStore {
 }
 
 /// The cells a walk starts from: the finest that cover the circle in at
-/// most `ROUND` × 2 cells, so that a small circle skips the coarse levels.
+/// most `STARTING_CELLS` cells, so that a small circle skips the coarse
+/// levels; a circle of more than about 7 km meets more map cells than
+/// that, and starts from all of them (`MAX_NEAR_CELLS` at most).
 fn starting_cells(circle: Circle) -> Vec<Cell> {
     let mut cells = Region::Near(circle).covering(MAP_CELL_PRECISION);
     for precision in MAP_CELL_PRECISION + 1..=Cell::MAX_PRECISION {

@@ -8,12 +8,13 @@
 use super::{Item, StoreError, string};
 use crate::domain::geo::Cell;
 use crate::domain::{Email, Property, PropertyId, Transaction, UserId};
+use crate::store::clusters::Placement;
 use crate::store::search::{Listing, MAP_CELL_PRECISION, Order, Region, Search, position};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 
 pub const PARTITION_KEY: &str = "pk";
@@ -21,7 +22,8 @@ pub const SORT_KEY: &str = "sk";
 /// The sort key of the newest-first indexes: the property id, time-ordered.
 pub const GSI_SORT_KEY: &str = "gsisk";
 /// The table's TTL attribute (Unix seconds): DynamoDB deletes an item some
-/// time after it. Only kept answers carry it.
+/// time after it. Kept answers, sessions, attempt windows and the cluster
+/// record of a deleted listing carry it.
 pub const TIME_TO_LIVE: &str = "expires_at";
 
 /// The global secondary indexes. Only the owner index lists every
@@ -99,7 +101,7 @@ impl Index {
     }
 }
 
-/// Creates the table (on-demand, with its TTL attribute, as in production)
+/// Creates the table (on-demand, with its TTL attribute and its stream, as in production)
 /// and waits until it is usable.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
     let key = |name: &str, key_type| {
@@ -116,6 +118,14 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
         .create_table()
         .table_name(table)
         .billing_mode(BillingMode::PayPerRequest)
+        // As in production: the media function reads it (clusters, photo files).
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .expect("complete stream specification"),
+        )
         .key_schema(key(PARTITION_KEY, KeyType::Hash))
         .key_schema(key(SORT_KEY, KeyType::Range))
         .attribute_definitions(attribute(PARTITION_KEY))
@@ -168,6 +178,8 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
 // | Session     | `USER#<user id>`         | `SESSION#<family>` |
 // | Attempts    | `ATTEMPTS#<scope>`       | `WINDOW#<start>` |
 // | Price change| `PROPERTY#<property id>` | `PRICE#<version, 20 digits>` |
+// | Cluster counter | `CLUSTERS#<precision>#<shard, or cell 2 coarser>` | `<cell>#<transaction>#<status>#<type>` |
+// | Clustered   | `CLUSTERED#<property id>` | `CLUSTERED`     |
 //
 // Scopes escape `#` in what they embed (`domain::escape`): an email
 // address may hold one.
@@ -283,6 +295,53 @@ pub(super) fn price_change_sort(position: &str) -> String {
 /// (which sorts before them: `PRICE#` < `PROPERTY` < `ROOM#`).
 pub(super) const fn property_and_rooms_start() -> &'static str {
     PROPERTY_SORT
+}
+
+/// The cluster counters of precisions up to this one cover countries or
+/// continents: each is spread over `CLUSTER_SHARDS` items, so that no
+/// counter takes every write of a country.
+pub const SHARDED_CLUSTER_PRECISION: u8 = 2;
+/// How many items a sharded cluster counter is spread over.
+pub const CLUSTER_SHARDS: u8 = 16;
+
+/// The partition of the cluster counter of `cell` for a listing: one
+/// partition per shard for the coarsest precisions (whose cells are few),
+/// else per cell two precisions coarser (up to 1 024 cells each).
+pub(super) fn cluster_partition(cell: Cell, property: PropertyId) -> String {
+    let precision = cell.precision();
+    if precision <= SHARDED_CLUSTER_PRECISION {
+        let digit = property.to_string().chars().last().and_then(|digit| digit.to_digit(16)).unwrap_or(0);
+        format!("CLUSTERS#{precision}#{}", digit % u32::from(CLUSTER_SHARDS))
+    } else {
+        format!("CLUSTERS#{precision}#{}", cell.parent(precision - 2))
+    }
+}
+
+/// The partitions that hold the counters of `cells` (all of one precision).
+pub(super) fn cluster_partitions(cells: &[Cell]) -> std::collections::BTreeSet<String> {
+    match cells.first().map(|cell| cell.precision()) {
+        Some(precision) if precision <= SHARDED_CLUSTER_PRECISION => {
+            (0..CLUSTER_SHARDS).map(|shard| format!("CLUSTERS#{precision}#{shard}")).collect()
+        }
+        _ => cells
+            .iter()
+            .map(|cell| format!("CLUSTERS#{}#{}", cell.precision(), cell.parent(cell.precision() - 2)))
+            .collect(),
+    }
+}
+
+/// The key of the cluster counter of `cell` for listings with these
+/// filter values: its sort key is `<cell>#<transaction>#<status>#<type>`.
+pub(super) fn cluster_counter_key(cell: Cell, placement: &Placement, property: PropertyId) -> Item {
+    let Placement { transaction, status, property_type, .. } = placement;
+    let sort = format!("{cell}#{}#{}#{}", transaction.code(), status.code(), property_type.code());
+    key(cluster_partition(cell, property), sort)
+}
+
+/// The key of the item that records which change of a listing the
+/// cluster counters last applied, and what it counted.
+pub(super) fn clustered_key(property: PropertyId) -> Item {
+    key(format!("CLUSTERED#{property}"), "CLUSTERED".into())
 }
 
 /// The number of partitions the feed and type indexes spread each of their

@@ -1,12 +1,46 @@
 //! The table's stream, as the media function reads it: which photos a
 //! change of a property item removed (deleted, abandoned, or with the
-//! property), so that their files can go. The function's event source
-//! mapping passes only property items' MODIFY and REMOVE records.
+//! property), so that their files can go, and how the change moves the
+//! listing in the map clusters. The function's event source mapping
+//! passes only property items' records.
 
+use super::Item;
 use super::item::{PhotoItem, PropertyItem};
 use crate::domain::{PhotoId, PropertyId};
+use crate::store::clusters::Placement;
+use crate::store::{ListingChange, StoreError, StoreResult};
 use serde_json::Value;
 use std::collections::BTreeSet;
+
+/// The change a record of a property item makes to its listing, for the
+/// clusters; `None` for a record of anything else.
+pub fn listing_change(record: &Value) -> StoreResult<Option<ListingChange>> {
+    let images = &record["dynamodb"];
+    let property = |image: &Value| -> StoreResult<Option<crate::domain::Property>> {
+        if image[PropertyItem::ID]["S"].as_str().is_none() || image["sk"]["S"].as_str() != Some("PROPERTY") {
+            return Ok(None);
+        }
+        let item: serde_dynamo::Item = serde_json::from_value(image.clone())
+            .map_err(|e| StoreError::Internal(format!("a stream image that is not DynamoDB JSON: {e}")))?;
+        Ok(Some(PropertyItem::from_item(Item::from(item))?.into_domain()?))
+    };
+    Ok(match record["eventName"].as_str() {
+        Some("INSERT" | "MODIFY") => property(&images["NewImage"])?.map(|after| ListingChange {
+            property: after.id,
+            version: after.version(),
+            placement: Placement::of(&after),
+            deleted: false,
+        }),
+        // A deletion comes after the listing's last version.
+        Some("REMOVE") => property(&images["OldImage"])?.map(|before| ListingChange {
+            property: before.id,
+            version: before.version() + 1,
+            placement: None,
+            deleted: true,
+        }),
+        _ => None,
+    })
+}
 
 /// The photos a stream record's change removed: in the old image, not in
 /// the new one (none for a REMOVE). Nothing for any other record.

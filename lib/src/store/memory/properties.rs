@@ -1,7 +1,12 @@
 use super::{MemoryStore, State, StoredProperty};
+use crate::domain::geo::Cell;
 use crate::domain::{PhotoId, PriceChange, Property, PropertyChanges, PropertyId, Room, RoomId};
+use crate::store::clusters::{CellSums, Placement, clusters_of};
 use crate::store::search::{history_position, position};
-use crate::store::{Edit, KeptAnswer, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult};
+use crate::store::{
+    Cluster, ClusterQuery, Edit, KeptAnswer, Listing, ListingChange, Page, PageRequest, PropertyStore, StoreError,
+    StoreResult,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 impl MemoryStore {
@@ -160,6 +165,30 @@ impl PropertyStore for MemoryStore {
         state.remove_property(id);
         drop(state);
         self.removals_happened();
+        Ok(())
+    }
+}
+
+impl crate::store::ClusterStore for MemoryStore {
+    async fn clusters(&self, query: &ClusterQuery) -> StoreResult<Vec<Cluster>> {
+        let cells: BTreeSet<Cell> = query.bbox.covering(query.precision).into_iter().collect();
+        let mut sums: BTreeMap<Cell, CellSums> = BTreeMap::new();
+        let state = self.lock();
+        for stored in state.properties.values() {
+            let Some(placement) = Placement::of(&stored.property)
+                .filter(|placed| query.counts(placed.transaction, placed.status, placed.property_type))
+            else {
+                continue;
+            };
+            let cell = Cell::of(placement.location, query.precision);
+            if cells.contains(&cell) {
+                sums.entry(cell).or_default().add(&placement, 1);
+            }
+        }
+        Ok(clusters_of(sums))
+    }
+
+    async fn count_change(&self, _: &ListingChange) -> StoreResult<()> {
         Ok(())
     }
 }

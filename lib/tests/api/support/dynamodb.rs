@@ -3,7 +3,7 @@
 
 use estate::aws::Limits;
 use estate::store::DynamoStore;
-use estate::store::dynamodb::{LIMITS, create_table};
+use estate::store::dynamodb::{LIMITS, StreamFollower, create_table};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -99,6 +99,19 @@ fn client_config(endpoint: &str, limits: &Limits) -> aws_sdk_dynamodb::config::B
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"));
     estate::store::dynamodb::client_config(builder, limits)
+}
+
+/// A reader of the test table's stream, as the media function's event
+/// source reads it on AWS: `catch_up` applies what was written so far.
+pub fn stream_follower(store: &DynamoStore) -> StreamFollower {
+    use aws_sdk_dynamodbstreams::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_dynamodbstreams::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(test_endpoint())
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .build();
+    StreamFollower::new(store.clone(), aws_sdk_dynamodbstreams::Client::from_conf(config))
 }
 
 /// A store on a table of its own, its calls recorded in `calls`.

@@ -262,3 +262,41 @@ fn an_item_the_domain_rejects_is_reported_not_trusted() {
     let prefix = format!("stored property {} is invalid", property.id);
     assert!(matches!(&error, StoreError::Internal(why) if why.starts_with(&prefix)));
 }
+
+#[test]
+fn a_stream_record_of_a_property_tells_its_change_to_the_clusters() {
+    use crate::store::dynamodb::listing_change;
+    let (mut property, rooms) = property();
+    // As Lambda delivers an image: DynamoDB JSON.
+    let image = |property: &Property| {
+        let item = PropertyItem::from_domain(property, &rooms).to_item().unwrap();
+        serde_json::to_value(serde_dynamo::Item::from(item)).unwrap()
+    };
+    let record = |name: &str, old: Option<&Property>, new: Option<&Property>| {
+        let mut images = serde_json::json!({});
+        if let Some(old) = old {
+            images["OldImage"] = image(old);
+        }
+        if let Some(new) = new {
+            images["NewImage"] = image(new);
+        }
+        serde_json::json!({"eventName": name, "dynamodb": images})
+    };
+    let inserted = listing_change(&record("INSERT", None, Some(&property))).unwrap().unwrap();
+    assert_eq!((inserted.property, inserted.version, inserted.deleted), (property.id, 1, false));
+    let placement = inserted.placement.unwrap();
+    assert_eq!((placement.location, placement.status), (property.location.unwrap(), ListingStatus::Active));
+
+    let before = property.clone();
+    PropertyChanges { status: Some(ListingStatus::Withdrawn), ..Default::default() }
+        .apply_to(&mut property, Timestamp::now())
+        .unwrap();
+    let withdrawn = listing_change(&record("MODIFY", Some(&before), Some(&property))).unwrap().unwrap();
+    assert_eq!((withdrawn.version, withdrawn.placement), (2, None), "a withdrawn listing is not counted");
+    let removed = listing_change(&record("REMOVE", Some(&property), None)).unwrap().unwrap();
+    assert_eq!((removed.version, removed.placement, removed.deleted), (3, None, true), "after its last version");
+
+    // Any other item's record is nothing to the clusters.
+    let user = serde_json::json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"pk": {"S": "USER#x"}, "sk": {"S": "PROFILE"}}}});
+    assert_eq!(listing_change(&user).unwrap(), None);
+}
