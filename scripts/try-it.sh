@@ -10,7 +10,7 @@
 #   - running it twice shows it leaves nothing behind (it deletes the account
 #     it registers); afterwards every demo user still signs in with the
 #     README's password and the sixteen demo listings for sale on the
-#     market are all there.
+#     market are all there, on the map too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -65,5 +65,16 @@ done
 count=$(curl -s --fail-with-body "$api/properties?limit=100" \
     | python3 -c 'import json,sys; page = json.load(sys.stdin); print(len(page["items"]) if page["next_cursor"] is None else "more")')
 [ "$count" = 16 ] || { echo "try-it: FAIL: the search holds $count listings for sale, not the sixteen demo ones" >&2; exit 1; }
+
+# The map shows them: the walkthrough's nearest search, nearest first with
+# distances; and the clusters of the world count each of the sixteen once.
+curl -s --fail-with-body "$api/properties?near=48.8530,2.3499&radius_km=2" | python3 -c '
+import json, sys
+distances = [item["distance_m"] for item in json.load(sys.stdin)["items"]]
+assert len(distances) >= 3 and distances == sorted(distances), distances' \
+    || { echo "try-it: FAIL: the nearest search does not list demo listings nearest first" >&2; exit 1; }
+clustered=$(curl -s --fail-with-body "$api/properties/clusters?bbox=-180,-90,180,90&precision=1" \
+    | python3 -c 'import json,sys; print(sum(item["count"] for item in json.load(sys.stdin)["items"]))')
+[ "$clustered" = 16 ] || { echo "try-it: FAIL: the clusters count $clustered listings for sale, not 16" >&2; exit 1; }
 
 echo "try-it: the README walkthrough ran twice"

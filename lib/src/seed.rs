@@ -2,14 +2,15 @@
 //! (accents, hyphens and apostrophes included) with rooms of every kind,
 //! for sale and for rent, priced in each city's currency, in every status
 //! (a few drafts, one withdrawn, one sold, one under offer, one price
-//! cut), and enough listings in Paris and Lyon for sorting and paging to
-//! show something. It is written through the store port, so it loads into
-//! either store.
+//! cut), and enough listings in Paris and Lyon for sorting, paging and
+//! the map to show something: every listing has a real location in its
+//! city, and those of Paris and Lyon are spread across their districts.
+//! It is written through the store port, so it loads into either store.
 
 use crate::auth::passwords;
 use crate::domain::{
-    Area, BirthDate, City, Currency, Email, Features, Floor, ListingStatus, NewRooms, Password, PersonName, Price,
-    PriceAmount, Property, PropertyChanges, PropertyDescription, PropertyDetails, PropertyName, PropertyType,
+    Area, BirthDate, City, Currency, Email, Features, Floor, ListingStatus, Location, NewRooms, Password, PersonName,
+    Price, PriceAmount, Property, PropertyChanges, PropertyDescription, PropertyDetails, PropertyName, PropertyType,
     RoomDescription, RoomDraft, RoomKind, RoomName, Timestamp, Transaction, User, UserId,
 };
 use crate::store::{Edit, Store, StoreError};
@@ -60,6 +61,52 @@ const LISTINGS: [(Transaction, u64, Story); 12] = [
     (Transaction::Sale, 24_500, Story::Closed),
     (Transaction::Sale, 135_000, Story::Draft),
 ];
+
+/// Districts of Paris and Lyon, (lat, lon): their demo listings take turns.
+const PARIS_DISTRICTS: [(f64, f64); 10] = [
+    (48.8720, 2.3650), // Canal Saint-Martin
+    (48.8575, 2.3622), // Le Marais
+    (48.8540, 2.3330), // Saint-Germain-des-Prés
+    (48.8867, 2.3431), // Montmartre
+    (48.8532, 2.3692), // Bastille
+    (48.8489, 2.3470), // Quartier latin
+    (48.8850, 2.3170), // Batignolles
+    (48.8720, 2.3850), // Belleville
+    (48.8570, 2.2790), // Passy
+    (48.8280, 2.3500), // Butte-aux-Cailles
+];
+const LYON_DISTRICTS: [(f64, f64); 7] = [
+    (45.7745, 4.8320), // Croix-Rousse
+    (45.7600, 4.8350), // Presqu'île
+    (45.7620, 4.8270), // Vieux Lyon
+    (45.7600, 4.8590), // Part-Dieu
+    (45.7430, 4.8180), // Confluence
+    (45.7690, 4.8530), // Brotteaux
+    (45.7530, 4.8420), // Guillotière
+];
+
+/// Where the `nth` demo listing of `city` is: a district of Paris or Lyon
+/// in turn (a street or two apart on each round), else the city's centre.
+fn demo_location(city: &str, nth: usize) -> Location {
+    let districts: &[(f64, f64)] = match city {
+        "Paris" => &PARIS_DISTRICTS,
+        "Lyon" => &LYON_DISTRICTS,
+        "Saint-Étienne" => &[(45.4397, 4.3872)],
+        "Aix-en-Provence" => &[(43.5297, 5.4474)],
+        "L'Haÿ-les-Roses" => &[(48.7800, 2.3374)],
+        "Besançon" => &[(47.2378, 6.0241)],
+        "Montréal" => &[(45.5231, -73.5817)],
+        "Kraków" => &[(50.0614, 19.9372)],
+        "São Paulo" => &[(-23.5614, -46.6559)],
+        "Zürich" => &[(47.3717, 8.5423)],
+        "Villeneuve-d'Ascq" => &[(50.6233, 3.1450)],
+        "Nîmes" => &[(43.8367, 4.3601)],
+        _ => panic!("no location for demo city {city}"),
+    };
+    let (lat, lon) = districts[nth % districts.len()];
+    let round = (nth / districts.len()) as f64;
+    Location::new(lat + 0.0015 * round, lon - 0.002 * round).expect("a valid demo location")
+}
 
 /// The currency of a demo city.
 fn currency_of(city: &str) -> Currency {
@@ -266,7 +313,8 @@ pub async fn seed<S: Store>(store: &S) -> Result<SeedReport, crate::entrypoints:
     {
         let Some(owner) = owners[*owner] else { continue };
         let rooms = rooms.iter().map(demo_room).collect();
-        let listing = DemoListing { name, kind: *kind, city, description, transaction, price, story };
+        let location = demo_location(city, 0);
+        let listing = DemoListing { name, kind: *kind, city, description, transaction, price, story, location };
         listing.publish(store, owner, rooms).await?;
         report.properties += 1;
     }
@@ -287,6 +335,8 @@ pub async fn seed<S: Store>(store: &S) -> Result<SeedReport, crate::entrypoints:
             transaction,
             price,
             story: Story::Listed,
+            // After the city's listing of `PROPERTIES`, in its first district.
+            location: demo_location(city, index + 1),
         };
         listing.publish(store, owner, rooms).await?;
         report.properties += 1;
@@ -302,6 +352,7 @@ struct DemoListing<'a> {
     transaction: Transaction,
     price: u64,
     story: Story,
+    location: Location,
 }
 
 impl DemoListing<'_> {
@@ -319,7 +370,7 @@ impl DemoListing<'_> {
             transaction: self.transaction,
             status,
             price: Some(price(self.price)),
-            location: None,
+            location: Some(self.location),
         };
         let rooms = NewRooms::parse(rooms).expect("few enough demo rooms");
         let (property, rooms) = Property::publish(owner, details, rooms, Timestamp::now());
@@ -398,5 +449,16 @@ mod tests {
         for &kind in RoomKind::ALL {
             assert!(kinds.contains(&kind), "no demo room of kind {kind:?}");
         }
+        // Each where its city is (within 10 km of its first), no two at
+        // the same spot.
+        for property in &all {
+            let first = demo_location(property.city.name(), 0);
+            let distance = crate::domain::geo::distance_m(first, property.location.unwrap());
+            assert!(distance < 10_000.0, "{} is {distance} m from {}", property.name.as_str(), property.city.name());
+        }
+        let mut spots: Vec<String> = all.iter().map(|p| format!("{:?}", p.location)).collect();
+        spots.sort();
+        spots.dedup();
+        assert_eq!(spots.len(), all.len());
     }
 }
