@@ -104,6 +104,19 @@ fn new_property(name: &str) -> Value {
                       room("Bedroom", "bedroom", 14.2)] })
 }
 
+/// The centre of the dense map, and a viewport over part of it.
+const CENTRE: &str = "45.4397,4.3872";
+const VIEWPORT: &str = "4.37,45.43,4.40,45.45";
+
+/// The `n`th listing of the dense map: scattered within about 2.5 km of
+/// `CENTRE`, deterministically.
+fn located_property(n: u64) -> Value {
+    let mut body = new_property(&format!("Mapped flat {n}"));
+    let (along, across) = ((n * 7919 % 1000) as f64 / 1000.0, (n * 104_729 % 1000) as f64 / 1000.0);
+    body["location"] = json!({ "lat": 45.4397 + (along - 0.5) * 0.04, "lon": 4.3872 + (across - 0.5) * 0.06 });
+    body
+}
+
 fn text(value: &Value) -> String {
     value.as_str().expect("a string").to_owned()
 }
@@ -199,11 +212,24 @@ async fn main() {
     for _ in 0..iterations {
         b.timed("GET /property-types", get("/property-types", None), 200).await;
     }
+    // A dense map: 400 more listings within 2.5 km of the city centre, so
+    // that a viewport and a nearest search (issue 29's geo row) page
+    // through as many listings as the city's page reads.
+    for n in 0..400 {
+        let body = located_property(n);
+        b.call(request("POST", "/properties", Some(token), Some(body)), 201).await;
+    }
     for _ in 0..iterations {
         b.timed("GET /properties", get("/properties", None), 200).await;
     }
     for _ in 0..iterations {
         b.timed("GET /properties?city=", get("/properties?city=saint%20etienne", None), 200).await;
+    }
+    for _ in 0..iterations {
+        b.timed("GET /properties?bbox=", get(&format!("/properties?bbox={VIEWPORT}"), None), 200).await;
+    }
+    for _ in 0..iterations {
+        b.timed("GET /properties?near=", get(&format!("/properties?near={CENTRE}&radius_km=2"), None), 200).await;
     }
     let mut published = Vec::new();
     for i in 0..iterations {

@@ -163,6 +163,23 @@ def cold_start_table(cold: dict, zips: dict) -> list[str]:
     return table(rows)
 
 
+# Issue 29: a map page costs at most twice a city page, warm, on the embedded store.
+GEO_ROUTES = ("GET /properties?bbox=", "GET /properties?near=")
+GEO_LIMIT = 2.0
+
+
+def geo_against_city(routes):
+    p50 = {route["route"]: route["p50_us"] for route in routes["routes"]}
+    city = p50["GET /properties?city="]
+    lines, report = [f"\nA map page against a city page (p50, in process; target <= {GEO_LIMIT:.0f}x)"], {}
+    for route in GEO_ROUTES:
+        ratio = p50[route] / city
+        met = ratio <= GEO_LIMIT
+        lines.append(f"  {route:<42} {ratio:5.2f}x the city page   {'met' if met else 'NOT MET'}")
+        report[route] = {"ratio_to_city_p50": ratio, "target": GEO_LIMIT, "met": met}
+    return lines, report
+
+
 def main():
     out, settings = Path(sys.argv[1]), json.loads(sys.argv[2])
     cold = json.loads((out / "coldstart.json").read_text())
@@ -184,6 +201,8 @@ def main():
           f"({routes['iterations']} calls, {routes['hashing_iterations']} for argon2id routes)")
     for route in routes["routes"]:
         print(f"  {route['route']:<42} p50 {route['p50_us']:9.1f} µs   p99 {route['p99_us']:9.1f} µs")
+    geo_lines, geo_report = geo_against_city(routes)
+    print("\n".join(geo_lines))
     override_lines, override_report = overrides(out, settings["quick"], zips)
     print("\nWhat the argon2 and blake2 opt-level overrides buy: profile release-hash-s (before, the release "
           "profile's opt-level \"s\" for them too) against release (after, opt-level 3 for them)")
@@ -209,6 +228,7 @@ def main():
         "arm64_zip_bytes": zips,
         "hashing_overrides": override_report,
         "routes": routes,
+        "geo_against_city": geo_report,
         "wrk": {"GET /properties/{id}": wrk["property"], "GET /properties?city=": wrk["city"]},
         "wrk_bare_axum": {"GET /properties/x": wrk["bare-property"], "GET /properties": wrk["bare-list"]},
         "local_vs_bare_axum": throughput_report,
