@@ -187,8 +187,8 @@ async fn nearest_first_pages_through_dense_cells(store: impl Store) {
     // Eight at a time: the DynamoDB test server takes a few connections.
     for batch in written.chunks(8) {
         let mut creations = tokio::task::JoinSet::new();
-        for property in batch.iter().cloned() {
-            let store = store.clone();
+        for property in batch {
+            let (store, property) = (store.clone(), property.clone());
             creations.spawn(async move { store.create_property(&property, &[], None).await });
         }
         while let Some(created) = creations.join_next().await {

@@ -54,7 +54,7 @@ impl DynamoStore {
                 .await
                 .map_err(sdk_error)?
                 .item;
-            let seen = recorded.as_ref().map(|item| version_of(item)).transpose()?;
+            let seen = recorded.as_ref().map(version_of).transpose()?;
             if seen.is_some_and(|seen| seen >= change.version) {
                 return Ok(());
             }
