@@ -39,17 +39,18 @@ mkdir -p target
 arm64_log=target/arm64-build.log
 setsid bash scripts/build.sh >"$arm64_log" 2>&1 &
 arm64_pid=$!
+# Stops whatever of the background work has started, from here on.
+stop_background() {
+    [ -z "${moto_pid:-}" ] || kill "$moto_pid" 2>/dev/null || true
+    kill -- "-$arm64_pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+}
+trap stop_background EXIT
 echo "==> arm64 Lambda packages building in the background ($arm64_log)"
 
 port=$(free_port)
 .venv/dev/bin/python scripts/dynamodb_server.py 127.0.0.1 "$port" >target/moto.log 2>&1 &
 moto_pid=$!
-stop_background() {
-    kill "$moto_pid" 2>/dev/null || true
-    kill -- "-$arm64_pid" 2>/dev/null || true
-    wait 2>/dev/null || true
-}
-trap stop_background EXIT
 wait_for_port "$port" target/moto.log "the DynamoDB-API server (moto)"
 export DYNAMODB_TEST_ENDPOINT="http://127.0.0.1:$port"
 # moto serves every service on the one port: the blob-store tests' S3 too.
