@@ -106,8 +106,7 @@ impl DynamoStore {
                 let (waiting, read) = joined.map_err(|e| StoreError::Internal(format!("a cell read failed: {e}")))?;
                 let read = read?;
                 for property in read.found {
-                    let matches = property.location.is_some_and(|at| circle.distance_to(at).is_some());
-                    if let Some(position) = position(&property, order).filter(|position| matches && *position > after) {
+                    if let Some(position) = position(&property, order).filter(|position| *position > after) {
                         found.insert(position, property);
                     }
                 }
@@ -133,7 +132,8 @@ impl DynamoStore {
         }
     }
 
-    /// One Query of `cell`'s listings in the geo cell index, from `start`.
+    /// One Query of `cell`'s listings in the geo cell index, from `start`:
+    /// those that match the search (within its circle, exactly).
     async fn read_cell(&self, search: &Search, cell: Cell, start: Option<Item>) -> StoreResult<CellRead> {
         let partition = schema::cell_partition(cell, search);
         let hash = cell.hash();
