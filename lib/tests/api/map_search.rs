@@ -324,6 +324,9 @@ mod over_http {
         let boxed = app.get(viewport, None).await.body;
         assert_eq!(names(&boxed), ["Bastille", "Louvre"]);
         assert!(boxed["items"][0].get("distance_m").is_none());
+        // A city given too also filters.
+        assert_eq!(names(&app.get(&format!("{viewport}&city=PARIS"), None).await.body), ["Bastille", "Louvre"]);
+        assert!(names(&app.get(&format!("{viewport}&city=lyon"), None).await.body).is_empty());
         // Moved out of the box, the Louvre listing leaves it.
         let path = format!("/properties/{}", ids[0]);
         let moved =
