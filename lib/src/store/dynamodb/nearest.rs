@@ -42,19 +42,20 @@ pub(super) const QUERY_BUDGET: usize = 32;
 /// The most cells finer than the map cells a walk starts from.
 const STARTING_CELLS: usize = 16;
 
-/// A cell waiting to be read: where it starts (after an earlier Query's
-/// last key, for the finest cells) and its least distance to the centre.
+/// A cell waiting to be read: where it starts (strictly after the sort
+/// key an earlier Query stopped at, or at its beginning) and its least
+/// distance to the centre.
 struct Waiting {
     cell: Cell,
-    start: Option<Item>,
+    after: Option<String>,
     nearest_m: f64,
 }
 
 /// What one Query of a cell gave.
 struct CellRead {
     found: Vec<Property>,
-    /// The last key read, when the cell has more.
-    stopped_at: Option<Item>,
+    /// The sort key of the last item read, when the cell has more.
+    stopped_at: Option<String>,
 }
 
 impl DynamoStore {
@@ -77,7 +78,7 @@ impl DynamoStore {
         let mut queue: Vec<Waiting> = starting_cells(circle)
             .into_iter()
             .filter(|cell| wanted(cell))
-            .map(|cell| Waiting { cell, start: None, nearest_m: cell.bounds().min_distance_m(circle.center) })
+            .map(|cell| Waiting { cell, after: None, nearest_m: cell.bounds().min_distance_m(circle.center) })
             .collect();
         let mut found: BTreeMap<String, Property> = BTreeMap::new();
         let mut queries = 0;
@@ -98,7 +99,7 @@ impl DynamoStore {
             for waiting in round {
                 let (store, search) = (self.clone(), search.clone());
                 reads.spawn(async move {
-                    let read = store.read_cell(&search, waiting.cell, waiting.start.clone()).await;
+                    let read = store.read_cell(&search, waiting.cell, waiting.after.as_deref()).await;
                     (waiting, read)
                 });
             }
@@ -111,40 +112,39 @@ impl DynamoStore {
                     }
                 }
                 let Some(stopped_at) = read.stopped_at else { continue };
-                let stopped_cell = sort_key(&stopped_at).unwrap_or_default();
                 if waiting.cell.precision() == Cell::MAX_PRECISION {
-                    queue.push(Waiting { start: Some(stopped_at), ..waiting });
+                    queue.push(Waiting { after: Some(stopped_at), ..waiting });
                     continue;
                 }
                 // The finer cells not read to their end: the one the Query
                 // stopped in, from where it stopped, and those after it.
                 for child in waiting.cell.children() {
                     let hash = child.hash();
-                    let Some(stopped) = stopped_cell.get(..hash.len()) else { continue };
+                    let Some(stopped) = stopped_at.get(..hash.len()) else { continue };
                     if hash.as_str() < stopped || !wanted(&child) {
                         continue;
                     }
-                    let start = (hash == stopped).then(|| stopped_at.clone());
+                    let after = (hash == stopped).then(|| stopped_at.clone());
                     let nearest_m = child.bounds().min_distance_m(circle.center);
-                    queue.push(Waiting { cell: child, start, nearest_m });
+                    queue.push(Waiting { cell: child, after, nearest_m });
                 }
             }
         }
     }
 
-    /// One Query of `cell`'s listings in the geo cell index, from `start`:
-    /// those that match the search (within its circle, exactly).
-    async fn read_cell(&self, search: &Search, cell: Cell, start: Option<Item>) -> StoreResult<CellRead> {
+    /// One Query of `cell`'s listings in the geo cell index, strictly
+    /// after the sort key `after`: those that match the search (within its
+    /// circle, exactly).
+    async fn read_cell(&self, search: &Search, cell: Cell, after: Option<&str>) -> StoreResult<CellRead> {
         let partition = schema::cell_partition(cell, search);
         let hash = cell.hash();
+        // Sort keys all have one length, so no key lies between a key and
+        // itself followed by any character.
+        let low = after.map_or_else(|| hash.clone(), |after| format!("{after}0"));
         let output = self
-            .query_partition(
-                Some(Index::GeoCell),
-                partition,
-                SortKeys::Between(hash.clone(), format!("{hash}~")),
-                |e| filter(e, search),
-            )
-            .set_exclusive_start_key(start)
+            .query_partition(Some(Index::GeoCell), partition, SortKeys::Between(low, format!("{hash}~")), |e| {
+                filter(e, search)
+            })
             .limit(CELL_READ as i32)
             .send()
             .await
@@ -157,7 +157,7 @@ impl DynamoStore {
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(CellRead {
             found: found.into_iter().filter(|property| search.matches(property)).collect(),
-            stopped_at: output.last_evaluated_key,
+            stopped_at: output.last_evaluated_key.as_ref().and_then(sort_key),
         })
     }
 }
