@@ -381,6 +381,11 @@ mod over_http {
             assert_eq!(reply.status, 422, "{query}: {}", reply.body);
             assert_eq!(reply.invalid_fields(), [field], "{query}");
         }
+        // Too wide, said as such; and too wide for its cells only near a pole.
+        let wide = app.get("/properties?bbox=1.0,48.0,3.0,49.0", None).await;
+        assert!(wide.body["errors"][0]["message"].as_str().unwrap().contains("at most 50 km across"), "{}", wide.body);
+        let polar = app.get("/properties?bbox=20.0,75.0,21.7,75.4", None).await;
+        assert!(polar.body["errors"][0]["message"].as_str().unwrap().contains("close to a pole"), "{}", polar.body);
         for (query, field) in [
             ("precision=3", "bbox"),
             ("bbox=-10,35,30,60", "precision"),
