@@ -308,12 +308,11 @@ pub const CLUSTER_SHARDS: u8 = 16;
 /// partition per shard for the coarsest precisions (whose cells are few),
 /// else per cell two precisions coarser (up to 1 024 cells each).
 pub(super) fn cluster_partition(cell: Cell, property: PropertyId) -> String {
-    let precision = cell.precision();
-    if precision <= SHARDED_CLUSTER_PRECISION {
-        let digit = property.to_string().chars().last().and_then(|digit| digit.to_digit(16)).unwrap_or(0);
-        format!("CLUSTERS#{precision}#{}", digit % u32::from(CLUSTER_SHARDS))
-    } else {
-        format!("CLUSTERS#{precision}#{}", cell.parent(precision - 2))
+    match cell.precision() {
+        precision if precision <= SHARDED_CLUSTER_PRECISION => {
+            counters_partition(precision, shard_of(property, CLUSTER_SHARDS))
+        }
+        _ => cell_counters_partition(cell),
     }
 }
 
@@ -321,13 +320,19 @@ pub(super) fn cluster_partition(cell: Cell, property: PropertyId) -> String {
 pub(super) fn cluster_partitions(cells: &[Cell]) -> std::collections::BTreeSet<String> {
     match cells.first().map(|cell| cell.precision()) {
         Some(precision) if precision <= SHARDED_CLUSTER_PRECISION => {
-            (0..CLUSTER_SHARDS).map(|shard| format!("CLUSTERS#{precision}#{shard}")).collect()
+            (0..CLUSTER_SHARDS).map(|shard| counters_partition(precision, shard)).collect()
         }
-        _ => cells
-            .iter()
-            .map(|cell| format!("CLUSTERS#{}#{}", cell.precision(), cell.parent(cell.precision() - 2)))
-            .collect(),
+        _ => cells.iter().map(|cell| cell_counters_partition(*cell)).collect(),
     }
+}
+
+/// The unsharded partition of `cell`'s counters: its cell two precisions coarser.
+fn cell_counters_partition(cell: Cell) -> String {
+    counters_partition(cell.precision(), cell.parent(cell.precision() - 2))
+}
+
+fn counters_partition(precision: u8, within: impl std::fmt::Display) -> String {
+    format!("CLUSTERS#{precision}#{within}")
 }
 
 /// The key of the cluster counter of `cell` for listings with these
@@ -349,11 +354,12 @@ pub(super) fn clustered_key(property: PropertyId) -> Item {
 /// partition takes about 1,000 writes a second (docs/data-model.md).
 pub const SHARDS: u8 = 4;
 
-/// The shard of a property: the value of the last hexadecimal digit of its
-/// id (random in a UUIDv7), so that each shard gets a quarter of the writes.
-fn shard_of(id: PropertyId) -> u8 {
+/// The shard of a property among `shards`: the value of the last
+/// hexadecimal digit of its id (random in a UUIDv7) modulo `shards`, so
+/// that each shard gets an equal share of the writes.
+fn shard_of(id: PropertyId, shards: u8) -> u8 {
     let digit = id.to_string().chars().last().and_then(|digit| digit.to_digit(16)).unwrap_or(0);
-    (digit % u32::from(SHARDS)) as u8
+    (digit % u32::from(shards)) as u8
 }
 
 /// The partition of the owner index that lists a user's properties.
@@ -385,7 +391,7 @@ pub(super) fn property_index_keys(property: &Property) -> Item {
     }
     let group = group(property.transaction, status.is_final());
     let city = city_partition(property.city.key(), &group);
-    let shard = shard_of(property.id);
+    let shard = shard_of(property.id, SHARDS);
     let mut add = |name: &str, value: String| keys.insert(name.to_owned(), string(value));
     add(Index::Feed.partition_key(), format!("FEED#{group}#{shard}"));
     add(Index::Type.partition_key(), format!("TYPE#{}#{group}#{shard}", property.property_type.code()));
