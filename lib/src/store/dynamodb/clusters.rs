@@ -16,13 +16,13 @@
 use super::expression::{Expression, Update};
 use super::query::SortKeys;
 use super::schema::{self, SORT_KEY};
-use super::transaction::put_action;
+use super::transaction::{put_action, update_action};
 use super::{DynamoStore, Item, number, sdk_error, string};
 use crate::domain::geo::Cell;
 use crate::domain::{ListingStatus, Location, PropertyType, Transaction};
 use crate::store::clusters::{CLUSTER_PRECISIONS, CellSums, Placement, clusters_of};
 use crate::store::{Cluster, ClusterQuery, ListingChange, StoreError, StoreResult};
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update as UpdateAction};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use std::collections::{BTreeMap, BTreeSet};
 
 const LISTINGS: &str = "listings";
@@ -117,15 +117,7 @@ impl DynamoStore {
                 update.add.push(expression.increment(LISTINGS, number(sums.count)));
                 update.add.push(expression.increment(LAT_MICRO, number(sums.lat_micro)));
                 update.add.push(expression.increment(LON_MICRO, number(sums.lon_micro)));
-                let action = UpdateAction::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key))
-                    .update_expression(update.render())
-                    .set_expression_attribute_names(expression.names())
-                    .set_expression_attribute_values(expression.values())
-                    .build()
-                    .expect("complete update");
-                TransactWriteItem::builder().update(action).build()
+                update_action(&self.table, key, &update, None, &expression)
             })
             .collect()
     }

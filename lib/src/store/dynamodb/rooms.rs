@@ -83,7 +83,7 @@ impl RoomStore for DynamoStore {
             &self.table,
             schema::room_key(property, room),
             &room_update,
-            &room_condition,
+            Some(&room_condition),
             &room_expression,
         );
         self.edit_property(property, &edit, None, |current| {

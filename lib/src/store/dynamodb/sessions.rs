@@ -128,7 +128,7 @@ impl SessionStore for DynamoStore {
                 expression.less_than(AttemptsItem::COUNT, number(counter.limit.attempts))
             );
             let key = schema::attempts_key(&counter.scope, window);
-            update_action(&self.table, key, &update, &condition, &expression)
+            update_action(&self.table, key, &update, Some(&condition), &expression)
         });
         match self.transact(items.collect()).await {
             Ok(()) => Ok(Admission::Admitted),
@@ -152,7 +152,7 @@ impl SessionStore for DynamoStore {
                 &self.table,
                 schema::attempts_key(&refunded.scope, refunded.limit.window(at)),
                 &update,
-                &condition,
+                Some(&condition),
                 &expression,
             ),
         ];

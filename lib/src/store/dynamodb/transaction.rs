@@ -124,18 +124,19 @@ pub(super) fn check_action(table: &str, key: Item, condition: &str, expression: 
     TransactWriteItem::builder().condition_check(check.expect("complete condition check")).build()
 }
 
+/// Updates an item, if `condition` holds when there is one.
 pub(super) fn update_action(
     table: &str,
     key: Item,
     update: &Update,
-    condition: &str,
+    condition: Option<&str>,
     expression: &Expression,
 ) -> TransactWriteItem {
     let action = UpdateAction::builder()
         .table_name(table)
         .set_key(Some(key))
         .update_expression(update.render())
-        .condition_expression(condition)
+        .set_condition_expression(condition.map(str::to_owned))
         .set_expression_attribute_names(expression.names())
         .set_expression_attribute_values(expression.values())
         .build();
