@@ -26,7 +26,7 @@ use super::item::PropertyItem;
 use super::query::SortKeys;
 use super::schema::{self, Index};
 use super::search::filter;
-use super::{DynamoStore, Item, sdk_error};
+use super::{DynamoStore, sdk_error};
 use crate::domain::Property;
 use crate::domain::geo::{Cell, Circle, whole_metres};
 use crate::store::search::{DISTANCE_DIGITS, MAP_CELL_PRECISION, Order, Region, position};
@@ -157,7 +157,7 @@ impl DynamoStore {
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(CellRead {
             found: found.into_iter().filter(|property| search.matches(property)).collect(),
-            stopped_at: output.last_evaluated_key.as_ref().and_then(sort_key),
+            stopped_at: output.last_evaluated_key.as_ref().and_then(|key| Index::GeoCell.sort_key_of(key)),
         })
     }
 }
@@ -196,9 +196,4 @@ fn page_of(found: BTreeMap<String, Property>, final_count: usize, limit: usize, 
     let items: Vec<(String, Property)> = found.into_iter().take(take).collect();
     let next = if more { items.last().map(|(position, _)| position.clone()) } else { None };
     Page { items: items.into_iter().map(|(_, property)| property).collect(), next }
-}
-
-/// The geo cell index's sort key of an item (`<geohash>#<id>`).
-fn sort_key(item: &Item) -> Option<String> {
-    item.get(Index::GeoCell.sort_key()).and_then(|value| value.as_s().ok()).cloned()
 }

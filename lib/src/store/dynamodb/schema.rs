@@ -99,6 +99,12 @@ impl Index {
             Index::GeoCell => "gsi9sk",
         }
     }
+
+    /// The value of the index's sort key in `item` (an item read through
+    /// the index, or a Query's last evaluated key).
+    pub(super) fn sort_key_of(self, item: &Item) -> Option<String> {
+        item.get(self.sort_key()).and_then(|value| value.as_s().ok()).cloned()
+    }
 }
 
 /// Creates the table (on-demand, with its TTL attribute and its stream, as in production)

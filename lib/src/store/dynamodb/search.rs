@@ -15,7 +15,7 @@ use super::expression::{Expression, all};
 use super::item::{PriceChangeItem, PropertyItem};
 use super::query::SortKeys;
 use super::schema::{self, Index};
-use super::{DynamoStore, Item, number, sdk_error, string};
+use super::{DynamoStore, number, sdk_error, string};
 use crate::domain::{PriceChange, Property, PropertyId};
 use crate::store::search::{AREA_DIGITS, PRICE_DIGITS, history_position};
 use crate::store::{Bounds, Listing, Order, Page, PageRequest, Region, Search, StoreError, StoreResult};
@@ -94,15 +94,15 @@ impl DynamoStore {
             .send()
             .await
             .map_err(sdk_error)?;
-        let position_of = |item: &Item| item.get(index.sort_key()).and_then(|value| value.as_s().ok()).cloned();
-        let stopped_at = output.last_evaluated_key().and_then(position_of);
+        let stopped_at = output.last_evaluated_key().and_then(|key| index.sort_key_of(key));
         let matches = output
             .items
             .unwrap_or_default()
             .into_iter()
             .map(|item| {
-                let position =
-                    position_of(&item).ok_or_else(|| StoreError::Internal("index item without its sort key".into()))?;
+                let position = index
+                    .sort_key_of(&item)
+                    .ok_or_else(|| StoreError::Internal("index item without its sort key".into()))?;
                 Ok((position, PropertyItem::from_item(item)?.into_domain()?))
             })
             .collect::<StoreResult<Vec<(String, Property)>>>()?;
