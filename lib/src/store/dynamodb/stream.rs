@@ -17,12 +17,16 @@ use std::collections::BTreeSet;
 pub fn listing_change(record: &Value) -> StoreResult<Option<ListingChange>> {
     let images = &record["dynamodb"];
     let property = |image: &Value| -> StoreResult<Option<crate::domain::Property>> {
-        if image[PropertyItem::ID]["S"].as_str().is_none() || image["sk"]["S"].as_str() != Some("PROPERTY") {
+        if image.is_null() {
             return Ok(None);
         }
         let item: serde_dynamo::Item = serde_json::from_value(image.clone())
             .map_err(|e| StoreError::Internal(format!("a stream image that is not DynamoDB JSON: {e}")))?;
-        Ok(Some(PropertyItem::from_item(Item::from(item))?.into_domain()?))
+        let item = Item::from(item);
+        if !super::schema::is_property_item(&item) {
+            return Ok(None);
+        }
+        Ok(Some(PropertyItem::from_item(item)?.into_domain()?))
     };
     Ok(match record["eventName"].as_str() {
         Some("INSERT" | "MODIFY") => property(&images["NewImage"])?.map(|after| ListingChange {
