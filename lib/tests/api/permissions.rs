@@ -347,9 +347,17 @@ impl Recorder {
         assert_eq!((self.take)(), vec![], "DynamoDB calls outside any request");
         let reply = self.app.upload(upload, bytes, &[]).await;
         assert_eq!(reply.status.as_u16(), 200, "upload: {}", reply.body);
-        let recorded = self.recorded.entry("media".into()).or_default();
+        self.record("media", &[]);
+    }
+
+    /// Records the calls made since the last take as `function`'s, but
+    /// for the operations it does not make itself (`skipped`).
+    fn record(&mut self, function: &str, skipped: &[&str]) {
+        let recorded = self.recorded.entry(function.into()).or_default();
         for (operation, body) in (self.take)() {
-            recorded.extend(accesses(&operation, &body));
+            if !skipped.contains(&operation.as_str()) {
+                recorded.extend(accesses(&operation, &body));
+            }
         }
     }
 
@@ -359,12 +367,7 @@ impl Recorder {
     async fn apply_stream(&mut self, follower: &mut StreamFollower) {
         assert_eq!((self.take)(), vec![], "DynamoDB calls outside any request");
         assert!(follower.catch_up().await.unwrap() > 0, "the stream holds the changes made");
-        let recorded = self.recorded.entry("media".into()).or_default();
-        for (operation, body) in (self.take)() {
-            if operation != "DescribeTable" {
-                recorded.extend(accesses(&operation, &body));
-            }
-        }
+        self.record("media", &["DescribeTable"]);
     }
 
     async fn call_with(
@@ -380,10 +383,7 @@ impl Recorder {
         assert_eq!((self.take)(), vec![], "DynamoDB calls outside any request");
         let reply = self.app.call_with(method, path, token, body, headers).await;
         assert_eq!(reply.status.as_u16(), status, "{method} {path}: {}", reply.body);
-        let recorded = self.recorded.entry(function.into()).or_default();
-        for (operation, body) in (self.take)() {
-            recorded.extend(accesses(&operation, &body));
-        }
+        self.record(function, &[]);
         self.driven.insert(route);
         reply.body
     }
