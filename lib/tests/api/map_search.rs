@@ -362,7 +362,7 @@ mod over_http {
     }
 
     async fn bad_map_parameters_are_named(app: TestApp) {
-        for (query, field) in [
+        let searches = [
             ("bbox=2.3,48.8,2.4", "bbox"),
             ("bbox=2.3,48.9,2.4,48.8", "bbox"),
             ("bbox=2.3,48.8,200,48.9", "bbox"),
@@ -376,17 +376,9 @@ mod over_http {
             ("sort=distance", "sort"),
             ("bbox=2.3,48.8,2.4,48.9&sort=distance", "sort"),
             ("bbox=2.3,48.8,2.4,48.9&near=48.85,2.35", "near"),
-        ] {
-            let reply = app.get(&format!("/properties?{query}"), None).await;
-            assert_eq!(reply.status, 422, "{query}: {}", reply.body);
-            assert_eq!(reply.invalid_fields(), [field], "{query}");
-        }
-        // Too wide, said as such; and too wide for its cells only near a pole.
-        let wide = app.get("/properties?bbox=1.0,48.0,3.0,49.0", None).await;
-        assert!(wide.body["errors"][0]["message"].as_str().unwrap().contains("at most 50 km across"), "{}", wide.body);
-        let polar = app.get("/properties?bbox=20.0,75.0,21.7,75.4", None).await;
-        assert!(polar.body["errors"][0]["message"].as_str().unwrap().contains("close to a pole"), "{}", polar.body);
-        for (query, field) in [
+        ]
+        .map(|(query, field)| (format!("/properties?{query}"), field));
+        let clusters = [
             ("precision=3", "bbox"),
             ("bbox=-10,35,30,60", "precision"),
             ("bbox=-10,35,30,60&precision=9", "precision"),
@@ -395,11 +387,18 @@ mod over_http {
             ("bbox=-180,-90,180,90&precision=3", "precision"),
             ("bbox=-10,35,30,60&precision=2&status=draft", "status"),
             ("bbox=-10,35,30,60&precision=2&transaction=rent&status=sold", "status"),
-        ] {
-            let reply = app.get(&format!("/properties/clusters?{query}"), None).await;
-            assert_eq!(reply.status, 422, "{query}: {}", reply.body);
-            assert_eq!(reply.invalid_fields(), [field], "{query}");
+        ]
+        .map(|(query, field)| (format!("/properties/clusters?{query}"), field));
+        for (path, field) in searches.into_iter().chain(clusters) {
+            let reply = app.get(&path, None).await;
+            assert_eq!(reply.status, 422, "{path}: {}", reply.body);
+            assert_eq!(reply.invalid_fields(), [field], "{path}");
         }
+        // Too wide, said as such; and too wide for its cells only near a pole.
+        let wide = app.get("/properties?bbox=1.0,48.0,3.0,49.0", None).await;
+        assert!(wide.body["errors"][0]["message"].as_str().unwrap().contains("at most 50 km across"), "{}", wide.body);
+        let polar = app.get("/properties?bbox=20.0,75.0,21.7,75.4", None).await;
+        assert!(polar.body["errors"][0]["message"].as_str().unwrap().contains("close to a pole"), "{}", polar.body);
         let world = app.get("/properties/clusters?bbox=-180,-90,180,90&precision=2", None).await;
         assert_eq!((world.status.as_u16(), &world.body["precision"]), (200, &json!(2)), "{}", world.body);
         // A price order needs its currency, as everywhere.
