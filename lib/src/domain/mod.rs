@@ -8,6 +8,7 @@
 mod area;
 mod attempts;
 mod birth_date;
+mod change;
 mod city;
 mod composite;
 mod email;
@@ -29,6 +30,7 @@ mod user;
 pub use area::Area;
 pub use attempts::{Admission, AttemptCounter, AttemptLimit, escape};
 pub use birth_date::BirthDate;
+pub use change::{Change, ChangeType, ChangedMember, FeedEvent};
 pub use city::{City, city_key};
 pub use email::Email;
 pub use ids::{PhotoId, PropertyId, RoomId, UserId};
