@@ -171,7 +171,27 @@ impl<'de> Deserialize<'de> for Scalar {
         match serde_json::Value::deserialize(deserializer)? {
             serde_json::Value::String(text) => Ok(Self(text)),
             serde_json::Value::Number(number) => Ok(Self(number.to_string())),
+            // A query parameter given more than once (`query::parameters`).
+            serde_json::Value::Array(_) => Err(serde::de::Error::custom("must be one value, given at most once")),
             _ => Err(serde::de::Error::custom("must be a string or a number")),
+        }
+    }
+}
+
+/// A repeatable parameter's values, in their order: given once, or more
+/// (`type=a&type=b`), or as a JSON list of strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalars(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Scalars {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = |value: serde_json::Value| match value {
+            serde_json::Value::String(text) => Ok(text),
+            _ => Err(serde::de::Error::custom("must be a string, or a list of strings")),
+        };
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::Array(values) => values.into_iter().map(text).collect::<Result<_, _>>().map(Self),
+            value => text(value).map(|text| Self(vec![text])),
         }
     }
 }

@@ -62,8 +62,11 @@ fn refuse_unknown(unknown: Vec<String>, known: Vec<String>) -> ApiResult<()> {
 }
 
 /// The query string as a JSON object of strings (what `read_members`
-/// reads), refusing a name given twice.
+/// reads); a name given more than once holds the list of its values, which
+/// only a repeatable parameter (`Scalars`) accepts: any other refuses it
+/// (`Scalar`), naming it.
 pub fn parameters(raw: Option<&str>) -> ApiResult<serde_json::Value> {
+    use serde_json::Value;
     let pairs = decode_query(raw.unwrap_or_default()).ok_or_else(|| {
         ApiError::BadRequest(
             "The query string cannot be read: it must be percent-encoded UTF-8 (`%` followed by two hex digits)."
@@ -71,21 +74,14 @@ pub fn parameters(raw: Option<&str>) -> ApiResult<serde_json::Value> {
         )
     })?;
     let mut params = serde_json::Map::new();
-    let mut repeated = Vec::new();
     for (name, value) in pairs {
-        if params.contains_key(&name) {
-            if !repeated.contains(&name) {
-                repeated.push(name);
-            }
-        } else {
-            params.insert(name, serde_json::Value::String(value));
+        match params.get_mut(&name) {
+            None => drop(params.insert(name, Value::String(value))),
+            Some(Value::Array(values)) => values.push(Value::String(value)),
+            Some(first) => *first = Value::Array(vec![first.take(), Value::String(value)]),
         }
     }
-    if !repeated.is_empty() {
-        let errors = repeated.into_iter().map(|name| FieldError::new(name, "must be given at most once")).collect();
-        return Err(ApiError::Validation(errors));
-    }
-    Ok(serde_json::Value::Object(params))
+    Ok(Value::Object(params))
 }
 
 /// Splits and decodes `name=value&...` (`+` is a space), or `None` when a
@@ -132,11 +128,9 @@ mod tests {
     }
 
     #[test]
-    fn a_parameter_given_twice_is_named_once() {
-        let Err(ApiError::Validation(errors)) = parameters(Some("city=a&type=x&city=b&city=c")) else {
-            panic!("a repeated parameter is refused")
-        };
-        assert_eq!(errors, [FieldError::new("city", "must be given at most once")]);
+    fn a_parameter_given_twice_holds_its_values() {
+        let params = parameters(Some("city=a&type=x&city=b&city=c")).unwrap();
+        assert_eq!(params, serde_json::json!({"city": ["a", "b", "c"], "type": "x"}));
     }
 
     /// What `GET /?<query>` answers through `Paged<SearchFilter>`: the
@@ -166,6 +160,7 @@ mod tests {
         assert_eq!(paged("town=Lyon&limit=5&page=2").await, (422, vec!["page".into(), "town".into()]));
         assert_eq!(paged("limit=0&sort=up").await, (422, vec!["sort".into()]), "the search first, as before");
         assert_eq!(paged("limit=0").await, (422, vec!["limit".into()]));
-        assert_eq!(paged("limit=5&limit=6").await, (422, vec!["limit".into()]));
+        assert_eq!(paged("limit=5&limit=6").await, (422, vec!["limit".into()]), "not repeatable");
+        assert_eq!(paged("city=a&city=b&limit=5").await, (422, vec!["city".into()]), "not repeatable");
     }
 }
