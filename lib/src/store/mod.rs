@@ -6,6 +6,7 @@
 pub mod clusters;
 pub mod dynamodb;
 mod edit;
+pub mod feed;
 pub mod memory;
 pub(crate) mod retry;
 pub mod search;
@@ -20,6 +21,7 @@ use std::future::Future;
 pub use clusters::{Cluster, ClusterQuery, ListingChange};
 pub use dynamodb::DynamoStore;
 pub use edit::{Edit, Versions, WriteId};
+pub use feed::{FeedPage, FeedQuery, FeedStore};
 pub use memory::MemoryStore;
 pub use search::{Bounds, Listing, Order, Page, PageRequest, Region, Search};
 
@@ -399,12 +401,32 @@ pub trait ClusterStore: Send + Sync {
 /// Everything the routers need from a store. Handlers are generic over it,
 /// so each adapter is compiled in only where it is used.
 pub trait Store:
-    UserStore + SessionStore + PropertyStore + RoomStore + PhotoStore + ClusterStore + Clone + Send + Sync + 'static
+    UserStore
+    + SessionStore
+    + PropertyStore
+    + RoomStore
+    + PhotoStore
+    + ClusterStore
+    + FeedStore
+    + Clone
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<
-    T: UserStore + SessionStore + PropertyStore + RoomStore + PhotoStore + ClusterStore + Clone + Send + Sync + 'static,
+    T: UserStore
+        + SessionStore
+        + PropertyStore
+        + RoomStore
+        + PhotoStore
+        + ClusterStore
+        + FeedStore
+        + Clone
+        + Send
+        + Sync
+        + 'static,
 > Store for T
 {
 }

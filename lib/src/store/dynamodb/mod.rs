@@ -9,6 +9,7 @@
 
 mod clusters;
 mod expression;
+mod feed;
 #[cfg(feature = "local")]
 mod follow;
 mod item;
@@ -26,6 +27,7 @@ mod stream;
 mod transaction;
 mod users;
 
+pub use feed::FEED_SETTLE;
 #[cfg(feature = "local")]
 pub use follow::StreamFollower;
 pub use reindex::ReindexReport;
@@ -46,11 +48,20 @@ type Item = HashMap<String, AttributeValue>;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// How old a change of the feed must be to be read (`feed`).
+    feed_settle: Duration,
 }
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self { client, table: table.into(), feed_settle: FEED_SETTLE }
+    }
+
+    /// The same store, reading changes of the feed once they are
+    /// `settle` old: for tests, on a DynamoDB whose transactions all
+    /// commit within it (the default, [`FEED_SETTLE`], holds for AWS).
+    pub fn with_feed_settle(self, settle: Duration) -> Self {
+        Self { feed_settle: settle, ..self }
     }
 
     /// A client of the SDK configuration `config` (see [`crate::aws`]),

@@ -80,7 +80,7 @@ impl DynamoStore {
         answer: Option<&KeptAnswer>,
         change: impl Fn(&mut Property) -> StoreResult<()>,
     ) -> StoreResult<Property> {
-        self.edit_property(id, edit, answer, |current| {
+        self.edit_property(id, edit, answer, false, |current| {
             let mut property = current.to_domain()?;
             change(&mut property)?;
             property.touch(edit.now);

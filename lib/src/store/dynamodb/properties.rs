@@ -14,13 +14,14 @@
 //! transaction.
 
 use super::expression::{Expression, all};
+use super::feed::{FeedSlot, LAST_CHANGE, last_change_of, last_change_value, place};
 use super::item::{LAST_WRITE, PriceChangeItem, PropertyItem, RoomItem, written_by};
 use super::kept::Slot;
 use super::query::SortKeys;
 use super::schema::{self, Index};
 use super::transaction::{delete_action, exists_check_action, put_action, put_new_action};
 use super::{DynamoStore, Item, number, string};
-use crate::domain::{PriceChange, Property, PropertyChanges, PropertyId, Room, UserId};
+use crate::domain::{Change, PriceChange, Property, PropertyChanges, PropertyId, Room, UserId};
 use crate::store::retry::{self, Attempt, Policy};
 use crate::store::{Edit, KeptAnswer, Listing, Page, PageRequest, PropertyStore, StoreError, StoreResult, UserStore};
 use aws_sdk_dynamodb::types::TransactWriteItem;
@@ -100,11 +101,13 @@ impl DynamoStore {
         id: PropertyId,
         edit: &Edit,
         answer: Option<&KeptAnswer>,
+        rooms_changed: bool,
         change: impl Fn(&PropertyItem) -> StoreResult<(PropertyItem, Vec<TransactWriteItem>)>,
     ) -> StoreResult<PropertyItem> {
         let change = &change;
         let edited = retry::run(Policy::RACE, |_| async move {
             let read = self.read_item(schema::property_key(id)).await?;
+            let last_change = read.as_ref().and_then(last_change_of);
             let current = match (verdict(read.as_ref(), edit), read) {
                 (Verdict::Refused(error), _) => return Err(self.refusal(error, edit).await),
                 (Verdict::Applied, Some(item)) => return PropertyItem::from_item(item).map(Attempt::Done),
@@ -112,17 +115,26 @@ impl DynamoStore {
                 (_, None) => return Err(self.refusal(StoreError::PropertyNotFound, edit).await),
             };
             let (next, others) = change(&current)?;
+            let public =
+                Change::between(Some(&current.to_domain()?), Some(&next.to_domain()?), rooms_changed, edit.now);
+            let public = public.map(|change| place(change, last_change));
             let mut expression = Expression::default();
             let condition = editable_by(&mut expression, &edit.of_version(Some(current.version())));
             let mut item = next.to_item()?;
             item.insert(LAST_WRITE.to_owned(), string(edit.write.to_string()));
+            if let Some(event) = &public {
+                item.insert(LAST_CHANGE.to_owned(), last_change_value(event));
+            }
             let mut items = vec![put_action(&self.table, item, &condition, &expression)];
             items.extend(others);
+            let feed = FeedSlot::append(&self.table, &mut items, public.as_ref())?;
             let slot = Slot::append(&self.table, &mut items, answer)?;
             match self.transact(items).await {
                 Ok(()) => Ok(Attempt::Done(next)),
                 Err(failure) if let Some(answer) = slot.refused_by(&failure) => Err(self.key_used(answer).await),
-                Err(failure) if failure.condition_failed_at(0) => Ok(Attempt::Retry(())),
+                Err(failure) if failure.condition_failed_at(0) || feed.position_taken(&failure) => {
+                    Ok(Attempt::Retry(()))
+                }
                 Err(failure) => Err(failure.into_error()),
             }
         })
@@ -148,26 +160,39 @@ impl PropertyStore for DynamoStore {
         rooms: &[Room],
         answer: Option<&KeptAnswer>,
     ) -> StoreResult<()> {
-        let mut items = vec![
-            // The owner must still exist: a deleted user's token creates nothing.
-            exists_check_action(&self.table, schema::user_key(property.owner_id)),
-            put_new_action(&self.table, PropertyItem::from_domain(property, rooms).to_item()?),
-        ];
-        for room in rooms {
-            items.push(put_new_action(&self.table, RoomItem::from_domain(room).to_item()?));
-        }
-        if let Some(opening) = property.opening_price() {
-            items.push(price_change_action(&self.table, property.id, &opening)?);
-        }
-        let slot = Slot::append(&self.table, &mut items, answer)?;
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(failure) if let Some(answer) = slot.refused_by(&failure) => Err(self.key_used(answer).await),
-            Err(failure) if failure.condition_failed_at(0) => Err(StoreError::AccountGone),
-            // Its fresh id names the write: sent again, it was applied already.
-            Err(failure) if failure.condition_failed_at(1) => Ok(()),
-            Err(failure) => Err(failure.into_error()),
-        }
+        let created = retry::run(Policy::RACE, |_| async move {
+            let public = Change::between(None, Some(property), false, property.created_at);
+            let public = public.map(|change| place(change, None));
+            let mut item = PropertyItem::from_domain(property, rooms).to_item()?;
+            if let Some(event) = &public {
+                item.insert(LAST_CHANGE.to_owned(), last_change_value(event));
+            }
+            let mut items = vec![
+                // The owner must still exist: a deleted user's token creates nothing.
+                exists_check_action(&self.table, schema::user_key(property.owner_id)),
+                put_new_action(&self.table, item),
+            ];
+            for room in rooms {
+                items.push(put_new_action(&self.table, RoomItem::from_domain(room).to_item()?));
+            }
+            if let Some(opening) = property.opening_price() {
+                items.push(price_change_action(&self.table, property.id, &opening)?);
+            }
+            let feed = FeedSlot::append(&self.table, &mut items, public.as_ref())?;
+            let slot = Slot::append(&self.table, &mut items, answer)?;
+            match self.transact(items).await {
+                Ok(()) => Ok(Attempt::Done(())),
+                Err(failure) if let Some(answer) = slot.refused_by(&failure) => Err(self.key_used(answer).await),
+                Err(failure) if failure.condition_failed_at(0) => Err(StoreError::AccountGone),
+                // Its fresh id names the write: sent again, it was applied already.
+                Err(failure) if failure.condition_failed_at(1) => Ok(Attempt::Done(())),
+                // Another change took the same place in the feed: take another.
+                Err(failure) if feed.position_taken(&failure) => Ok(Attempt::Retry(())),
+                Err(failure) => Err(failure.into_error()),
+            }
+        })
+        .await?;
+        created.done_or(|()| StoreError::Unavailable("no free place in the change feed".into()))
     }
 
     async fn get_property(&self, id: PropertyId) -> StoreResult<Option<(Property, Vec<Room>)>> {
@@ -197,7 +222,7 @@ impl PropertyStore for DynamoStore {
     }
 
     async fn update_property(&self, id: PropertyId, changes: &PropertyChanges, edit: Edit) -> StoreResult<Property> {
-        self.edit_property(id, &edit, None, |current| {
+        self.edit_property(id, &edit, None, false, |current| {
             let mut property = current.to_domain()?;
             let price_change = changes.apply_to(&mut property, edit.now).map_err(StoreError::StatusChange)?;
             let history = price_change.map(|change| price_change_action(&self.table, id, &change)).transpose()?;
@@ -224,7 +249,10 @@ impl PropertyStore for DynamoStore {
             let history: Vec<Item> =
                 items.iter().filter(|item| schema::is_price_change_item(item)).map(schema::key_of).collect();
             self.delete_all(history).await?;
+            let last_change = last_change_of(&property);
             let property = PropertyItem::from_item(property)?;
+            let tombstone = Change::between(Some(&property.to_domain()?), None, false, edit.now);
+            let tombstone = tombstone.map(|change| place(change, last_change));
             // The version read, unless the edit names one: then a change
             // in between is the client's conflict, not a reason to retry.
             let mut expression = Expression::default();
@@ -234,9 +262,12 @@ impl PropertyStore for DynamoStore {
             for room in property.room_ids() {
                 actions.push(delete_action(&self.table, schema::room_key(id, room), None));
             }
+            let feed = FeedSlot::append(&self.table, &mut actions, tombstone.as_ref())?;
             match self.transact(actions).await {
                 Ok(()) => Ok(Attempt::Done(())),
-                Err(failure) if failure.condition_failed_at(0) => Ok(Attempt::Retry(())),
+                Err(failure) if failure.condition_failed_at(0) || feed.position_taken(&failure) => {
+                    Ok(Attempt::Retry(()))
+                }
                 Err(failure) => Err(failure.into_error()),
             }
         })

@@ -27,7 +27,7 @@ impl PropertyItem {
 impl RoomStore for DynamoStore {
     async fn add_room(&self, room: &Room, edit: Edit, answer: Option<&KeptAnswer>) -> StoreResult<()> {
         let room_item = RoomItem::from_domain(room).to_item()?;
-        self.edit_property(room.property_id, &edit, answer, |current| {
+        self.edit_property(room.property_id, &edit, answer, true, |current| {
             if current.room_ids().count() >= MAX_ROOMS {
                 return Err(StoreError::RoomLimitReached);
             }
@@ -86,7 +86,7 @@ impl RoomStore for DynamoStore {
             Some(&room_condition),
             &room_expression,
         );
-        self.edit_property(property, &edit, None, |current| {
+        self.edit_property(property, &edit, None, true, |current| {
             let Some(before) = current.room_tally(room) else { return Err(StoreError::RoomNotFound) };
             let tally = changes.tally_after(before);
             let next = current.with_rooms(edit.now, |rooms| rooms.set_room(room, tally))?;
@@ -98,7 +98,7 @@ impl RoomStore for DynamoStore {
     }
 
     async fn delete_room(&self, property: PropertyId, room: RoomId, edit: Edit) -> StoreResult<()> {
-        self.edit_property(property, &edit, None, |current| {
+        self.edit_property(property, &edit, None, true, |current| {
             if !current.has_room(room) {
                 return Err(StoreError::RoomNotFound);
             }

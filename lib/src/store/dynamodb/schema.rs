@@ -186,6 +186,7 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
 // | Price change| `PROPERTY#<property id>` | `PRICE#<version, 20 digits>` |
 // | Cluster counter | `CLUSTERS#<precision>#<shard, or cell 2 coarser>` | `<cell>#<transaction>#<status>#<type>` |
 // | Clustered   | `CLUSTERED#<property id>` | `CLUSTERED`     |
+// | Change      | `CHANGES#<shard, 2 digits>` | `<seq, 20 digits>` |
 //
 // Scopes escape `#` in what they embed (`domain::escape`): an email
 // address may hold one.
@@ -366,6 +367,28 @@ pub const SHARDS: u8 = 4;
 fn shard_of(id: PropertyId, shards: u8) -> u8 {
     let digit = id.to_string().chars().last().and_then(|digit| digit.to_digit(16)).unwrap_or(0);
     (digit % u32::from(shards)) as u8
+}
+
+/// The partition of the change feed that holds position `seq` (its shard).
+pub(super) fn change_partition(seq: u64) -> String {
+    format!("CHANGES#{:02}", crate::store::feed::shard_of_seq(seq))
+}
+
+/// The sort key of a change: its position, zero-padded so that the text
+/// sorts as the number does.
+pub(super) fn change_sort(seq: u64) -> String {
+    format!("{seq:020}")
+}
+
+/// The key of the change at position `seq`.
+pub(super) fn change_key(seq: u64) -> Item {
+    key(change_partition(seq), change_sort(seq))
+}
+
+/// The feed shard of a property's changes: every change of a listing goes
+/// to one shard, spread evenly across listings.
+pub(super) fn change_shard(id: PropertyId) -> u64 {
+    u64::from(shard_of(id, crate::store::feed::SHARDS as u8))
 }
 
 /// The partition of the owner index that lists a user's properties.

@@ -2,6 +2,7 @@
 //! operation checks its conditions and applies its writes under the same
 //! lock acquisition, which gives it DynamoDB's transactional semantics.
 
+mod feed;
 mod photos;
 mod properties;
 mod rooms;
@@ -9,7 +10,8 @@ mod sessions;
 mod users;
 
 use crate::domain::{
-    PasswordHash, PhotoId, PriceChange, Property, PropertyId, Room, RoomId, Session, Timestamp, User, UserId,
+    Change, FeedEvent, PasswordHash, PhotoId, PriceChange, Property, PropertyId, Room, RoomId, Session, Timestamp,
+    User, UserId,
 };
 use crate::store::{Credentials, Edit, KeptAnswer, StoreError, StoreResult, WriteId};
 use std::collections::{BTreeMap, HashMap};
@@ -38,6 +40,8 @@ struct State {
     /// Photos gone since `removed_photos` last answered, whose files are
     /// still to delete: the embedded twin of the table's stream.
     removed_photos: Vec<(PropertyId, PhotoId)>,
+    /// The change feed, oldest first (see `feed`).
+    feed: std::collections::VecDeque<FeedEvent>,
 }
 
 impl State {
@@ -56,10 +60,12 @@ impl State {
         self.removed_photos.extend(photos.into_iter().map(|photo| (property, photo)));
     }
 
-    /// Removes a property, recording its photos as gone.
-    fn remove_property(&mut self, id: PropertyId) {
+    /// Removes a property, recording its photos as gone and, if it was
+    /// public, its tombstone in the feed.
+    fn remove_property(&mut self, id: PropertyId, now: Timestamp) {
         if let Some(stored) = self.properties.remove(&id) {
             self.photos_removed(id, stored.photo_ids());
+            self.record_change(Change::between(Some(&stored.property), None, false, now));
         }
     }
 

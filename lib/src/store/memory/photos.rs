@@ -2,7 +2,9 @@
 //! change applied with a new version under one lock acquisition.
 
 use super::{MemoryStore, StoredProperty};
-use crate::domain::{Photo, PhotoChanges, PhotoId, PhotoOutcome, Property, PropertyId, SettleRefused, Timestamp};
+use crate::domain::{
+    Change, Photo, PhotoChanges, PhotoId, PhotoOutcome, Property, PropertyId, SettleRefused, Timestamp,
+};
 use crate::store::{Edit, KeptAnswer, PhotoStore, StoreError, StoreResult};
 
 impl PhotoStore for MemoryStore {
@@ -51,8 +53,10 @@ impl PhotoStore for MemoryStore {
             return Ok(Err(refused));
         }
         next.touch(now);
+        let change = Change::between(Some(&stored.property), Some(&next), false, now);
         stored.property = next.clone();
         stored.last_write = None;
+        state.record_change(change);
         Ok(Ok(next))
     }
 }

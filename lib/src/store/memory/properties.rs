@@ -1,6 +1,6 @@
 use super::{MemoryStore, State, StoredProperty};
 use crate::domain::geo::Cell;
-use crate::domain::{PhotoId, PriceChange, Property, PropertyChanges, PropertyId, Room, RoomId};
+use crate::domain::{Change, PhotoId, PriceChange, Property, PropertyChanges, PropertyId, Room, RoomId};
 use crate::store::clusters::{CellSums, Placement, clusters_of};
 use crate::store::search::{history_position, position};
 use crate::store::{
@@ -36,12 +36,15 @@ impl MemoryStore {
         let mut next = stored.clone();
         change(&mut next)?;
         next.last_write = Some(edit.write);
+        let rooms_changed = next.rooms != stored.rooms;
+        let change = Change::between(Some(&stored.property), Some(&next.property), rooms_changed, edit.now);
         // Gone: in the property as it was, not as it is (the stream's rule).
         let remaining: BTreeSet<PhotoId> = next.photo_ids().collect();
         let removed: Vec<PhotoId> = stored.photo_ids().filter(|photo| !remaining.contains(photo)).collect();
         *stored = next;
         let answered = read(stored);
         state.keep(answer);
+        state.record_change(change);
         if !removed.is_empty() {
             state.photos_removed(id, removed);
             drop(state);
@@ -116,6 +119,7 @@ impl PropertyStore for MemoryStore {
         let stored = StoredProperty { property: property.clone(), rooms, price_history, last_write: None };
         state.properties.insert(property.id, stored);
         state.keep(answer);
+        state.record_change(Change::between(None, Some(property), false, property.created_at));
         Ok(())
     }
 
@@ -162,7 +166,7 @@ impl PropertyStore for MemoryStore {
     async fn delete_property(&self, id: PropertyId, edit: Edit) -> StoreResult<()> {
         let mut state = self.lock();
         state.editable_property(id, &edit)?;
-        state.remove_property(id);
+        state.remove_property(id, edit.now);
         drop(state);
         self.removals_happened();
         Ok(())

@@ -92,8 +92,9 @@ impl UserStore for MemoryStore {
             .filter(|stored| stored.property.owner_id == id)
             .map(|stored| stored.property.id)
             .collect();
+        let now = Timestamp::now();
         for property in owned {
-            state.remove_property(property);
+            state.remove_property(property, now);
         }
         state.sessions.retain(|(owner, _), _| *owner != id);
         let scopes = [KeptAnswer::caller_scope(id), KeptAnswer::email_scope(&stored.user.email)];

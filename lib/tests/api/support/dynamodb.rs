@@ -120,5 +120,11 @@ async fn new_table(endpoint: &str, calls: CallLog) -> DynamoStore {
         aws_sdk_dynamodb::Client::from_conf(client_config(endpoint, &TEST_SERVER_LIMITS).interceptor(calls).build());
     let table = format!("test-{}", uuid::Uuid::now_v7());
     create_table(&client, &table).await.expect("creating a test table");
-    DynamoStore::new(client, table)
+    DynamoStore::new(client, table).with_feed_settle(TEST_FEED_SETTLE)
 }
+
+/// How old a change of the test table's feed must be to be read. The
+/// deployed bound (`FEED_SETTLE`, 5 s) rests on a transaction committing
+/// within the 3 s call limit; the test server may queue a request for
+/// seconds when the suite is busy, so the tests give it twice the time.
+pub const TEST_FEED_SETTLE: Duration = Duration::from_secs(10);

@@ -8,12 +8,14 @@
 //! their stored form. Each item type also names the attributes that
 //! expressions write, so an attribute name is spelled only here.
 
+mod change;
 mod kept;
 mod photo;
 mod property;
 mod session;
 mod user;
 
+pub(super) use change::ChangeItem;
 pub(super) use kept::KeptAnswerItem;
 pub(crate) use photo::PhotoItem;
 pub(super) use property::{PriceChangeItem, PropertyItem, RoomItem};
