@@ -42,6 +42,8 @@ pub enum ApiError {
     RequestTimeout(String),
     /// 409: the request clashes with the current state.
     Conflict(String),
+    /// 410: what the request names existed, and is gone for good.
+    Gone(String),
     /// 412: an `If-Match` precondition no longer holds.
     PreconditionFailed(String),
     /// 413: the body is larger than we accept.
@@ -81,6 +83,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
@@ -100,6 +103,7 @@ impl ApiError {
             | Self::Forbidden(detail)
             | Self::NotFound(detail)
             | Self::Conflict(detail)
+            | Self::Gone(detail)
             | Self::PreconditionFailed(detail)
             | Self::RequestTimeout(detail) => detail.clone(),
             Self::MethodNotAllowed => "This method is not allowed on this resource.".into(),

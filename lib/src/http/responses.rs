@@ -132,3 +132,13 @@ pub enum Throttled {
         headers(("Retry-After" = i64, description = "Seconds to wait")))]
     TooManyRequests(Problem),
 }
+
+/// What the change feed answers to a position it no longer holds.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum FeedFailures {
+    /// `after` is older than the feed keeps (30 days): copy the catalogue
+    /// again, from `GET /changes/snapshot`.
+    #[response(status = 410, content_type = "application/problem+json")]
+    Gone(Problem),
+}

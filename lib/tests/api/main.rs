@@ -25,6 +25,7 @@ mod users;
 // The stores: one conformance suite for both adapters, and the DynamoDB
 // calls each route makes.
 mod call_counts;
+mod changes;
 mod faults;
 mod map_search;
 mod permissions;

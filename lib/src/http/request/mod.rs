@@ -3,6 +3,7 @@
 //! idempotent creation; preconditions; paging; and the public search.
 
 pub mod extract;
+pub mod feed;
 pub mod fields;
 pub mod idempotency;
 pub(crate) mod paging;

@@ -11,6 +11,7 @@
 //! Lambda function spent before its first answer, which never serves it:
 //! the router is now built without it.
 
+pub mod changes;
 pub mod listings;
 pub mod photos;
 pub mod properties;

@@ -37,6 +37,7 @@ pub fn routes<S: Store, B: BlobStore>() -> Group<PropertiesState<S, B>> {
         .routes(routes!(show_property, update_property, delete_property))
         .merge(super::listings::routes())
         .merge(super::photos::routes())
+        .merge(super::changes::routes())
 }
 
 pub fn router<S: Store, B: BlobStore>(state: PropertiesState<S, B>) -> Router {
