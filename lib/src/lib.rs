@@ -1,6 +1,7 @@
 //! The real-estate API: domain types, the store port and its adapters, token
-//! handling and the HTTP routers. Every Lambda function and the local server
-//! are thin wrappers around what this crate builds.
+//! handling, the HTTP routers and the transport of webhooks. Every Lambda
+//! function and the local server are thin wrappers around what this crate
+//! builds.
 
 pub mod auth;
 pub mod authorizer;
@@ -17,3 +18,4 @@ pub mod media;
 pub mod seed;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;
