@@ -1,5 +1,6 @@
 //! The transport of webhook deliveries: where a webhook may be sent
-//! (`address`). What to deliver, when and how often to retry belong to the
-//! callers.
+//! (`address`) and how a delivery is signed (`signature`). What to deliver,
+//! when and how often to retry belong to the callers.
 
 pub mod address;
+pub mod signature;
