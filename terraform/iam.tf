@@ -9,7 +9,10 @@
 # - S3: properties (PutObject under uploads/, which the upload URLs it
 #   presigns carry) and media only, each on the media bucket's prefixes it
 #   uses; media also reads the table's stream and writes to its failure
-#   queue (lib/tests/api/infrastructure.rs holds both stacks to that).
+#   queue (lib/tests/api/infrastructure.rs holds both stacks to that);
+# - webhooks reads the table's stream too, and uses the webhook delivery
+#   queue (send, and its event source mapping's receive and delete) and
+#   sends to its dead-letter queue (the stream mapping's failures).
 
 data "aws_iam_policy_document" "lambda_assume" {
   statement {
@@ -394,6 +397,30 @@ locals {
         ]
       },
     ]
+    # The change feed's items come from the table's stream; for each, the
+    # endpoints subscribed to its type get a delivery message on the
+    # delivery queue, which the same function consumes (one signed POST per
+    # message). Its items: the feed (FEED#), the endpoints and their
+    # delivery records (WEBHOOK#), the subscriptions by event type (HOOKS#).
+    webhooks = [
+      {
+        sid   = "FeedAndEndpoints"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+          "dynamodb:Query",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+          "dynamodb:ConditionCheckItem",
+        ]
+        leading_keys = [
+          "FEED#*",
+          "WEBHOOK#*",
+          "HOOKS#*",
+        ]
+      },
+    ]
   }
 }
 
@@ -478,9 +505,10 @@ resource "aws_iam_role_policy" "photo_uploads" {
   policy = data.aws_iam_policy_document.photo_uploads.json
 }
 
-# The media function's event source mapping polls the table's stream with
-# its role. ListStreams takes no single stream: the table's streams.
-data "aws_iam_policy_document" "media_stream" {
+# The media and webhooks functions' event source mappings poll the table's
+# stream with their roles. ListStreams takes no single stream: the table's
+# streams.
+data "aws_iam_policy_document" "table_stream" {
   statement {
     sid = "ReadTableStream"
     actions = [
@@ -501,7 +529,13 @@ data "aws_iam_policy_document" "media_stream" {
 resource "aws_iam_role_policy" "media_stream" {
   name   = "dynamodb-stream"
   role   = aws_iam_role.fn["media"].id
-  policy = data.aws_iam_policy_document.media_stream.json
+  policy = data.aws_iam_policy_document.table_stream.json
+}
+
+resource "aws_iam_role_policy" "webhooks_stream" {
+  name   = "dynamodb-stream"
+  role   = aws_iam_role.fn["webhooks"].id
+  policy = data.aws_iam_policy_document.table_stream.json
 }
 
 # Uploads are read then deleted; derivatives written, and deleted with their
@@ -559,4 +593,35 @@ resource "aws_iam_role_policy" "media_failures" {
   name   = "failure-queue"
   role   = aws_iam_role.fn["media"].id
   policy = data.aws_iam_policy_document.media_failures.json
+}
+
+# The delivery queue: the webhooks function sends to it (fan-out, retries
+# later) and changes a message's visibility (backoff); its event source
+# mapping receives and deletes with this role. The dead-letter queue only
+# receives the stream batches the feed's mapping gave up on (the delivery
+# queue's redrive is SQS's own, no grant needed).
+data "aws_iam_policy_document" "webhook_queues" {
+  statement {
+    sid = "DeliverWebhooks"
+    actions = [
+      "sqs:SendMessage",
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ChangeMessageVisibility",
+    ]
+    resources = [aws_sqs_queue.webhook_deliveries.arn]
+  }
+
+  statement {
+    sid       = "KeepFailedEvents"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.webhook_dead_letters.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "webhook_queues" {
+  name   = "webhook-queues"
+  role   = aws_iam_role.fn["webhooks"].id
+  policy = data.aws_iam_policy_document.webhook_queues.json
 }

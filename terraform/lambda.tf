@@ -8,10 +8,10 @@ locals {
 resource "aws_lambda_function" "fn" {
   for_each = local.functions
 
-  #checkov:skip=CKV_AWS_116:The API functions are invoked synchronously by API Gateway, where a dead-letter queue would never receive anything; media, invoked asynchronously by S3, has one (dead_letter_config below: the failure queue).
-  #checkov:skip=CKV_AWS_115:Load is capped by the HTTP API stage throttling (burst/rate variables), media's too (one invocation per upload, each upload needs a URL from the API; the stream is read one batch per shard at a time); reserving concurrency fails on accounts with the default low concurrency quota and takes capacity from other workloads.
-  #checkov:skip=CKV_AWS_117:Only DynamoDB, S3 and Secrets Manager are called, over HTTPS with IAM auth; a VPC would need NAT or interface endpoints (fixed monthly cost) and add cold-start latency for no private resource.
-  #checkov:skip=CKV_AWS_173:Environment variables hold no secrets (public key, table and bucket names, the secret's ARN) and are encrypted at rest with the Lambda service key.
+  #checkov:skip=CKV_AWS_116:The API functions are invoked synchronously by API Gateway, and webhooks by its two event source mappings, where a dead-letter queue would never receive anything (webhooks' failures are kept by the stream mapping's on-failure destination and the delivery queue's redrive policy); media, invoked asynchronously by S3, has one (dead_letter_config below: the failure queue).
+  #checkov:skip=CKV_AWS_115:Load is capped by the HTTP API stage throttling (burst/rate variables), media's too (one invocation per upload, each upload needs a URL from the API; the stream is read one batch per shard at a time), and webhooks' by the feed (one stream batch per shard at a time) and the delivery queue's pollers; reserving concurrency fails on accounts with the default low concurrency quota and takes capacity from other workloads.
+  #checkov:skip=CKV_AWS_117:Only DynamoDB, S3, SQS and Secrets Manager are called, over HTTPS with IAM auth, and by webhooks the subscribers' public HTTPS endpoints; a VPC would need NAT or interface endpoints (fixed monthly cost) and add cold-start latency for no private resource.
+  #checkov:skip=CKV_AWS_173:Environment variables hold no secrets (public key, table and bucket names, queue URLs, the secret's ARN) and are encrypted at rest with the Lambda service key.
   #checkov:skip=CKV_AWS_272:Code is built from this repository by make/CI and deployed by principals allowed to update it; no AWS Signer profile is set up for this project.
   function_name = "${local.name}-${each.key}"
   description   = each.value.description

@@ -61,6 +61,16 @@ locals {
       memory_size = 1536
       timeout     = 60
     }
+    # Invoked by the table's stream (the change feed's new items) and by the
+    # delivery queue (webhooks.tf), not by the API. I/O bound: DynamoDB, SQS
+    # and the endpoints' answers. A delivery waits 10 s at most for its
+    # endpoint, and a batch holds up to 10: 30 s covers a few slow ones (the
+    # delivery queue's visibility timeout is 6 times this).
+    webhooks = {
+      description = "Webhooks - fans the change feed out to subscribed endpoints, delivers signed webhooks"
+      memory_size = 256
+      timeout     = 30
+    }
   }
 
   # Functions behind API routes (the authorizer is invoked by API Gateway
@@ -97,6 +107,10 @@ locals {
     media = {
       TABLE_NAME   = aws_dynamodb_table.main.name
       MEDIA_BUCKET = aws_s3_bucket.media.id
+    }
+    webhooks = {
+      TABLE_NAME        = aws_dynamodb_table.main.name
+      WEBHOOK_QUEUE_URL = aws_sqs_queue.webhook_deliveries.url
     }
   }
 

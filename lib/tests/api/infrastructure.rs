@@ -425,6 +425,72 @@ fn sam_resource(template: &Value, kind: &str) -> (String, Value) {
     ((*name).to_owned(), (*resource).clone())
 }
 
+/// A queue, by its resource's name in template.yaml and its label in
+/// terraform/ (each stack has several).
+type Queue = (&'static str, &'static str);
+
+/// Where the media function's failures wait.
+const MEDIA_FAILURES: Queue = ("MediaFailureQueue", "media_failures");
+/// The webhook deliveries, and where those given up on wait.
+const WEBHOOK_DELIVERIES: Queue = ("WebhookQueue", "webhook_deliveries");
+const WEBHOOK_DEAD_LETTERS: Queue = ("WebhookDeadLetterQueue", "webhook_dead_letters");
+const QUEUES: [Queue; 3] = [MEDIA_FAILURES, WEBHOOK_DELIVERIES, WEBHOOK_DEAD_LETTERS];
+
+/// The name of a queue of the template, after checking that it is one.
+fn sam_queue(template: &Value, (name, _): Queue) -> String {
+    assert_eq!(template["Resources"][name]["Type"], "AWS::SQS::Queue", "template.yaml: no queue {name}");
+    name.to_owned()
+}
+
+/// The label of a queue of `terraform/`, after checking that it is one.
+fn terraform_queue((_, label): Queue) -> String {
+    let queues = terraform_blocks("resource", Some("aws_sqs_queue"));
+    assert!(queues.iter().any(|(found, _)| found == label), "terraform/: no aws_sqs_queue.{label}");
+    label.to_owned()
+}
+
+/// A function of the template (`<Name>Function`), by its name: `media`.
+fn sam_function(template: &Value, name: &str) -> Value {
+    let function = sam_functions(template).find(|(found, _)| found == name).map(|(_, f)| f.clone());
+    function.unwrap_or_else(|| panic!("template.yaml: no function {name}"))
+}
+
+/// The event source mappings of `terraform/` that invoke a function.
+fn terraform_mappings(function: &str) -> Vec<hcl::Body> {
+    let arn = expression(&format!(r#"aws_lambda_function.fn["{function}"].arn"#));
+    let mappings = terraform_blocks("resource", Some("aws_lambda_event_source_mapping")).into_iter();
+    mappings.filter(|(_, mapping)| attribute(mapping, "function_name") == &arn).map(|(_, mapping)| mapping).collect()
+}
+
+/// The filter patterns of a template event's `FilterCriteria`, parsed.
+fn sam_filters(event: &Value) -> Vec<Value> {
+    let filters = event["FilterCriteria"]["Filters"].as_array().cloned().unwrap_or_default();
+    filters
+        .iter()
+        .map(|filter| {
+            let pattern = filter["Pattern"].as_str().unwrap_or_else(|| panic!("template.yaml: a filter: {filter}"));
+            serde_json::from_str(pattern).unwrap_or_else(|e| panic!("template.yaml: a filter pattern: {e}"))
+        })
+        .collect()
+}
+
+/// The one filter pattern of an event source mapping of `terraform/`:
+/// `pattern = jsonencode({...})`.
+fn terraform_filter(mapping: &hcl::Body, what: &str) -> Value {
+    let filter = block(block(mapping, "filter_criteria", &[]), "filter", &[]);
+    literal(jsonencoded(attribute(filter, "pattern"), what))
+}
+
+/// The argument of `jsonencode(...)`.
+fn jsonencoded<'a>(expression: &'a hcl::Expression, what: &str) -> &'a hcl::Expression {
+    match expression {
+        hcl::Expression::FuncCall(call) if call.name.to_string() == "jsonencode" && call.args.len() == 1 => {
+            &call.args[0]
+        }
+        other => panic!("terraform/: {what}: jsonencode({{...}}), not {other}"),
+    }
+}
+
 /// The entries of an HCL object expression, by key.
 fn hcl_object(expression: &hcl::Expression) -> BTreeMap<String, hcl::Expression> {
     let hcl::Expression::Object(object) = expression else { panic!("not an object: {expression}") };
@@ -483,8 +549,8 @@ fn both_stacks_deploy_the_same_functions_with_the_same_settings() {
     assert_declares("terraform/main.tf local.functions (name, description, memory, timeout)", &terraform, &sam);
     let names: BTreeSet<&str> = sam.iter().map(|(name, ..)| name.as_str()).collect();
     let mut expected: BTreeSet<&str> = Function::ALL.map(Function::name).into();
-    expected.extend(["authorizer", "media"]);
-    assert_eq!(names, expected, "template.yaml: the functions (each route group's, the authorizer, media)");
+    expected.extend(["authorizer", "media", "webhooks"]);
+    assert_eq!(names, expected, "template.yaml: the functions (each route group's, the authorizer, media, webhooks)");
 }
 
 #[test]
@@ -603,9 +669,8 @@ fn both_trigger_the_media_function_on_uploads_and_on_property_changes() {
     let stream = &sam_table(&template)["StreamSpecification"];
     assert_eq!(stream, &json!({ "StreamViewType": "NEW_AND_OLD_IMAGES" }), "template.yaml: the table's stream");
     let (bucket, _) = sam_resource(&template, "AWS::S3::Bucket");
-    let (queue, _) = sam_resource(&template, "AWS::SQS::Queue");
-    let media = sam_functions(&template).find(|(name, _)| name == "media").map(|(_, f)| f.clone());
-    let media = media.expect("template.yaml: a MediaFunction");
+    let queue = sam_queue(&template, MEDIA_FAILURES);
+    let media = sam_function(&template, "media");
     let events = media["Properties"]["Events"].as_object().cloned().unwrap_or_default();
     let of_type = |kind: &str| -> Value {
         let found: Vec<&Value> = events.values().filter(|event| event["Type"] == kind).collect();
@@ -625,15 +690,7 @@ fn both_trigger_the_media_function_on_uploads_and_on_property_changes() {
     let changes = of_type("DynamoDB");
     assert_eq!(changes["Stream"], json!({ "Fn::GetAtt": ["Table", "StreamArn"] }), "template.yaml: media: the stream");
     assert_eq!(changes["StartingPosition"], "LATEST", "template.yaml: media: the starting position");
-    let filters = changes["FilterCriteria"]["Filters"].as_array().cloned().unwrap_or_default();
-    let patterns: Vec<Value> = filters
-        .iter()
-        .map(|filter| {
-            let pattern = filter["Pattern"].as_str().unwrap_or_else(|| panic!("template.yaml: a filter: {filter}"));
-            serde_json::from_str(pattern).unwrap_or_else(|e| panic!("template.yaml: a filter pattern: {e}"))
-        })
-        .collect();
-    assert_eq!(patterns, [property_changes_filter()], "template.yaml: media: the stream's filter");
+    assert_eq!(sam_filters(&changes), [property_changes_filter()], "template.yaml: media: the stream's filter");
     assert_eq!(changes["BisectBatchOnFunctionError"], true, "template.yaml: media: bisect on error");
     let on_failure = &changes["DestinationConfig"]["OnFailure"]["Destination"];
     assert_eq!(
@@ -656,7 +713,7 @@ fn both_trigger_the_media_function_on_uploads_and_on_property_changes() {
     let view = attribute(&table, "stream_view_type");
     assert!(view == &expression(r#""NEW_AND_OLD_IMAGES""#), "terraform/dynamodb.tf: stream_view_type = {view}");
     let (bucket, _) = terraform_resource("aws_s3_bucket");
-    let (queue, _) = terraform_resource("aws_sqs_queue");
+    let queue = terraform_queue(MEDIA_FAILURES);
     let media_arn = expression(r#"aws_lambda_function.fn["media"].arn"#);
     let (_, notification) = terraform_resource("aws_s3_bucket_notification");
     let wired = |what: &str, body: &hcl::Body, key: &str, expected: &str| {
@@ -675,23 +732,18 @@ fn both_trigger_the_media_function_on_uploads_and_on_property_changes() {
     );
     assert_eq!(literal::<String>(attribute(target, "filter_prefix")), uploads, "terraform/: uploads only");
 
-    let (_, mapping) = terraform_resource("aws_lambda_event_source_mapping");
+    let mappings = terraform_mappings("media");
+    let [mapping] = mappings.as_slice() else { panic!("terraform/: one event source mapping invokes media") };
     let what = "the event source mapping";
-    wired(what, &mapping, "event_source_arn", "aws_dynamodb_table.main.stream_arn");
-    assert!(attribute(&mapping, "function_name") == &media_arn, "terraform/: {what} invokes media");
-    assert_eq!(literal::<String>(attribute(&mapping, "starting_position")), "LATEST", "terraform/: {what}");
-    let filter = block(block(&mapping, "filter_criteria", &[]), "filter", &[]);
-    let pattern = match attribute(filter, "pattern") {
-        hcl::Expression::FuncCall(call) if call.name.to_string() == "jsonencode" && call.args.len() == 1 => {
-            literal::<Value>(&call.args[0])
-        }
-        other => panic!("terraform/: {what}: the pattern is jsonencode({{...}}), not {other}"),
-    };
+    wired(what, mapping, "event_source_arn", "aws_dynamodb_table.main.stream_arn");
+    assert!(attribute(mapping, "function_name") == &media_arn, "terraform/: {what} invokes media");
+    assert_eq!(literal::<String>(attribute(mapping, "starting_position")), "LATEST", "terraform/: {what}");
+    let pattern = terraform_filter(mapping, what);
     assert_eq!(pattern, property_changes_filter(), "terraform/: {what}: the stream's filter");
-    wired(what, &mapping, "bisect_batch_on_function_error", "true");
-    let on_failure = block(block(&mapping, "destination_config", &[]), "on_failure", &[]);
+    wired(what, mapping, "bisect_batch_on_function_error", "true");
+    let on_failure = block(block(mapping, "destination_config", &[]), "on_failure", &[]);
     wired(what, on_failure, "destination_arn", &format!("aws_sqs_queue.{queue}.arn"));
-    let number = |key: &str| literal::<i64>(attribute(&mapping, key));
+    let number = |key: &str| literal::<i64>(attribute(mapping, key));
     let terraform_settings: StreamSettings =
         (number("batch_size"), number("maximum_retry_attempts"), number("maximum_record_age_in_seconds"));
     let lambda = terraform("lambda.tf");
@@ -717,6 +769,392 @@ fn both_trigger_the_media_function_on_uploads_and_on_property_changes() {
         (60..STREAM_RETENTION_SECONDS).contains(&age),
         "a record is given up on within the stream's retention: {age} s"
     );
+}
+
+/// The stream filter of the webhooks function: the change feed's new items
+/// only, whose partition key is `FEED#<shard>`. (feed-index's partitions
+/// start with `FEED#` too, but they are an index attribute of property
+/// items, never a record's key.)
+fn feed_items_filter() -> Value {
+    json!({ "eventName": ["INSERT"], "dynamodb": { "Keys": { PARTITION_KEY: { "S": [{ "prefix": "FEED#" }] } } } })
+}
+
+/// The answer the webhooks function gives both its event sources: the
+/// records or messages it failed, the others done.
+const PARTIAL_BATCHES: &str = "ReportBatchItemFailures";
+
+/// How long a message of the webhooks' dead-letter queue is kept: 14 days,
+/// the longest SQS keeps one.
+const DEAD_LETTER_RETENTION_SECONDS: i64 = 14 * 24 * 60 * 60;
+
+/// How one stack wires the webhooks function, each queue named by its
+/// resource name in template.yaml.
+#[derive(Debug, PartialEq)]
+struct WebhookWiring {
+    feed: FeedMapping,
+    /// The delivery queue's mapping: (queue, batch size, response types).
+    deliveries: (String, i64, Vec<String>),
+    /// Every queue of the stack, by name.
+    queues: BTreeMap<String, QueueSettings>,
+    /// The one alarm of the stack.
+    alarm: AlarmSettings,
+    /// The function's timeout, in seconds.
+    timeout: i64,
+}
+
+/// The mapping from the table's stream.
+#[derive(Debug, PartialEq)]
+struct FeedMapping {
+    filters: Vec<Value>,
+    starting_position: String,
+    settings: StreamSettings,
+    bisect: bool,
+    response_types: Vec<String>,
+    on_failure: String,
+}
+
+#[derive(Debug, PartialEq)]
+struct QueueSettings {
+    visibility_timeout: Option<i64>,
+    retention: i64,
+    managed_encryption: bool,
+    /// (dead-letter queue, receives before a message moves there).
+    redrive: Option<(String, i64)>,
+}
+
+#[derive(Debug, PartialEq)]
+struct AlarmSettings {
+    namespace: String,
+    metric: String,
+    /// Dimension => value, a queue by its name.
+    dimensions: BTreeMap<String, String>,
+    statistic: String,
+    period: i64,
+    evaluation_periods: i64,
+    threshold: f64,
+    comparison: String,
+    missing_data: String,
+}
+
+fn sam_webhook_wiring() -> WebhookWiring {
+    let template = sam_template();
+    let webhooks = sam_function(&template, "webhooks");
+    let events = webhooks["Properties"]["Events"].as_object().cloned().unwrap_or_default();
+    assert_eq!(events.len(), 2, "template.yaml: webhooks: a DynamoDB and an SQS event, nothing else");
+    let of_type = |kind: &str| -> Value {
+        let found: Vec<&Value> = events.values().filter(|event| event["Type"] == kind).collect();
+        let [event] = found.as_slice() else {
+            panic!("template.yaml: webhooks: one {kind} event, not {}", found.len())
+        };
+        event["Properties"].clone()
+    };
+    // A queue by its ARN or its name (`!GetAtt <Queue>.Arn`, `.QueueName`).
+    let queue = |reference: &Value, attribute: &str| -> String {
+        let name = reference["Fn::GetAtt"][0].as_str().filter(|_| reference["Fn::GetAtt"][1] == attribute);
+        let name = name.unwrap_or_else(|| panic!("template.yaml: not a queue's {attribute}: {reference}"));
+        assert_eq!(template["Resources"][name]["Type"], "AWS::SQS::Queue", "template.yaml: {name} is not a queue");
+        name.to_owned()
+    };
+    let text = |value: &Value, what: &str| -> String {
+        value.as_str().unwrap_or_else(|| panic!("template.yaml: {what} is not a string: {value}")).to_owned()
+    };
+    let number = |value: &Value, what: &str| -> i64 {
+        value.as_i64().unwrap_or_else(|| panic!("template.yaml: {what} is not a number: {value}"))
+    };
+
+    let feed = of_type("DynamoDB");
+    let stream = json!({ "Fn::GetAtt": ["Table", "StreamArn"] });
+    assert_eq!(feed["Stream"], stream, "template.yaml: webhooks: the table's stream");
+    let setting = |key: &str| number(&feed[key], &format!("webhooks: the feed's {key}"));
+    let feed = FeedMapping {
+        filters: sam_filters(&feed),
+        starting_position: text(&feed["StartingPosition"], "webhooks: the feed's StartingPosition"),
+        settings: (setting("BatchSize"), setting("MaximumRetryAttempts"), setting("MaximumRecordAgeInSeconds")),
+        bisect: feed["BisectBatchOnFunctionError"] == true,
+        response_types: iam_strings(&feed["FunctionResponseTypes"]),
+        on_failure: queue(&feed["DestinationConfig"]["OnFailure"]["Destination"], "Arn"),
+    };
+    let deliveries = of_type("SQS");
+    let deliveries = (
+        queue(&deliveries["Queue"], "Arn"),
+        number(&deliveries["BatchSize"], "webhooks: the deliveries' BatchSize"),
+        iam_strings(&deliveries["FunctionResponseTypes"]),
+    );
+
+    let queues = sam_resources(&template, "AWS::SQS::Queue")
+        .map(|(name, resource)| {
+            let properties = &resource["Properties"];
+            let redrive = properties.get("RedrivePolicy").map(|policy| {
+                let receives = number(&policy["maxReceiveCount"], &format!("{name}: maxReceiveCount"));
+                (queue(&policy["deadLetterTargetArn"], "Arn"), receives)
+            });
+            let settings = QueueSettings {
+                visibility_timeout: properties["VisibilityTimeout"].as_i64(),
+                retention: number(&properties["MessageRetentionPeriod"], &format!("{name}: MessageRetentionPeriod")),
+                managed_encryption: properties["SqsManagedSseEnabled"] == true,
+                redrive,
+            };
+            (name.to_owned(), settings)
+        })
+        .collect();
+
+    let (name, alarm) = sam_resource(&template, "AWS::CloudWatch::Alarm");
+    let alarm = &alarm["Properties"];
+    let dimensions = alarm["Dimensions"].as_array().cloned().unwrap_or_default();
+    let dimensions = dimensions
+        .iter()
+        .map(|dimension| (text(&dimension["Name"], &name), queue(&dimension["Value"], "QueueName")))
+        .collect();
+    let alarm = AlarmSettings {
+        namespace: text(&alarm["Namespace"], &name),
+        metric: text(&alarm["MetricName"], &name),
+        dimensions,
+        statistic: text(&alarm["Statistic"], &name),
+        period: number(&alarm["Period"], &name),
+        evaluation_periods: number(&alarm["EvaluationPeriods"], &name),
+        threshold: alarm["Threshold"].as_f64().unwrap_or_else(|| panic!("template.yaml: {name}: Threshold")),
+        comparison: text(&alarm["ComparisonOperator"], &name),
+        missing_data: text(&alarm["TreatMissingData"], &name),
+    };
+
+    let timeout = sam_function_settings().into_iter().find(|(function, ..)| function == "webhooks");
+    let (.., timeout) = timeout.expect("template.yaml: the webhooks function's settings");
+    WebhookWiring { feed, deliveries, queues, alarm, timeout }
+}
+
+/// The name in template.yaml of a queue of `terraform/`, from a reference
+/// to one of its attributes: `aws_sqs_queue.<label>.<attribute>`.
+fn terraform_queue_name(expression: &hcl::Expression, attribute: &str) -> String {
+    let text = reference(expression);
+    let label = text.strip_prefix("aws_sqs_queue.").and_then(|rest| rest.strip_suffix(&format!(".{attribute}")));
+    let label = label.unwrap_or_else(|| panic!("terraform/: not a queue's {attribute}: {text}"));
+    let queue = QUEUES.into_iter().find(|(_, known)| *known == label);
+    let (name, _) = queue.unwrap_or_else(|| panic!("terraform/: aws_sqs_queue.{label} is not in QUEUES"));
+    name.to_owned()
+}
+
+/// The expression of the attribute `key` of `body`, if it has one.
+fn optional<'a>(body: &'a hcl::Body, key: &str) -> Option<&'a hcl::Expression> {
+    body.attributes().find(|attribute| attribute.key() == key).map(hcl::Attribute::expr)
+}
+
+fn terraform_webhook_wiring() -> WebhookWiring {
+    let mappings = terraform_mappings("webhooks");
+    let stream = expression("aws_dynamodb_table.main.stream_arn");
+    let (feed, deliveries): (Vec<&hcl::Body>, Vec<&hcl::Body>) =
+        mappings.iter().partition(|mapping| attribute(mapping, "event_source_arn") == &stream);
+    let ([feed], [deliveries]) = (feed.as_slice(), deliveries.as_slice()) else {
+        panic!("terraform/: two event source mappings invoke webhooks: the table's stream's and a queue's")
+    };
+    let strings = |body: &hcl::Body, key: &str| literal::<Vec<String>>(attribute(body, key));
+    let number = |body: &hcl::Body, key: &str| literal::<i64>(attribute(body, key));
+
+    let what = "the webhooks' feed mapping";
+    let on_failure = block(block(feed, "destination_config", &[]), "on_failure", &[]);
+    let feed = FeedMapping {
+        filters: vec![terraform_filter(feed, what)],
+        starting_position: literal(attribute(feed, "starting_position")),
+        settings: (
+            number(feed, "batch_size"),
+            number(feed, "maximum_retry_attempts"),
+            number(feed, "maximum_record_age_in_seconds"),
+        ),
+        bisect: literal(attribute(feed, "bisect_batch_on_function_error")),
+        response_types: strings(feed, "function_response_types"),
+        on_failure: terraform_queue_name(attribute(on_failure, "destination_arn"), "arn"),
+    };
+    let deliveries = (
+        terraform_queue_name(attribute(deliveries, "event_source_arn"), "arn"),
+        number(deliveries, "batch_size"),
+        strings(deliveries, "function_response_types"),
+    );
+
+    let queues = terraform_blocks("resource", Some("aws_sqs_queue"))
+        .into_iter()
+        .map(|(label, queue)| {
+            let name = terraform_queue_name(&expression(&format!("aws_sqs_queue.{label}.arn")), "arn");
+            let redrive = optional(&queue, "redrive_policy").map(|policy| {
+                let policy = hcl_object(jsonencoded(policy, &label));
+                let target = policy.get("deadLetterTargetArn").unwrap_or_else(|| panic!("{label}: no target"));
+                let receives = policy.get("maxReceiveCount").unwrap_or_else(|| panic!("{label}: no maxReceiveCount"));
+                (terraform_queue_name(target, "arn"), literal(receives))
+            });
+            let settings = QueueSettings {
+                visibility_timeout: optional(&queue, "visibility_timeout_seconds").map(literal),
+                retention: number(&queue, "message_retention_seconds"),
+                managed_encryption: optional(&queue, "sqs_managed_sse_enabled").is_some_and(literal::<bool>),
+                redrive,
+            };
+            (name, settings)
+        })
+        .collect();
+
+    let (_, alarm) = terraform_resource("aws_cloudwatch_metric_alarm");
+    let text = |key: &str| literal::<String>(attribute(&alarm, key));
+    let dimensions = hcl_object(attribute(&alarm, "dimensions"));
+    let dimensions = dimensions.iter().map(|(name, value)| (name.clone(), terraform_queue_name(value, "name")));
+    let alarm = AlarmSettings {
+        namespace: text("namespace"),
+        metric: text("metric_name"),
+        dimensions: dimensions.collect(),
+        statistic: text("statistic"),
+        period: number(&alarm, "period"),
+        evaluation_periods: number(&alarm, "evaluation_periods"),
+        threshold: literal(attribute(&alarm, "threshold")),
+        comparison: text("comparison_operator"),
+        missing_data: text("treat_missing_data"),
+    };
+
+    let timeout = terraform_function_settings().into_iter().find(|(function, ..)| function == "webhooks");
+    let (.., timeout) = timeout.expect("terraform/main.tf: the webhooks function's settings");
+    WebhookWiring { feed, deliveries, queues, alarm, timeout }
+}
+
+/// Webhooks runs for each new item of the change feed on the table's stream
+/// (filtered, partial batch responses, retries bounded, given up on into the
+/// dead-letter queue) and for the messages of its delivery queue (batches of
+/// 10, partial batch responses), whose messages move to the dead-letter
+/// queue after 5 receives; anything there raises an alarm. Both stacks wire
+/// it the same way.
+#[test]
+fn both_trigger_the_webhooks_function_on_feed_items_and_on_its_delivery_queue() {
+    let (sam, terraform) = (sam_webhook_wiring(), terraform_webhook_wiring());
+    assert_eq!(sam, terraform, "the webhooks' wiring: template.yaml, then terraform/");
+    let WebhookWiring { feed, deliveries, queues, alarm, timeout } = sam;
+    let (queue, dead_letters) = (WEBHOOK_DELIVERIES.0.to_owned(), WEBHOOK_DEAD_LETTERS.0.to_owned());
+
+    assert_eq!(feed.filters, [feed_items_filter()], "the feed mapping's filter");
+    assert_eq!(feed.starting_position, "LATEST", "the feed mapping's starting position");
+    let (batch, retries, age) = feed.settings;
+    assert!((1..=100).contains(&batch), "a batch of {batch} records");
+    assert!((0..=100).contains(&retries), "retries are bounded: {retries}");
+    assert!(
+        (60..STREAM_RETENTION_SECONDS).contains(&age),
+        "a record is given up on within the stream's retention: {age} s"
+    );
+    assert!(feed.bisect, "the feed mapping halves a failing batch");
+    assert_eq!(feed.response_types, [PARTIAL_BATCHES], "the feed mapping takes partial batch responses");
+    assert_eq!(feed.on_failure, dead_letters, "the feed mapping gives up into the dead-letter queue");
+
+    assert_eq!(deliveries, (queue.clone(), 10, vec![PARTIAL_BATCHES.to_owned()]), "the deliveries' mapping");
+    let delivery_queue = &queues[&queue];
+    let visibility = delivery_queue.visibility_timeout;
+    assert!(
+        visibility.is_some_and(|seconds| seconds >= 6 * timeout),
+        "{queue}: a visibility timeout of {visibility:?} s, not 6 times the function's {timeout} s or more"
+    );
+    assert_eq!(delivery_queue.redrive, Some((dead_letters.clone(), 5)), "{queue}: its redrive policy");
+    let dead = &queues[&dead_letters];
+    assert_eq!(dead.retention, DEAD_LETTER_RETENTION_SECONDS, "{dead_letters}: its retention");
+    assert!(
+        dead.retention > delivery_queue.retention,
+        "a message keeps its first enqueue time when it moves: {dead_letters} must keep it longer than {queue}"
+    );
+    assert_eq!(dead.redrive, None, "{dead_letters}: the end of the line");
+    for (name, settings) in &queues {
+        assert!(settings.managed_encryption, "{name}: encrypted with SQS managed keys");
+    }
+
+    let expected = AlarmSettings {
+        namespace: "AWS/SQS".into(),
+        metric: "ApproximateNumberOfMessagesVisible".into(),
+        dimensions: [("QueueName".to_owned(), dead_letters)].into(),
+        statistic: "Maximum".into(),
+        period: 300,
+        evaluation_periods: 1,
+        threshold: 0.0,
+        comparison: "GreaterThanThreshold".into(),
+        missing_data: "notBreaching".into(),
+    };
+    assert_eq!(alarm, expected, "the alarm on the dead-letter queue");
+}
+
+/// A permission on a queue or the table's stream: (function, action,
+/// resource), the resource a queue by its name in template.yaml, or
+/// `stream` (the table's) or `streams` (the table's, for ListStreams).
+type EventGrant = (String, String, String);
+
+/// Whether an action is on a queue or a stream.
+fn event_action(action: &str) -> bool {
+    action.starts_with("sqs:")
+        || ["DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"]
+            .iter()
+            .any(|stream| action == format!("dynamodb:{stream}"))
+}
+
+fn sam_event_grants() -> BTreeSet<EventGrant> {
+    let template = sam_template();
+    let resource = |resource: &Value| -> String {
+        if resource == &json!({ "Fn::GetAtt": ["Table", "StreamArn"] }) {
+            return "stream".into();
+        }
+        if resource == &json!({ "Fn::Sub": "${Table.Arn}/stream/*" }) {
+            return "streams".into();
+        }
+        let name = resource["Fn::GetAtt"][0].as_str().filter(|_| resource["Fn::GetAtt"][1] == "Arn");
+        let name = name.unwrap_or_else(|| panic!("template.yaml: not a queue or the stream: {resource}"));
+        assert_eq!(template["Resources"][name]["Type"], "AWS::SQS::Queue", "template.yaml: {name} is not a queue");
+        name.to_owned()
+    };
+    let mut grants = BTreeSet::new();
+    for (function, statement) in sam_role_statements(&template) {
+        let actions = iam_strings(&statement["Action"]).into_iter().filter(|action| event_action(action));
+        for action in actions {
+            assert_eq!(statement["Effect"], "Allow", "template.yaml: {function}: a statement that does not allow");
+            for on in iam_resources(&statement) {
+                grants.insert((function.clone(), action.clone(), resource(&on)));
+            }
+        }
+    }
+    grants
+}
+
+fn terraform_event_grants() -> BTreeSet<EventGrant> {
+    let resource = |resource: &hcl::Expression| -> String {
+        if resource == &expression("aws_dynamodb_table.main.stream_arn") {
+            return "stream".into();
+        }
+        if resource == &expression(r#""${aws_dynamodb_table.main.arn}/stream/*""#) {
+            return "streams".into();
+        }
+        terraform_queue_name(resource, "arn")
+    };
+    let mut grants = BTreeSet::new();
+    for (label, function, statement) in terraform_role_statements() {
+        let actions = literal::<Vec<String>>(attribute(&statement, "actions"));
+        for action in actions.into_iter().filter(|action| event_action(action)) {
+            let function = function.clone().unwrap_or_else(|| panic!("terraform/: {label}: for several roles"));
+            assert_allows(&statement, &label);
+            for on in terraform_statement_resources(&statement, &label) {
+                grants.insert((function.clone(), action.clone(), resource(on)));
+            }
+        }
+    }
+    grants
+}
+
+/// Only the functions that read the stream, send to a queue or poll one may,
+/// each only on its own: media sends its failures, webhooks uses its
+/// delivery queue (its mapping polls it, it sends to it and delays a
+/// message) and gives up into its dead-letter queue; both read the stream.
+#[test]
+fn both_grant_the_queues_and_the_stream_only_to_the_functions_that_use_them() {
+    let grant =
+        |function: &str, action: &str, resource: &str| (function.to_owned(), action.to_owned(), resource.to_owned());
+    let mut expected: BTreeSet<EventGrant> = BTreeSet::new();
+    for function in ["media", "webhooks"] {
+        for action in ["DescribeStream", "GetRecords", "GetShardIterator"] {
+            expected.insert(grant(function, &format!("dynamodb:{action}"), "stream"));
+        }
+        expected.insert(grant(function, "dynamodb:ListStreams", "streams"));
+    }
+    expected.insert(grant("media", "sqs:SendMessage", MEDIA_FAILURES.0));
+    for action in ["SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes", "ChangeMessageVisibility"] {
+        expected.insert(grant("webhooks", &format!("sqs:{action}"), WEBHOOK_DELIVERIES.0));
+    }
+    expected.insert(grant("webhooks", "sqs:SendMessage", WEBHOOK_DEAD_LETTERS.0));
+    assert_declares("template.yaml (function, action, resource)", &sam_event_grants(), &expected);
+    assert_declares("terraform/ (function, action, resource)", &terraform_event_grants(), &expected);
 }
 
 /// An S3 permission of a role: (function, action, scope, condition), the
@@ -751,16 +1189,59 @@ fn sam_s3_grants() -> BTreeSet<S3Grant> {
             None => panic!("template.yaml: not the media bucket: {arn}"),
         }
     };
-    // A string or a list of strings, as IAM takes either.
-    let strings = |value: &Value| -> Vec<String> {
-        match value {
-            Value::Null => Vec::new(),
-            Value::String(one) => vec![one.clone()],
-            list => serde_json::from_value(list.clone()).unwrap_or_else(|e| panic!("template.yaml: {e}: {list}")),
-        }
-    };
     let mut grants = BTreeSet::new();
-    for (role, resource) in sam_resources(&template, "AWS::IAM::Role") {
+    for (function, statement) in sam_role_statements(&template) {
+        let actions: Vec<String> =
+            iam_strings(&statement["Action"]).into_iter().filter(|a| a.starts_with("s3:")).collect();
+        if actions.is_empty() {
+            continue;
+        }
+        assert_eq!(statement["Effect"], "Allow", "template.yaml: {function}: an S3 statement that does not allow");
+        let condition = match statement.get("Condition") {
+            None => String::new(),
+            Some(condition) => {
+                let one = |value: &Value| {
+                    let entries = value.as_object().filter(|entries| entries.len() == 1).cloned();
+                    let entries =
+                        entries.unwrap_or_else(|| panic!("template.yaml: {function}: one condition: {value}"));
+                    entries.into_iter().next().unwrap()
+                };
+                let (operator, test) = one(condition);
+                let (key, values) = one(&test);
+                condition_text(&operator, &key, &iam_strings(&values))
+            }
+        };
+        for action in &actions {
+            for resource in &iam_resources(&statement) {
+                grants.insert((function.clone(), action.clone(), scope(resource), condition.clone()));
+            }
+        }
+    }
+    grants
+}
+
+/// A string or a list of strings, as IAM takes either (nothing: none).
+fn iam_strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::Null => Vec::new(),
+        Value::String(one) => vec![one.clone()],
+        list => serde_json::from_value(list.clone()).unwrap_or_else(|e| panic!("template.yaml: {e}: {list}")),
+    }
+}
+
+/// The resources of a template statement: one, or a list.
+fn iam_resources(statement: &Value) -> Vec<Value> {
+    match &statement["Resource"] {
+        Value::Array(list) => list.clone(),
+        one => vec![one.clone()],
+    }
+}
+
+/// Every statement of every policy of each `<Function>Role` of the
+/// template, by function (both branches of an `!If`).
+fn sam_role_statements(template: &Value) -> Vec<(String, Value)> {
+    let mut found = Vec::new();
+    for (role, resource) in sam_resources(template, "AWS::IAM::Role") {
         let function = role.strip_suffix("Role").unwrap_or_else(|| panic!("{role}: not named <Function>Role"));
         let function = function.to_lowercase();
         let policies = resource["Properties"]["Policies"].as_array().cloned().unwrap_or_default();
@@ -774,38 +1255,10 @@ fn sam_s3_grants() -> BTreeSet<S3Grant> {
                 statements.extend(branches.filter(|branch| branch != &&json!({ "Ref": "AWS::NoValue" })).cloned());
                 continue;
             }
-            let actions: Vec<String> =
-                strings(&statement["Action"]).into_iter().filter(|a| a.starts_with("s3:")).collect();
-            if actions.is_empty() {
-                continue;
-            }
-            assert_eq!(statement["Effect"], "Allow", "template.yaml: {role}: an S3 statement that does not allow");
-            let resources = match &statement["Resource"] {
-                Value::Array(list) => list.clone(),
-                one => vec![one.clone()],
-            };
-            let condition = match statement.get("Condition") {
-                None => String::new(),
-                Some(condition) => {
-                    let one = |value: &Value| {
-                        let entries = value.as_object().filter(|entries| entries.len() == 1).cloned();
-                        let entries =
-                            entries.unwrap_or_else(|| panic!("template.yaml: {role}: one condition: {value}"));
-                        entries.into_iter().next().unwrap()
-                    };
-                    let (operator, test) = one(condition);
-                    let (key, values) = one(&test);
-                    condition_text(&operator, &key, &strings(&values))
-                }
-            };
-            for action in &actions {
-                for resource in &resources {
-                    grants.insert((function.clone(), action.clone(), scope(resource), condition.clone()));
-                }
-            }
+            found.push((function.clone(), statement));
         }
     }
-    grants
+    found
 }
 
 /// The text of an expression that names one of a resource's or data source's
@@ -828,9 +1281,43 @@ fn terraform_s3_grants() -> BTreeSet<S3Grant> {
         let keys = text.strip_prefix(&format!("${{{arn}}}/"));
         keys.unwrap_or_else(|| panic!("terraform/: not the media bucket: {resource}")).to_owned()
     };
+    let mut grants = BTreeSet::new();
+    for (label, function, statement) in terraform_role_statements() {
+        let actions: Vec<String> = literal::<Vec<String>>(attribute(&statement, "actions"));
+        let actions: Vec<String> = actions.into_iter().filter(|a| a.starts_with("s3:")).collect();
+        if actions.is_empty() {
+            continue;
+        }
+        let function = function.unwrap_or_else(|| panic!("terraform/: {label}: S3 actions for several roles"));
+        assert_allows(&statement, &label);
+        let conditions: Vec<String> = statement
+            .blocks()
+            .filter(|b| b.identifier() == "condition")
+            .map(|c| {
+                let c = c.body();
+                let text = |key: &str| literal::<String>(attribute(c, key));
+                condition_text(&text("test"), &text("variable"), &literal::<Vec<String>>(attribute(c, "values")))
+            })
+            .collect();
+        assert!(conditions.len() <= 1, "terraform/: {label}: one condition at most");
+        let condition = conditions.into_iter().next().unwrap_or_default();
+        for action in &actions {
+            for resource in terraform_statement_resources(&statement, &label) {
+                grants.insert((function.clone(), action.clone(), scope(resource), condition.clone()));
+            }
+        }
+    }
+    grants
+}
+
+/// Every static statement of each policy document an `aws_iam_role_policy`
+/// of `terraform/` gives a function's role: (the role policy's label, the
+/// function, or `None` for a document several roles get by `for_each`, the
+/// statement).
+fn terraform_role_statements() -> Vec<(String, Option<String>, hcl::Body)> {
     let documents: BTreeMap<String, hcl::Body> =
         terraform_blocks("data", Some("aws_iam_policy_document")).into_iter().collect();
-    let mut grants = BTreeSet::new();
+    let mut found = Vec::new();
     for (label, policy) in terraform_blocks("resource", Some("aws_iam_role_policy")) {
         let document = reference(attribute(&policy, "policy"));
         let document = document.strip_prefix("data.aws_iam_policy_document.").and_then(|d| d.strip_suffix(".json"));
@@ -846,42 +1333,25 @@ fn terraform_s3_grants() -> BTreeSet<S3Grant> {
         };
         let body = documents.get(&name).unwrap_or_else(|| panic!("terraform/: {label}: no document {name}"));
         for statement in body.blocks().filter(|b| b.identifier() == "statement").map(hcl::Block::body) {
-            let actions: Vec<String> = literal::<Vec<String>>(attribute(statement, "actions"));
-            let actions: Vec<String> = actions.into_iter().filter(|a| a.starts_with("s3:")).collect();
-            if actions.is_empty() {
-                continue;
-            }
-            let function =
-                function.clone().unwrap_or_else(|| panic!("terraform/: {label}: S3 actions for several roles"));
-            if let Some(effect) = statement.attributes().find(|a| a.key() == "effect") {
-                assert_eq!(
-                    literal::<String>(effect.expr()),
-                    "Allow",
-                    "terraform/: {name}: an S3 statement that does not allow"
-                );
-            }
-            let hcl::Expression::Array(resources) = attribute(statement, "resources") else {
-                panic!("terraform/: {name}: resources is a list")
-            };
-            let conditions: Vec<String> = statement
-                .blocks()
-                .filter(|b| b.identifier() == "condition")
-                .map(|c| {
-                    let c = c.body();
-                    let text = |key: &str| literal::<String>(attribute(c, key));
-                    condition_text(&text("test"), &text("variable"), &literal::<Vec<String>>(attribute(c, "values")))
-                })
-                .collect();
-            assert!(conditions.len() <= 1, "terraform/: {name}: one condition at most");
-            let condition = conditions.into_iter().next().unwrap_or_default();
-            for action in &actions {
-                for resource in resources {
-                    grants.insert((function.clone(), action.clone(), scope(resource), condition.clone()));
-                }
-            }
+            found.push((format!("{label} ({name})"), function.clone(), statement.clone()));
         }
     }
-    grants
+    found
+}
+
+/// Refuses a statement of `terraform/` that denies: the readers count grants.
+fn assert_allows(statement: &hcl::Body, what: &str) {
+    if let Some(effect) = statement.attributes().find(|a| a.key() == "effect") {
+        assert_eq!(literal::<String>(effect.expr()), "Allow", "terraform/: {what}: a statement that does not allow");
+    }
+}
+
+/// The resources of a statement of `terraform/`, a list.
+fn terraform_statement_resources<'a>(statement: &'a hcl::Body, what: &str) -> &'a [hcl::Expression] {
+    let hcl::Expression::Array(resources) = attribute(statement, "resources") else {
+        panic!("terraform/: {what}: resources is a list")
+    };
+    resources
 }
 
 /// Only properties (it presigns the upload URLs, which carry its

@@ -619,8 +619,8 @@ fn both_files_grant_the_same_dynamodb_statements_and_none_to_the_authorizer() {
     let functions: Vec<&String> = sam.keys().collect();
     assert_eq!(
         functions,
-        ["media", "properties", "rooms", "users"],
-        "only the HTTP and media functions get DynamoDB access"
+        ["media", "properties", "rooms", "users", "webhooks"],
+        "only the HTTP, media and webhooks functions get DynamoDB access"
     );
     for (function, statements) in &sam {
         for statement in statements {
