@@ -75,8 +75,9 @@ locals {
     # each user's partition, the attempt counters, the account deletion that
     # purges the user's properties and their rooms (Query owner-index, read
     # each property collection, delete its items) and the answers kept for
-    # the account, and the answers kept under a registration's
-    # Idempotency-Key.
+    # the account, the answers kept under a registration's Idempotency-Key,
+    # and the caller's webhook endpoints (their items and delivery records,
+    # WEBHOOK#) and their subscriptions by event type (HOOKS#).
     users = [
       {
         sid   = "UserAndEmailItems"
@@ -167,12 +168,29 @@ locals {
           "KEPT#USER#*",
         ]
       },
+      {
+        sid   = "WebhookEndpoints"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+          "dynamodb:Query",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+          "dynamodb:ConditionCheckItem",
+        ]
+        leading_keys = [
+          "WEBHOOK#*",
+          "HOOKS#*",
+        ]
+      },
     ]
     # The property collections (property, room and price history items), the
     # check that the owner's user item exists when publishing, the answers
-    # kept under an Idempotency-Key, one pattern per listing index, and the
-    # map clusters' counters (on the table, which the media function keeps
-    # from the stream).
+    # kept under an Idempotency-Key, one pattern per listing index, the map
+    # clusters' counters (on the table, which the media function keeps from
+    # the stream), and the change feed's items (on the table: FEED#<shard>,
+    # not the feed-index's partitions).
     properties = [
       {
         sid   = "PropertyCollections"
@@ -306,6 +324,16 @@ locals {
         ]
         leading_keys = [
           "CLUSTERS#*",
+        ]
+      },
+      {
+        sid   = "ReadChangeFeed"
+        index = null
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "FEED#*",
         ]
       },
     ]
@@ -624,4 +652,19 @@ resource "aws_iam_role_policy" "webhook_queues" {
   name   = "webhook-queues"
   role   = aws_iam_role.fn["webhooks"].id
   policy = data.aws_iam_policy_document.webhook_queues.json
+}
+
+# Re-enabling an endpoint queues its waiting deliveries again.
+data "aws_iam_policy_document" "webhook_requeue" {
+  statement {
+    sid       = "RequeueDeliveries"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.webhook_deliveries.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "webhook_requeue" {
+  name   = "webhook-queue"
+  role   = aws_iam_role.fn["users"].id
+  policy = data.aws_iam_policy_document.webhook_requeue.json
 }

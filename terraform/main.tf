@@ -88,10 +88,13 @@ locals {
   }
 
   function_env = {
+    # WEBHOOK_QUEUE_URL: where re-enabling an endpoint queues its waiting
+    # deliveries.
     users = {
       TABLE_NAME                 = aws_dynamodb_table.main.name
       JWT_PRIVATE_KEY_SECRET_ARN = var.jwt_private_key_secret_arn
       JWT_TTL_SECONDS            = tostring(var.jwt_ttl_seconds)
+      WEBHOOK_QUEUE_URL          = aws_sqs_queue.webhook_deliveries.url
     }
     # Photos: the bucket its upload URLs point into, and the base of the
     # derivatives' public URLs (no trailing slash).

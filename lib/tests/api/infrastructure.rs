@@ -640,6 +640,40 @@ fn both_tell_the_photo_functions_where_the_photos_are() {
     assert!(bucket_values.iter().any(|value| outputs.contains(value)), "terraform/: no output of the bucket");
 }
 
+/// The functions that queue webhook deliveries: webhooks (the fan-out, and
+/// a delivery retried later) and users (an endpoint re-enabled queues its
+/// waiting deliveries again).
+const WEBHOOK_QUEUE_USERS: [&str; 2] = ["users", "webhooks"];
+
+/// Exactly the functions that queue deliveries get `WEBHOOK_QUEUE_URL`, with
+/// the delivery queue's URL, in both stacks.
+#[test]
+fn both_tell_the_functions_that_queue_deliveries_where_the_queue_is() {
+    const VARIABLE: &str = "WEBHOOK_QUEUE_URL";
+    let expected: BTreeSet<String> = WEBHOOK_QUEUE_USERS.map(String::from).into();
+
+    let template = sam_template();
+    let url = json!({ "Ref": sam_queue(&template, WEBHOOK_DELIVERIES) });
+    let environments = sam_environments(&template);
+    let given: BTreeSet<String> =
+        environments.iter().filter(|(_, variables)| variables.contains_key(VARIABLE)).map(|(f, _)| f.clone()).collect();
+    assert_eq!(given, expected, "template.yaml: the functions given {VARIABLE}");
+    for function in &given {
+        assert_eq!(environments[function][VARIABLE], url, "template.yaml: {function}: {VARIABLE}");
+    }
+
+    let queue = terraform_queue(WEBHOOK_DELIVERIES);
+    let urls = [expression(&format!("aws_sqs_queue.{queue}.url")), expression(&format!("aws_sqs_queue.{queue}.id"))];
+    let environments = terraform_environments();
+    let given: BTreeSet<String> =
+        environments.iter().filter(|(_, variables)| variables.contains_key(VARIABLE)).map(|(f, _)| f.clone()).collect();
+    assert_eq!(given, expected, "terraform/main.tf: the functions given {VARIABLE}");
+    for function in &given {
+        let value = &environments[function][VARIABLE];
+        assert!(urls.contains(value), "terraform/main.tf: {function}: {VARIABLE} = {value}, not the queue's URL");
+    }
+}
+
 /// The stream filter of the media function: the property items' records
 /// only (`lib/src/store/dynamodb/schema.rs`: a property item's sort key is
 /// `PROPERTY`): a change or removal may drop a photo, and every record
@@ -1137,6 +1171,8 @@ fn terraform_event_grants() -> BTreeSet<EventGrant> {
 /// each only on its own: media sends its failures, webhooks uses its
 /// delivery queue (its mapping polls it, it sends to it and delays a
 /// message) and gives up into its dead-letter queue; both read the stream.
+/// Users sends to the delivery queue (an endpoint re-enabled queues its
+/// waiting deliveries again).
 #[test]
 fn both_grant_the_queues_and_the_stream_only_to_the_functions_that_use_them() {
     let grant =
@@ -1153,6 +1189,7 @@ fn both_grant_the_queues_and_the_stream_only_to_the_functions_that_use_them() {
         expected.insert(grant("webhooks", &format!("sqs:{action}"), WEBHOOK_DELIVERIES.0));
     }
     expected.insert(grant("webhooks", "sqs:SendMessage", WEBHOOK_DEAD_LETTERS.0));
+    expected.insert(grant("users", "sqs:SendMessage", WEBHOOK_DELIVERIES.0));
     assert_declares("template.yaml (function, action, resource)", &sam_event_grants(), &expected);
     assert_declares("terraform/ (function, action, resource)", &terraform_event_grants(), &expected);
 }
