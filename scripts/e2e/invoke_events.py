@@ -15,6 +15,8 @@ files: before the upload event, a photo is announced through the API and
 its file PUT to the presigned URL (moto's S3), and the photo must be
 ready after; before the removal event, a derivative is put in the bucket,
 and it must be gone after (MEDIA_BUCKET and AWS_ENDPOINT_URL name them).
+The webhooks events are sent as they are: each must answer the partial
+batch response events/expected.json gives it (answers).
 """
 
 import http.client
@@ -34,17 +36,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_JSON = ROOT / "events/expected.json"
 FUNCTIONS = {"users": "UsersFunction", "properties": "PropertiesFunction",
-             "rooms": "RoomsFunction", "media": "MediaFunction", "authorizer": "AuthorizerFunction"}
+             "rooms": "RoomsFunction", "media": "MediaFunction", "authorizer": "AuthorizerFunction",
+             "webhooks": "WebhooksFunction"}
 # Checked on their own, not by an HTTP status.
-OWN_CHECKS = ("authorizer/", "media/")
+OWN_CHECKS = ("authorizer/", "media/", "webhooks/")
 TOKEN_PLACEHOLDER = "<paste an access token from POST /auth/token>"
 
 
 def constants():
-    """The demo user's details and each HTTP event's expected status."""
+    """The demo user's details, each HTTP event's expected status and each
+    webhooks event's expected answer."""
     with open(EXPECTED_JSON) as file:
         expected = json.load(file)
-    return expected["demo"], expected["statuses"]
+    return expected["demo"], expected["statuses"], expected["answers"]
 
 
 # Each fixture's requests come from a loopback address of their own, as a
@@ -145,11 +149,13 @@ def run_media(api, command, demo, file, text):
 
 def main():
     api, command = sys.argv[1].rstrip("/"), sys.argv[sys.argv.index("--") + 1:]
-    demo, expected = constants()
+    demo, expected, answers = constants()
     files = sorted(str(p.relative_to(ROOT / "events")) for p in (ROOT / "events").glob("*/*.json"))
     failures = []
     if sorted(f for f in files if not f.startswith(OWN_CHECKS)) != sorted(expected):
         failures.append(f"events/ and the statuses of {EXPECTED_JSON.relative_to(ROOT)} list different files")
+    if sorted(f for f in files if f.startswith("webhooks/")) != sorted(answers):
+        failures.append(f"events/webhooks/ and the answers of {EXPECTED_JSON.relative_to(ROOT)} list different files")
 
     def run(file):
         """Invokes one event file; returns its report lines and failures."""
@@ -172,6 +178,14 @@ def main():
             return lines, failed
         if folder == "media":
             return run_media(api, command, demo, file, text)
+        if folder == "webhooks":
+            answer, run_, seconds = invoke(command, FUNCTIONS[folder], text)
+            ok = run_.returncode == 0 and answer == answers.get(file)
+            lines.append(f"  {'ok  ' if ok else 'FAIL'} {file}: {answer} (expected {answers.get(file)}, "
+                         f"{seconds:.1f} s)")
+            if not ok:
+                failed.append(f"{file}: {answer} != {answers.get(file)}\n{run_.stderr[-2000:]}")
+            return lines, failed
         if any(demo[key] in text for key in ("user", "property", "room", "refresh_token", "email")):
             ids = fixture(api, demo["password"])
             text = (text.replace(demo["refresh_token"], ids["session"]["refresh_token"])

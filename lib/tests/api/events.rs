@@ -28,6 +28,9 @@ struct Expected {
     /// Each HTTP event file, under `events/`, and the status its replay
     /// must answer.
     statuses: BTreeMap<String, u16>,
+    /// Each event file of the webhooks function, under `events/`, and the
+    /// answer (a partial batch response) its invocation must give.
+    answers: BTreeMap<String, serde_json::Value>,
 }
 
 /// The demo user the events address.
@@ -226,4 +229,30 @@ async fn the_media_events_process_an_upload_and_forget_a_removed_photo() {
 
     estate::media::events::handle_event(&store, &blobs, &event("events/media/photo-removed.json")).await.unwrap();
     assert!(blobs.file(&derivative).is_none(), "the removed photo's files are deleted");
+}
+
+/// The webhooks function's events, replayed through its handler on the
+/// embedded store: the stream record of a new feed item (no endpoint is
+/// subscribed, so there is nothing to deliver) and a delivery message for an
+/// endpoint that does not exist (dropped, not retried) each answer the
+/// partial batch response of `events/expected.json`: no failure.
+#[tokio::test]
+async fn the_webhooks_events_give_their_expected_answers() {
+    let files = event_files("webhooks");
+    let listed: Vec<String> = EXPECTED.answers.keys().cloned().collect();
+    assert_eq!(
+        files, listed,
+        "every events/webhooks file needs an expected answer in events/expected.json, and vice versa"
+    );
+
+    for (file, expected) in &EXPECTED.answers {
+        let event: serde_json::Value = serde_json::from_str(&read_repo_file(&format!("events/{file}"))).unwrap();
+        let store = seeded_store().await;
+        // The delivery queue, in memory: what the fan-out would send.
+        let queue = estate::webhooks::MemoryQueue::default();
+        let answer = estate::webhooks::events::handle_event(&store, &queue, &event)
+            .await
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(serde_json::to_value(answer).unwrap(), *expected, "{file}");
+    }
 }
