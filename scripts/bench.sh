@@ -78,7 +78,7 @@ echo "==> $profile builds"
 build_binaries --profile "$profile"
 if [ "${BENCH_PACKAGES_BUILT:-0}" = 1 ]; then
     echo "==> arm64 Lambda packages: built already (BENCH_PACKAGES_BUILT=1)"
-    for function in users properties rooms media authorizer; do
+    for function in users properties rooms media authorizer webhooks; do
         [ -f "target/lambda/$function/bootstrap.zip" ] ||
             { echo "BENCH_PACKAGES_BUILT=1, but target/lambda/$function/bootstrap.zip is missing (scripts/build.sh makes it)" >&2; exit 1; }
     done
@@ -132,6 +132,11 @@ export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench 
 export MEDIA_BUCKET=real-estate-bench-media MEDIA_BASE_URL=https://media.example.com
 AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" .venv/dev/bin/python -c \
     'import boto3, os; boto3.client("s3").create_bucket(Bucket=os.environ["MEDIA_BUCKET"])'
+# The webhook delivery queue (moto's SQS); the webhooks function's event, a
+# delivery to an endpoint that does not exist, only reads the table.
+WEBHOOK_QUEUE_URL=$(AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" .venv/dev/bin/python -c \
+    'import boto3; print(boto3.client("sqs").create_queue(QueueName="real-estate-bench-webhook-deliveries")["QueueUrl"])')
+export WEBHOOK_QUEUE_URL
 JWT_PRIVATE_KEY_PEM=$(cat "$keys/jwt-private.pem") JWT_PUBLIC_KEY_PEM=$(cat "$keys/jwt-public.pem")
 export JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM
 moto="http://127.0.0.1:$moto_port"

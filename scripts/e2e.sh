@@ -28,7 +28,7 @@ serve=false
 [ "${1:-}" = --serve ] && serve=true
 base_image=${E2E_BASE_IMAGE:-estate-e2e-base-arm64:bookworm}
 work=target/e2e
-functions=(users properties rooms media authorizer)
+functions=(users properties rooms media authorizer webhooks)
 started=$SECONDS
 mkdir -p "$work"
 
@@ -134,10 +134,18 @@ EOF
 import sys, boto3
 boto3.client("s3").create_bucket(Bucket=sys.argv[1])
 EOF
+# The webhook delivery queue the webhooks and users functions send to.
+WEBHOOK_QUEUE_URL=$(.venv/dev/bin/python - real-estate-e2e-webhook-deliveries <<'EOF'
+import sys, boto3
+print(boto3.client("sqs").create_queue(QueueName=sys.argv[1])["QueueUrl"])
+EOF
+)
+export WEBHOOK_QUEUE_URL
 
 cat >"$work/env.json" <<EOF
 {"Parameters": {"TABLE_NAME": "$TABLE_NAME", "AWS_ENDPOINT_URL": "$endpoint",
-  "MEDIA_BUCKET": "$MEDIA_BUCKET", "MEDIA_BASE_URL": "$MEDIA_BASE_URL"}}
+  "MEDIA_BUCKET": "$MEDIA_BUCKET", "MEDIA_BASE_URL": "$MEDIA_BASE_URL",
+  "WEBHOOK_QUEUE_URL": "$WEBHOOK_QUEUE_URL"}}
 EOF
 sam_flags=(
     --template-file "$work/sam/template.yaml"
@@ -177,7 +185,7 @@ watch_port=$(free_port)
 env_flags=()
 one_line() { awk 'BEGIN { ORS = "\\n" } { print }' "$1"; }
 export JWT_PRIVATE_KEY_PEM="$(one_line "$keys/private.pem")" JWT_PUBLIC_KEY_PEM="$(one_line "$keys/public.pem")"
-for name in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY TABLE_NAME MEDIA_BUCKET MEDIA_BASE_URL JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM; do
+for name in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY TABLE_NAME MEDIA_BUCKET MEDIA_BASE_URL WEBHOOK_QUEUE_URL JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM; do
     env_flags+=(--env-var "$name=${!name}")
 done
 PATH="$PWD/.venv/build/bin:$PATH" start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$watch_port" \

@@ -37,6 +37,15 @@ export TABLE_NAME=real-estate-local STORE=dynamodb
 export MEDIA_BUCKET=real-estate-local-media MEDIA_BASE_URL="$AWS_ENDPOINT_URL/real-estate-local-media"
 export JWT_PRIVATE_KEY_PEM="$(one_line "$keys/private.pem")" JWT_PUBLIC_KEY_PEM="$(one_line "$keys/public.pem")"
 wait_for_port "$port" target/watch-moto.log "the DynamoDB-API server (moto)"
+# The webhook delivery queue, on the same server: the users function queues
+# an endpoint's waiting deliveries there when it is re-enabled (nothing
+# consumes it here: `cargo lambda watch` serves the HTTP functions only).
+WEBHOOK_QUEUE_URL=$(.venv/dev/bin/python - real-estate-local-webhook-deliveries <<'EOF'
+import sys, boto3
+print(boto3.client("sqs").create_queue(QueueName=sys.argv[1])["QueueUrl"])
+EOF
+)
+export WEBHOOK_QUEUE_URL
 # Every binary, as `cargo lambda watch` builds them (scripts/lib.sh): the
 # functions then start without a build of their own.
 build_binaries -q
@@ -44,7 +53,7 @@ target/debug/local --create-table --seed --no-serve
 
 echo "==> cargo lambda watch: the API on http://127.0.0.1:9000 (demo password: demo password 1)"
 env_flags=()
-for name in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY TABLE_NAME MEDIA_BUCKET MEDIA_BASE_URL JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM; do
+for name in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY TABLE_NAME MEDIA_BUCKET MEDIA_BASE_URL WEBHOOK_QUEUE_URL JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM; do
     env_flags+=(--env-var "$name=${!name}")
 done
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port 9000 "${env_flags[@]}"

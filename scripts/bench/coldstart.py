@@ -41,8 +41,8 @@ LOGS = ROOT / "target" / "bench" / "logs"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # What each function reads from the environment (lib/src/config.rs, and the
 # AWS SDK's settings); only users holds the private key.
-FUNCTION_SETTINGS = ["TABLE_NAME", "MEDIA_BUCKET", "MEDIA_BASE_URL", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
-                     "AWS_SECRET_ACCESS_KEY", "JWT_PUBLIC_KEY_PEM", "AWS_CA_BUNDLE"]
+FUNCTION_SETTINGS = ["TABLE_NAME", "MEDIA_BUCKET", "MEDIA_BASE_URL", "WEBHOOK_QUEUE_URL", "AWS_ENDPOINT_URL",
+                     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "JWT_PUBLIC_KEY_PEM", "AWS_CA_BUNDLE"]
 TOKEN_PLACEHOLDER = "<paste an access token from POST /auth/token>"
 
 
@@ -59,6 +59,8 @@ def events(token: str) -> dict:
         "media": (read("media/photo-removed.json"), lambda answer: answer is None),
         "authorizer": (read("authorizer/request.json").replace(TOKEN_PLACEHOLDER.encode(), token.encode()),
                        lambda answer: answer.get("isAuthorized") is True),
+        # A delivery to an endpoint that does not exist: read, dropped, done.
+        "webhooks": (read("webhooks/delivery.json"), lambda answer: answer == {"batchItemFailures": []}),
     }
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from samcli.yamlhelper import yaml_dump, yaml_parse
 
 FUNCTIONS = {"UsersFunction": "users", "PropertiesFunction": "properties", "MediaFunction": "media",
-             "RoomsFunction": "rooms", "AuthorizerFunction": "authorizer"}
+             "RoomsFunction": "rooms", "AuthorizerFunction": "authorizer", "WebhooksFunction": "webhooks"}
 
 
 def main():
