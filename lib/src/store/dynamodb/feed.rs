@@ -21,7 +21,7 @@ use super::item::ChangeItem;
 use super::query::SortKeys;
 use super::schema;
 use super::transaction::{TransactFailure, put_action};
-use super::{DynamoStore, Item, number, sdk_error};
+use super::{DynamoStore, Item, sdk_error};
 use crate::domain::{Change, FeedEvent};
 use crate::store::feed::{FeedPage, FeedQuery, FeedStore, SHARDS, seq_at};
 use crate::store::{StoreError, StoreResult};
@@ -43,11 +43,6 @@ pub(super) fn last_change_of(item: &Item) -> Option<u64> {
 
 /// Where a transaction puts the change it describes, if any.
 pub(super) struct FeedSlot(Option<(usize, u64)>);
-
-/// The attribute value recording `event` on its property item.
-pub(super) fn last_change_value(event: &FeedEvent) -> aws_sdk_dynamodb::types::AttributeValue {
-    number(event.seq)
-}
 
 /// `change` at its place in the feed: in its listing's shard, at the
 /// writer's clock, past `last` (the listing's last change), so that a
@@ -89,7 +84,9 @@ impl DynamoStore {
     async fn read_shard(&self, shard: u64, after: u64, until: u64, limit: usize) -> StoreResult<(Vec<FeedEvent>, u64)> {
         let partition = schema::change_partition(shard);
         let range = SortKeys::Between(schema::change_sort(after + 1), schema::change_sort(until));
-        let query = self.query_partition(None, partition, range, |_| None).limit(limit as i32);
+        // Read consistently: a change committed before the horizon is read,
+        // whatever the lag of the replica an eventually consistent read asks.
+        let query = self.query_partition(None, partition, range, |_| None).limit(limit as i32).consistent_read(true);
         let output = query.send().await.map_err(sdk_error)?;
         let events =
             output.items.unwrap_or_default().into_iter().map(|item| ChangeItem::from_item(item)?.into_domain());

@@ -14,7 +14,7 @@
 //! transaction.
 
 use super::expression::{Expression, all};
-use super::feed::{FeedSlot, LAST_CHANGE, last_change_of, last_change_value, place};
+use super::feed::{FeedSlot, LAST_CHANGE, last_change_of, place};
 use super::item::{LAST_WRITE, PriceChangeItem, PropertyItem, RoomItem, written_by};
 use super::kept::Slot;
 use super::query::SortKeys;
@@ -122,8 +122,10 @@ impl DynamoStore {
             let condition = editable_by(&mut expression, &edit.of_version(Some(current.version())));
             let mut item = next.to_item()?;
             item.insert(LAST_WRITE.to_owned(), string(edit.write.to_string()));
-            if let Some(event) = &public {
-                item.insert(LAST_CHANGE.to_owned(), last_change_value(event));
+            // The listing's last change, this one or the one before.
+            let last = public.as_ref().map(|event| event.seq).or(last_change);
+            if let Some(last) = last {
+                item.insert(LAST_CHANGE.to_owned(), number(last));
             }
             let mut items = vec![put_action(&self.table, item, &condition, &expression)];
             items.extend(others);
@@ -165,7 +167,7 @@ impl PropertyStore for DynamoStore {
             let public = public.map(|change| place(change, None));
             let mut item = PropertyItem::from_domain(property, rooms).to_item()?;
             if let Some(event) = &public {
-                item.insert(LAST_CHANGE.to_owned(), last_change_value(event));
+                item.insert(LAST_CHANGE.to_owned(), number(event.seq));
             }
             let mut items = vec![
                 // The owner must still exist: a deleted user's token creates nothing.

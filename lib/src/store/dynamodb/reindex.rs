@@ -76,11 +76,18 @@ impl DynamoStore {
                 expression.equals(PropertyItem::VERSION, number(property.version())),
                 expression.equals(PropertyItem::OWNER_ID, stored[PropertyItem::OWNER_ID].clone()),
             ]);
+            let mut item = property.to_item()?;
+            // What the item holds besides the property: kept as it is.
+            for kept in [super::feed::LAST_CHANGE, super::item::LAST_WRITE] {
+                if let Some(value) = stored.get(kept) {
+                    item.insert(kept.to_owned(), value.clone());
+                }
+            }
             let put = self
                 .client
                 .put_item()
                 .table_name(&self.table)
-                .set_item(Some(property.to_item()?))
+                .set_item(Some(item))
                 .condition_expression(condition)
                 .set_expression_attribute_names(expression.names())
                 .set_expression_attribute_values(expression.values())
