@@ -90,3 +90,7 @@ mod tests {
         assert_eq!(read(&id.to_uppercase()), None);
     }
 }
+id_type!(
+    /// Identifies a webhook endpoint.
+    WebhookId
+);

@@ -26,6 +26,8 @@ mod session;
 mod text;
 mod timestamp;
 mod user;
+mod webhook;
+mod webhook_secret;
 
 pub use area::Area;
 pub use attempts::{Admission, AttemptCounter, AttemptLimit, escape};
@@ -33,7 +35,7 @@ pub use birth_date::BirthDate;
 pub use change::{Change, ChangeType, ChangedMember, FeedEvent};
 pub use city::{City, city_key};
 pub use email::Email;
-pub use ids::{PhotoId, PropertyId, RoomId, UserId};
+pub use ids::{PhotoId, PropertyId, RoomId, UserId, WebhookId};
 pub use listing::{ListingStatus, StatusChangeRefused, Transaction};
 pub use location::Location;
 pub use password::{Password, PasswordHash};
@@ -56,6 +58,11 @@ pub use session::{
 };
 pub use timestamp::Timestamp;
 pub use user::{ProfileChanges, User};
+pub use webhook::{
+    DeliveryAttempt, EventTypes, FAILING_LIMIT, MAX_DESCRIPTION, MAX_WEBHOOKS_PER_USER, PendingDelivery,
+    ROTATION_OVERLAP, SigningSecret, Subscription, Webhook,
+};
+pub use webhook_secret::{Secret, sign};
 
 /// Why an input is not a valid value, in words fit for an API client.
 #[derive(Debug, Clone, PartialEq, Eq)]

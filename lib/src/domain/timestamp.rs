@@ -92,6 +92,16 @@ impl Timestamp {
     pub fn unix_seconds(&self) -> i64 {
         self.0.unix_timestamp()
     }
+
+    pub fn unix_millis(&self) -> i64 {
+        (self.0.unix_timestamp_nanos() / 1_000_000) as i64
+    }
+
+    /// The instant `wait` later, to the millisecond.
+    pub fn plus(&self, wait: std::time::Duration) -> Self {
+        let later = self.0 + wait;
+        Self(later.replace_millisecond(later.millisecond()).expect("a valid millisecond"))
+    }
 }
 
 #[cfg(test)]
