@@ -209,6 +209,11 @@ impl From<StoreError> for ApiError {
                 crate::domain::MAX_PHOTOS
             )),
             StoreError::StatusChange(refused) => Self::Conflict(format!("The status {refused}.")),
+            StoreError::WebhookNotFound => Self::NotFound("You have no webhook with this id.".into()),
+            StoreError::WebhookLimitReached => Self::Conflict(format!(
+                "A user has at most {} webhooks: delete one before adding another.",
+                crate::domain::MAX_WEBHOOKS_PER_USER
+            )),
             StoreError::EmailTaken => Self::Conflict("An account with this email address already exists.".into()),
             StoreError::PasswordChanged => {
                 Self::Conflict("The password was changed by another request; sign in again.".into())

@@ -10,6 +10,7 @@ pub mod feed;
 pub mod memory;
 pub(crate) mod retry;
 pub mod search;
+pub mod webhooks;
 
 use crate::domain::{
     Admission, AttemptCounter, Email, PasswordHash, Photo, PhotoChanges, PhotoId, PhotoOutcome, PriceChange,
@@ -24,6 +25,7 @@ pub use edit::{Edit, Versions, WriteId};
 pub use feed::{FeedPage, FeedQuery, FeedStore};
 pub use memory::MemoryStore;
 pub use search::{Bounds, Listing, Order, Page, PageRequest, Region, Search};
+pub use webhooks::WebhookStore;
 
 /// Why a store operation did not happen. Every variant but the last two is
 /// an answer about the data, decided atomically by the store itself, and
@@ -56,6 +58,10 @@ pub enum StoreError {
     EmailTaken,
     /// The password changed between the caller's check and the write.
     PasswordChanged,
+    /// No webhook endpoint of the caller has this id.
+    WebhookNotFound,
+    /// The user already has `MAX_WEBHOOKS_PER_USER` endpoints.
+    WebhookLimitReached,
     /// The creation's `Idempotency-Key` was used before, by this earlier
     /// creation (not expired); nothing was written.
     KeyUsed(Box<KeptAnswer>),
@@ -80,6 +86,8 @@ impl std::fmt::Display for StoreError {
             Self::StatusChange(refused) => write!(f, "status change refused: {refused}"),
             Self::EmailTaken => f.write_str("email already registered"),
             Self::PasswordChanged => f.write_str("password changed meanwhile"),
+            Self::WebhookNotFound => f.write_str("webhook not found"),
+            Self::WebhookLimitReached => f.write_str("webhook limit reached"),
             Self::KeyUsed(_) => f.write_str("idempotency key used before"),
             Self::Unavailable(why) => write!(f, "store unavailable: {why}"),
             Self::Internal(why) => write!(f, "store failure: {why}"),
@@ -408,6 +416,7 @@ pub trait Store:
     + PhotoStore
     + ClusterStore
     + FeedStore
+    + WebhookStore
     + Clone
     + Send
     + Sync
@@ -423,6 +432,7 @@ impl<
         + PhotoStore
         + ClusterStore
         + FeedStore
+        + WebhookStore
         + Clone
         + Send
         + Sync

@@ -8,10 +8,11 @@ mod properties;
 mod rooms;
 mod sessions;
 mod users;
+mod webhooks;
 
 use crate::domain::{
-    Change, FeedEvent, PasswordHash, PhotoId, PriceChange, Property, PropertyId, Room, RoomId, Session, Timestamp,
-    User, UserId,
+    Change, DeliveryAttempt, FeedEvent, PasswordHash, PendingDelivery, PhotoId, PriceChange, Property, PropertyId,
+    Room, RoomId, Session, Timestamp, User, UserId, Webhook, WebhookId,
 };
 use crate::store::{Credentials, Edit, KeptAnswer, StoreError, StoreResult, WriteId};
 use std::collections::{BTreeMap, HashMap};
@@ -42,6 +43,11 @@ struct State {
     removed_photos: Vec<(PropertyId, PhotoId)>,
     /// The change feed, oldest first (see `feed`).
     feed: std::collections::VecDeque<FeedEvent>,
+    /// Webhook endpoints, the deliveries waiting for them (one per
+    /// listing) and their log (see `webhooks`).
+    webhooks: BTreeMap<WebhookId, Webhook>,
+    pending: BTreeMap<(WebhookId, PropertyId), PendingDelivery>,
+    delivery_log: BTreeMap<(WebhookId, uuid::Uuid), DeliveryAttempt>,
 }
 
 impl State {

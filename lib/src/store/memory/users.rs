@@ -96,6 +96,10 @@ impl UserStore for MemoryStore {
         for property in owned {
             state.remove_property(property, now);
         }
+        let webhooks: Vec<_> = state.webhooks.values().filter(|webhook| webhook.owner == id).map(|w| w.id).collect();
+        for webhook in webhooks {
+            state.remove_webhook(webhook);
+        }
         state.sessions.retain(|(owner, _), _| *owner != id);
         let scopes = [KeptAnswer::caller_scope(id), KeptAnswer::email_scope(&stored.user.email)];
         state.kept_answers.retain(|(scope, _), _| !scopes.contains(scope));
