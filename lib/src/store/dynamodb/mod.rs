@@ -26,13 +26,14 @@ mod sessions;
 mod stream;
 mod transaction;
 mod users;
+mod webhooks;
 
 pub use feed::FEED_SETTLE;
 #[cfg(feature = "local")]
 pub use follow::StreamFollower;
 pub use reindex::ReindexReport;
-pub use schema::{Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE, create_table};
-pub use stream::{listing_change, photos_removed_by};
+pub use schema::{CHANGES_PREFIX, Index, PARTITION_KEY, SORT_KEY, TIME_TO_LIVE, create_table};
+pub use stream::{feed_event, listing_change, photos_removed_by};
 
 use super::StoreError;
 use crate::aws::Limits;

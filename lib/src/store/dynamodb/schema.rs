@@ -7,7 +7,7 @@
 
 use super::{Item, StoreError, string};
 use crate::domain::geo::Cell;
-use crate::domain::{Email, Property, PropertyId, Transaction, UserId};
+use crate::domain::{City, Email, Property, PropertyId, Transaction, UserId, WebhookId};
 use crate::store::clusters::Placement;
 use crate::store::search::{Listing, MAP_CELL_PRECISION, Order, Region, Search, position};
 use aws_sdk_dynamodb::Client;
@@ -187,6 +187,13 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
 // | Cluster counter | `CLUSTERS#<precision>#<shard, or cell 2 coarser>` | `<cell>#<transaction>#<status>#<type>` |
 // | Clustered   | `CLUSTERED#<property id>` | `CLUSTERED`     |
 // | Change      | `CHANGES#<shard, 2 digits>` | `<seq, 20 digits>` |
+// | Webhook     | `HOOKS#USER#<owner id>`  | `WEBHOOK#<webhook id>` |
+// | Webhook count | `HOOKS#USER#<owner id>` | `COUNT`        |
+// | Subscription | `HOOKS#CITY#<city key>`, or `HOOKS#ALL` | `<webhook id>` |
+// | Waiting delivery | `WEBHOOK#<webhook id>` | `PENDING#<property id>` |
+// | Delivery attempt | `WEBHOOK#<webhook id>` | `ATTEMPT#<attempt id>` |
+//
+// The `HOOKS#` and `WEBHOOK#` prefixes are fixed: IAM conditions name them.
 //
 // Scopes escape `#` in what they embed (`domain::escape`): an email
 // address may hold one.
@@ -207,6 +214,12 @@ const PROPERTY_SORT: &str = "PROPERTY";
 const PRICE_CHANGE_SORT_PREFIX: &str = "PRICE#";
 const KEPT_ANSWER_SORT_PREFIX: &str = "ANSWER#";
 const SESSION_SORT_PREFIX: &str = "SESSION#";
+const WEBHOOK_SORT_PREFIX: &str = "WEBHOOK#";
+const WEBHOOK_COUNT_SORT: &str = "COUNT";
+const PENDING_SORT_PREFIX: &str = "PENDING#";
+const ATTEMPT_SORT_PREFIX: &str = "ATTEMPT#";
+/// The partitions of the change feed (`CHANGES#<shard>`).
+pub const CHANGES_PREFIX: &str = "CHANGES#";
 
 fn key(partition: String, sort: String) -> Item {
     Item::from([(PARTITION_KEY.to_owned(), string(partition)), (SORT_KEY.to_owned(), string(sort))])
@@ -311,6 +324,76 @@ pub const SHARDED_CLUSTER_PRECISION: u8 = 2;
 /// How many items a sharded cluster counter is spread over.
 pub const CLUSTER_SHARDS: u8 = 16;
 
+/// The partition of a user's webhook endpoints and of their count.
+pub(super) fn webhooks_partition(owner: UserId) -> String {
+    format!("HOOKS#USER#{owner}")
+}
+
+/// The key of a webhook endpoint, in its owner's partition.
+pub(super) fn webhook_key(owner: UserId, id: WebhookId) -> Item {
+    key(webhooks_partition(owner), format!("{WEBHOOK_SORT_PREFIX}{id}"))
+}
+
+/// What the sort key of every endpoint item starts with (the count's does not).
+pub(super) const fn webhook_sort_prefix() -> &'static str {
+    WEBHOOK_SORT_PREFIX
+}
+
+/// The key of the count of a user's endpoints, beside them.
+pub(super) fn webhook_count_key(owner: UserId) -> Item {
+    key(webhooks_partition(owner), WEBHOOK_COUNT_SORT.into())
+}
+
+/// Whether an item of a user's webhook partition is the count (the others
+/// are endpoints).
+pub(super) fn is_webhook_count_item(item: &Item) -> bool {
+    item.get(SORT_KEY).and_then(|sort| sort.as_s().ok()).is_some_and(|sort| sort == WEBHOOK_COUNT_SORT)
+}
+
+/// The partition of the subscriptions to the changes of `city`'s listings
+/// (by its key), or, with `None`, to those of every city.
+pub(super) fn subscriptions_partition(city: Option<&City>) -> String {
+    match city {
+        Some(city) => format!("HOOKS#CITY#{}", city.key()),
+        None => "HOOKS#ALL".into(),
+    }
+}
+
+/// The key of an endpoint's subscription, in its city's partition.
+pub(super) fn subscription_key(city: Option<&City>, webhook: WebhookId) -> Item {
+    key(subscriptions_partition(city), webhook.to_string())
+}
+
+/// The partition of what an endpoint has to deliver and has attempted.
+pub(super) fn deliveries_partition(webhook: WebhookId) -> String {
+    format!("WEBHOOK#{webhook}")
+}
+
+/// The key of the delivery waiting at `webhook` for a change of `property`.
+pub(super) fn pending_key(webhook: WebhookId, property: PropertyId) -> Item {
+    key(deliveries_partition(webhook), format!("{PENDING_SORT_PREFIX}{property}"))
+}
+
+/// What the sort key of every waiting delivery starts with.
+pub(super) const fn pending_sort_prefix() -> &'static str {
+    PENDING_SORT_PREFIX
+}
+
+/// The key of an attempt of the endpoint's log.
+pub(super) fn attempt_key(webhook: WebhookId, attempt: uuid::Uuid) -> Item {
+    key(deliveries_partition(webhook), attempt_sort(&attempt.to_string()))
+}
+
+/// The sort key of the attempt at `position` (its id) in the log.
+pub(super) fn attempt_sort(position: &str) -> String {
+    format!("{ATTEMPT_SORT_PREFIX}{position}")
+}
+
+/// What the sort key of every attempt starts with.
+pub(super) const fn attempt_sort_prefix() -> &'static str {
+    ATTEMPT_SORT_PREFIX
+}
+
 /// The partition of the cluster counter of `cell` for a listing: one
 /// partition per shard for the coarsest precisions (whose cells are few),
 /// else per cell two precisions coarser (up to 1 024 cells each).
@@ -371,13 +454,18 @@ fn shard_of(id: PropertyId, shards: u8) -> u8 {
 
 /// The partition of the change feed that holds position `seq` (its shard).
 pub(super) fn change_partition(seq: u64) -> String {
-    format!("CHANGES#{:02}", crate::store::feed::shard_of_seq(seq))
+    format!("{CHANGES_PREFIX}{:02}", crate::store::feed::shard_of_seq(seq))
 }
 
 /// The sort key of a change: its position, zero-padded so that the text
 /// sorts as the number does.
 pub(super) fn change_sort(seq: u64) -> String {
     format!("{seq:020}")
+}
+
+/// Whether an item is a change of the feed.
+pub(super) fn is_change_item(item: &Item) -> bool {
+    item.get(PARTITION_KEY).and_then(|key| key.as_s().ok()).is_some_and(|key| key.starts_with(CHANGES_PREFIX))
 }
 
 /// The key of the change at position `seq`.

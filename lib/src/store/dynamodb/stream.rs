@@ -5,8 +5,8 @@
 //! passes only property items' records.
 
 use super::Item;
-use super::item::{PhotoItem, PropertyItem};
-use crate::domain::{PhotoId, PropertyId};
+use super::item::{ChangeItem, PhotoItem, PropertyItem};
+use crate::domain::{FeedEvent, PhotoId, PropertyId};
 use crate::store::clusters::Placement;
 use crate::store::{ListingChange, StoreError, StoreResult};
 use serde_json::Value;
@@ -90,4 +90,20 @@ mod tests {
         let insert = json!({"eventName": "INSERT", "dynamodb": {"NewImage": image(property, &[a])}});
         assert!(photos_removed_by(&insert).is_empty());
     }
+}
+
+/// The change of the feed a stream record inserts (the webhooks function's
+/// records); `None` for a record of anything else.
+pub fn feed_event(record: &Value) -> StoreResult<Option<FeedEvent>> {
+    if record["eventName"].as_str() != Some("INSERT") {
+        return Ok(None);
+    }
+    let image = &record["dynamodb"]["NewImage"];
+    let item: serde_dynamo::Item = serde_json::from_value(image.clone())
+        .map_err(|e| StoreError::Internal(format!("a stream image that is not DynamoDB JSON: {e}")))?;
+    let item = Item::from(item);
+    if !super::schema::is_change_item(&item) {
+        return Ok(None);
+    }
+    ChangeItem::from_item(item)?.into_domain().map(Some)
 }

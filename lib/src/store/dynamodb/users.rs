@@ -168,7 +168,7 @@ impl UserStore for DynamoStore {
         // still exists and the client can retry.
         self.delete_sessions_of(id).await?;
         self.delete_kept_answers(&KeptAnswer::email_scope(&user.email)).await?;
-        self.delete_properties_of(id).await?;
+        tokio::try_join!(self.delete_properties_of(id), self.delete_webhooks_of(id))?;
         let mut expression = Expression::default();
         let exists = expression.item_exists();
         let items = vec![
@@ -180,10 +180,11 @@ impl UserStore for DynamoStore {
             Err(TransactFailure::Cancelled(_)) => return Err(StoreError::AccountGone),
             Err(failure) => return Err(failure.into_error()),
         }
-        // A property created while the first purge ran (its transaction
-        // checked the owner before the account was gone) goes too, and the
-        // answers kept for the owner's creations after every creation.
-        self.delete_properties_of(id).await?;
+        // A property or webhook created while the first purge ran (its
+        // transaction checked the owner before the account was gone) goes
+        // too, and the answers kept for the owner's creations after every
+        // creation.
+        tokio::try_join!(self.delete_properties_of(id), self.delete_webhooks_of(id))?;
         self.delete_kept_answers(&KeptAnswer::caller_scope(id)).await
     }
 }

@@ -14,6 +14,7 @@ mod photo;
 mod property;
 mod session;
 mod user;
+mod webhook;
 
 pub(super) use change::ChangeItem;
 pub(super) use kept::KeptAnswerItem;
@@ -21,6 +22,7 @@ pub(crate) use photo::PhotoItem;
 pub(super) use property::{PriceChangeItem, PropertyItem, RoomItem};
 pub(super) use session::{AttemptsItem, SessionItem};
 pub(super) use user::{EmailClaimItem, UserItem};
+pub(super) use webhook::{AttemptItem, PendingItem, SubscriptionItem, WebhookCountItem, WebhookItem};
 
 use super::{Item, StoreError};
 use crate::store::{StoreResult, WriteId};
