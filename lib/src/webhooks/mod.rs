@@ -1,8 +1,15 @@
-//! The transport of webhook deliveries: where a webhook may be sent
-//! (`address`), how a delivery is signed (`signature`) and how it is sent
-//! (`send`). What to deliver, when and how often to retry belong to the
-//! callers.
+//! Webhooks (docs/api.md#webhooks): where a webhook may be sent
+//! (`address`) and how one is sent (`send`); which endpoints a change goes
+//! to and how its deliveries wait, merge and retry (`deliver`), through a
+//! queue (`queue`: SQS on AWS, in process locally); and the webhooks
+//! function's events (`events`). Endpoints and their secrets are domain
+//! types (`domain::webhook`).
 
 pub mod address;
+pub mod deliver;
+pub mod events;
+pub mod queue;
 pub mod send;
-pub mod signature;
+
+pub use deliver::{Deliveries, DeliveryRules, DeliverySetup};
+pub use queue::{DeliveryMessage, DeliveryQueue, MemoryQueue};

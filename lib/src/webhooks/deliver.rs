@@ -1,0 +1,323 @@
+//! What webhooks do with the change feed (docs/api.md#webhooks): each
+//! change goes to the endpoints that asked for it (`fan_out`), where it
+//! waits, one delivery per listing, later changes merged in; each waiting
+//! delivery is attempted (`deliver`) until the receiver answers 2xx,
+//! retried on the schedule, the endpoint disabled after a 410 or three
+//! days of failures. At least once, in order per listing: a merged change
+//! is never lost, since a delivery only ends if what was sent is still
+//! what waits.
+
+use super::address::{Reach, check_url};
+use super::queue::{DeliveryMessage, DeliveryQueue, MAX_DELAY, QueueError};
+use super::send::{self, Outcome};
+use crate::domain::{DeliveryAttempt, FAILING_LIMIT, FeedEvent, PendingDelivery, Timestamp, Webhook, WebhookId, sign};
+use crate::store::{Store, StoreError};
+use serde_json::json;
+use std::time::Duration;
+
+/// How long a receiver has to answer.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The Standard Webhooks retry schedule: the wait after each failed
+/// attempt (the last repeats until the endpoint is disabled).
+pub const STANDARD_SCHEDULE: [u64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
+
+/// The local server's: a developer sees a retry at once.
+pub const LOCAL_SCHEDULE: [u64; 7] = [1, 5, 30, 120, 300, 600, 600];
+
+/// The longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10 * 60 * 60);
+
+/// Why a change or a delivery must be handled again.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// How deliveries are made.
+#[derive(Debug, Clone)]
+pub struct DeliveryRules {
+    pub reach: Reach,
+    /// The wait after each failed attempt, in order.
+    pub schedule: Vec<Duration>,
+    pub timeout: Duration,
+}
+
+impl DeliveryRules {
+    pub fn new(reach: Reach, schedule: &[u64]) -> Self {
+        Self {
+            reach,
+            schedule: schedule.iter().map(|&seconds| Duration::from_secs(seconds)).collect(),
+            timeout: TIMEOUT,
+        }
+    }
+
+    /// The wait after the `attempts`-th failure, give or take a tenth so
+    /// that failing receivers are not retried all at once.
+    fn wait_after(&self, attempts: u32) -> Duration {
+        let base = self.schedule.get(attempts.saturating_sub(1) as usize).or(self.schedule.last());
+        let base = base.copied().unwrap_or(Duration::from_secs(5));
+        let mut random = [0u8; 2];
+        aws_lc_rs::rand::fill(&mut random).expect("AWS-LC's RAND_bytes aborts the process rather than fail");
+        let jitter = f64::from(u16::from_le_bytes(random)) / f64::from(u16::MAX) * 0.2 + 0.9;
+        base.mul_f64(jitter)
+    }
+}
+
+/// Where deliveries are queued and how they are made: what a deployment
+/// chooses (SQS and the public internet on AWS; in process, this machine
+/// included, on the local server).
+#[derive(Clone)]
+pub struct DeliverySetup {
+    pub queue: DeliveryQueue,
+    pub rules: DeliveryRules,
+}
+
+impl DeliverySetup {
+    /// The local server's: an in-process queue, receivers on this machine
+    /// allowed, the retry schedule `schedule` (seconds).
+    pub fn local(schedule: &[u64]) -> Self {
+        let queue = DeliveryQueue::Memory(super::queue::MemoryQueue::default());
+        Self { queue, rules: DeliveryRules::new(Reach::LocalDevelopment, schedule) }
+    }
+
+    pub fn on<S>(&self, store: S) -> Deliveries<S> {
+        Deliveries { store, queue: self.queue.clone(), rules: self.rules.clone() }
+    }
+}
+
+/// The webhooks' work, on a store and a queue.
+#[derive(Clone)]
+pub struct Deliveries<S> {
+    pub store: S,
+    pub queue: DeliveryQueue,
+    pub rules: DeliveryRules,
+}
+
+impl<S: Store> Deliveries<S> {
+    /// Hands `event` to every endpoint that asked for it: merged into the
+    /// delivery waiting for its listing there, or queued as a new one.
+    /// Safe to repeat: a change already merged changes nothing.
+    pub async fn fan_out(&self, event: &FeedEvent) -> Result<(), DeliveryError> {
+        for subscription in self.store.subscribers(&event.change.city).await? {
+            if !subscription.events.contains(event.change.kind) {
+                continue;
+            }
+            if self.store.queue_delivery(&subscription, event, Timestamp::now()).await? {
+                let message =
+                    DeliveryMessage { webhook_id: subscription.webhook, property_id: event.change.property_id };
+                self.queue.send(&message, Duration::ZERO).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Attempts the delivery `message` names, if it still waits and its
+    /// time has come, and decides what follows.
+    pub async fn deliver(&self, message: &DeliveryMessage) -> Result<(), DeliveryError> {
+        let Some(waiting) = self.store.pending_delivery(message.webhook_id, message.property_id).await? else {
+            return Ok(()); // Delivered already: this message is a repeat.
+        };
+        let Some(webhook) = self.store.get_webhook(waiting.owner, waiting.webhook).await? else {
+            self.store.settle_delivery(&waiting, None).await?;
+            return Ok(()); // The endpoint was deleted.
+        };
+        if !webhook.enabled {
+            return Ok(()); // It waits until its owner enables the endpoint (`resume`).
+        }
+        let now = Timestamp::now();
+        if waiting.next_at > now {
+            let wait = Duration::from_millis((waiting.next_at.unix_millis() - now.unix_millis()) as u64);
+            return Ok(self.queue.send(message, wait.min(MAX_DELAY)).await?);
+        }
+        let event = &waiting.event;
+        let body = json!({
+            "type": event.change.kind.code(),
+            "timestamp": now,
+            "data": {
+                "seq": event.seq,
+                "property_id": event.change.property_id,
+                "version": event.change.version,
+                "changed": event.change.changed,
+                "city": event.change.city.name(),
+            },
+        });
+        let attempt = self.attempt(&webhook, event.change.id, body, now).await;
+        let number = waiting.attempts + 1;
+        let (failure, retry_after) = match attempt.outcome {
+            Outcome::Delivered { .. } => {
+                self.log(&webhook, &waiting, &attempt, number, None).await?;
+                if !self.store.settle_delivery(&waiting, None).await? {
+                    self.queue.send(message, Duration::ZERO).await?; // A later change was merged in.
+                }
+                if webhook.failing_since.is_some() {
+                    self.change_webhook(&webhook, |webhook| webhook.failing_since = None).await?;
+                }
+                return Ok(());
+            }
+            Outcome::Rejected { status: 410, .. } => (Some("the receiver answered 410 Gone"), None),
+            Outcome::Rejected { retry_after, .. } => (None, retry_after),
+            Outcome::Failed { .. } => (None, None),
+        };
+        let failing_since = webhook.failing_since.unwrap_or(now);
+        let expired = now.unix_seconds() - failing_since.unix_seconds() >= FAILING_LIMIT.as_secs() as i64;
+        let disabled = failure.or(expired.then_some("every delivery failed for 3 days"));
+        let wait = retry_after.map_or_else(|| self.rules.wait_after(number), |wait| wait.min(MAX_RETRY_AFTER));
+        let next_at = now.plus(wait);
+        let next_retry = disabled.is_none().then_some(next_at);
+        self.log(&webhook, &waiting, &attempt, number, next_retry).await?;
+        let next = PendingDelivery { attempts: number, next_at, ..waiting.clone() };
+        let settled = self.store.settle_delivery(&waiting, Some(&next)).await?;
+        match disabled {
+            Some(why) => {
+                tracing::warn!(webhook = %webhook.id, why, "webhook endpoint disabled");
+                self.change_webhook(&webhook, |webhook| webhook.disable(why, Timestamp::now())).await?;
+            }
+            None => {
+                if webhook.failing_since.is_none() {
+                    self.change_webhook(&webhook, |webhook| webhook.failing_since = Some(failing_since)).await?;
+                }
+                // A change merged in meanwhile waits with the attempts it had: it is tried at its own time.
+                let wait = if settled { wait } else { Duration::ZERO };
+                self.queue.send(message, wait.min(MAX_DELAY)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends a `webhook.test` event at once and logs the attempt.
+    pub async fn send_test(&self, webhook: &Webhook) -> Result<DeliveryAttempt, DeliveryError> {
+        let now = Timestamp::now();
+        let id = uuid::Uuid::now_v7();
+        let body = json!({ "type": "webhook.test", "timestamp": now, "data": { "webhook_id": webhook.id } });
+        let attempt = self.attempt(webhook, id, body, now).await;
+        let logged = logged(webhook.id, id, "webhook.test", None, &attempt, 1, None);
+        self.store.record_attempt(&logged).await?;
+        Ok(logged)
+    }
+
+    /// Queues again every delivery waiting at an endpoint its owner has
+    /// just enabled: it resumes where it stopped.
+    pub async fn resume(&self, webhook: WebhookId) -> Result<(), DeliveryError> {
+        for waiting in self.store.pending_deliveries(webhook).await? {
+            let message = DeliveryMessage { webhook_id: webhook, property_id: waiting.property_id() };
+            self.queue.send(&message, Duration::ZERO).await?;
+        }
+        Ok(())
+    }
+
+    /// One signed POST of `body` to the endpoint; a URL the rules refuse
+    /// now (they may have changed since it was registered) is a failure.
+    async fn attempt(
+        &self,
+        webhook: &Webhook,
+        id: uuid::Uuid,
+        body: serde_json::Value,
+        now: Timestamp,
+    ) -> send::Attempt {
+        let body = body.to_string().into_bytes();
+        let target = match check_url(&webhook.url, self.rules.reach) {
+            Ok(target) => target,
+            Err(why) => {
+                let outcome = Outcome::Failed { error: format!("the URL is refused: {why}") };
+                return send::Attempt { outcome, duration: Duration::ZERO };
+            }
+        };
+        let timestamp = now.unix_seconds();
+        let signature = sign(&webhook.signing_secrets(now), &id.to_string(), timestamp, &body);
+        let headers = [
+            ("webhook-id", id.to_string()),
+            ("webhook-timestamp", timestamp.to_string()),
+            ("webhook-signature", signature),
+        ];
+        let attempt = send::post(&target, self.rules.reach, &headers, body, self.rules.timeout).await;
+        if let Outcome::Failed { error } = &attempt.outcome {
+            tracing::info!(webhook = %webhook.id, error, "webhook attempt failed");
+        }
+        attempt
+    }
+
+    async fn log(
+        &self,
+        webhook: &Webhook,
+        waiting: &PendingDelivery,
+        attempt: &send::Attempt,
+        number: u32,
+        next_retry: Option<Timestamp>,
+    ) -> Result<(), DeliveryError> {
+        let change = &waiting.event.change;
+        let entry = logged(webhook.id, change.id, change.kind.code(), Some(change), attempt, number, next_retry);
+        Ok(self.store.record_attempt(&entry).await?)
+    }
+
+    /// Applies `change` to the endpoint as stored now, retrying when a
+    /// concurrent write moved it on; nothing if it is gone.
+    async fn change_webhook(&self, webhook: &Webhook, change: impl Fn(&mut Webhook)) -> Result<(), DeliveryError> {
+        let changed = update_webhook::<S, StoreError>(&self.store, webhook.owner, webhook.id, |webhook| {
+            change(webhook);
+            Ok(())
+        });
+        match changed.await {
+            Ok(_) | Err(StoreError::WebhookNotFound) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+/// Reads the endpoint, applies `change` and writes it back conditioned on
+/// the version read, again if another write came in between; answers the
+/// endpoint as written. `WebhookNotFound` if `owner` has no such endpoint.
+pub async fn update_webhook<S: Store, E: From<StoreError>>(
+    store: &S,
+    owner: crate::domain::UserId,
+    id: WebhookId,
+    change: impl Fn(&mut Webhook) -> Result<(), E>,
+) -> Result<Webhook, E> {
+    for _ in 0..5 {
+        let Some(mut webhook) = store.get_webhook(owner, id).await? else {
+            return Err(StoreError::WebhookNotFound.into());
+        };
+        let expected = webhook.version;
+        change(&mut webhook)?;
+        webhook.version = expected + 1;
+        match store.replace_webhook(&webhook, expected).await {
+            Ok(()) => return Ok(webhook),
+            Err(StoreError::VersionMismatch) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(StoreError::Unavailable(format!("webhook {id} kept changing while being updated")).into())
+}
+
+/// The log entry of an attempt.
+fn logged(
+    webhook: WebhookId,
+    event_id: uuid::Uuid,
+    event_type: &str,
+    change: Option<&crate::domain::Change>,
+    attempt: &send::Attempt,
+    number: u32,
+    next_retry_at: Option<Timestamp>,
+) -> DeliveryAttempt {
+    let (status, error) = match &attempt.outcome {
+        Outcome::Delivered { status } => (Some(*status), None),
+        Outcome::Rejected { status, body, .. } => (Some(*status), Some(format!("HTTP {status}: {body}"))),
+        Outcome::Failed { error } => (None, Some(error.clone())),
+    };
+    DeliveryAttempt {
+        webhook,
+        id: uuid::Uuid::now_v7(),
+        event_id,
+        event_type: event_type.to_owned(),
+        property_id: change.map(|change| change.property_id),
+        attempt: number,
+        at: Timestamp::now(),
+        status,
+        error,
+        duration_ms: attempt.duration.as_millis() as u64,
+        next_retry_at,
+    }
+}
