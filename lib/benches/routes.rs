@@ -139,6 +139,7 @@ async fn main() {
         issuer.clone(),
         Arc::new(verifier),
         estate::entrypoints::PhotoFiles::local("http://localhost:3000"),
+        &estate::webhooks::DeliverySetup::local(&estate::webhooks::deliver::LOCAL_SCHEDULE),
     );
     let mut b = Bench { router, samples: Vec::new() };
 

@@ -98,6 +98,17 @@ pub struct Settings {
     )]
     jwt_ttl_seconds: String,
 
+    /// The SQS queue of webhook deliveries, its URL (users, webhooks)
+    #[arg(long, env = "WEBHOOK_QUEUE_URL", value_name = "URL")]
+    webhook_queue_url: Option<String>,
+
+    /// The wait after each failed webhook attempt, in seconds, comma-separated; the last repeats (users, webhooks, local)
+    ///
+    /// Default: the Standard Webhooks schedule, 5,300,1800,7200,18000,36000,36000;
+    /// on the local server 1,5,30,120,300,600,600, so that a retry shows at once.
+    #[arg(long, env = "WEBHOOK_RETRY_SCHEDULE", value_name = "SECONDS")]
+    webhook_retry_schedule: Option<String>,
+
     /// The log filter, in tracing's `EnvFilter` syntax (every binary)
     #[arg(long, env = "RUST_LOG", value_name = "FILTER", default_value = crate::telemetry::DEFAULT_LOG_FILTER)]
     rust_log: String,
@@ -263,6 +274,21 @@ impl Settings {
     }
 
     /// `RUST_LOG`: the log filter.
+    pub fn webhook_queue_url(&self) -> Result<String, ConfigError> {
+        required("WEBHOOK_QUEUE_URL", self.webhook_queue_url.as_deref()).map(str::to_owned)
+    }
+
+    /// The webhooks' retry schedule in seconds: as set, else `default`.
+    pub fn webhook_retry_schedule(&self, default: &[u64]) -> Result<Vec<u64>, ConfigError> {
+        let Some(raw) = given(self.webhook_retry_schedule.as_deref()) else { return Ok(default.to_vec()) };
+        let waits: Option<Vec<u64>> = raw.split(',').map(|wait| wait.trim().parse().ok().filter(|&s| s > 0)).collect();
+        waits.filter(|waits| !waits.is_empty()).ok_or_else(|| ConfigError::Invalid {
+            name: "WEBHOOK_RETRY_SCHEDULE",
+            expected: "whole numbers of seconds above 0, comma-separated".into(),
+            value: raw.to_owned(),
+        })
+    }
+
     pub fn log_filter(&self) -> &str {
         &self.rust_log
     }

@@ -8,6 +8,8 @@ use crate::blobs::{BlobStore, S3Blobs};
 use crate::config::Settings;
 use crate::http::{self, AppState, MediaLinks, PropertiesState, UsersState};
 use crate::store::{DynamoStore, Store};
+use crate::webhooks::address::Reach;
+use crate::webhooks::{DeliveryQueue, DeliveryRules, DeliverySetup, deliver};
 use axum::Router;
 use std::sync::Arc;
 
@@ -50,8 +52,10 @@ async fn deployed_state(settings: &Settings) -> Result<(AppState<DynamoStore>, a
 /// made at once.
 pub async fn run_users(settings: Settings) -> Result<(), BoxError> {
     let (app, aws) = deployed_state(&settings).await?;
+    let webhooks = deployed_webhooks(&settings, &aws)?;
     let (issuer, ()) = tokio::join!(settings.token_issuer(&aws), app.store.warm_up());
-    let state = UsersState { app, issuer: Arc::new(issuer?) };
+    let deliveries = webhooks.on(app.store.clone());
+    let state = UsersState { app, issuer: Arc::new(issuer?), deliveries };
     lambda_http::run(http::finish(users_routes(state))).await
 }
 
@@ -80,6 +84,28 @@ pub async fn run_media(settings: Settings) -> Result<(), BoxError> {
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
         let (store, blobs) = (store.clone(), blobs.clone());
         async move { crate::media::events::handle_event(&store, &blobs, &event.payload).await.map_err(BoxError::from) }
+    }))
+    .await
+}
+
+/// How the deployed functions deliver webhooks: through the SQS queue, to
+/// public addresses only, on the configured schedule.
+fn deployed_webhooks(settings: &Settings, aws: &aws_config::SdkConfig) -> Result<DeliverySetup, BoxError> {
+    let queue = DeliveryQueue::sqs(aws, settings.webhook_queue_url()?);
+    let rules = DeliveryRules::new(Reach::Public, &settings.webhook_retry_schedule(&deliver::STANDARD_SCHEDULE)?);
+    Ok(DeliverySetup { queue, rules })
+}
+
+/// The webhooks function: new changes of the feed from the table's stream
+/// (fanned out to the endpoints that asked), and deliveries from the
+/// queue, see [`crate::webhooks`]. It answers the records that failed.
+pub async fn run_webhooks(settings: Settings) -> Result<(), BoxError> {
+    let aws = crate::aws::load(settings.aws_ca_bundle()).await?;
+    let store = DynamoStore::from_sdk_config(&aws, settings.table_name()?);
+    let deliveries = deployed_webhooks(&settings, &aws)?.on(store);
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+        let deliveries = deliveries.clone();
+        async move { Ok::<_, BoxError>(crate::webhooks::events::handle_event(&deliveries, &event.payload).await) }
     }))
     .await
 }
@@ -123,9 +149,11 @@ pub(crate) fn api_routes<S: Store, B: BlobStore>(
     issuer: Arc<TokenIssuer>,
     verifier: Arc<TokenVerifier>,
     files: PhotoFiles<B>,
+    webhooks: &DeliverySetup,
 ) -> Router {
+    let deliveries = webhooks.on(store.clone());
     let app = AppState { store, verifier };
-    let users = users_routes(UsersState { app: app.clone(), issuer });
+    let users = users_routes(UsersState { app: app.clone(), issuer, deliveries });
     let state = PropertiesState { app: app.clone(), blobs: files.blobs, media: files.media };
     let properties = http::routes::properties::router(state);
     let rooms = http::routes::rooms::router(app);
@@ -138,6 +166,7 @@ pub fn api<S: Store, B: BlobStore>(
     issuer: Arc<TokenIssuer>,
     verifier: Arc<TokenVerifier>,
     files: PhotoFiles<B>,
+    webhooks: &DeliverySetup,
 ) -> Router {
-    http::finish(api_routes(store, issuer, verifier, files))
+    http::finish(api_routes(store, issuer, verifier, files, webhooks))
 }

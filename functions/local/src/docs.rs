@@ -33,6 +33,7 @@ mod tests {
             estate::entrypoints::PhotoFiles::local(&format!("http://{address}")),
             super::router(),
             &limits,
+            &estate::webhooks::DeliverySetup::local(&estate::webhooks::deliver::LOCAL_SCHEDULE),
         );
         tokio::spawn(serve_on(listener, app, limits, std::future::pending()));
         for path in ["/docs/", "/docs/swagger-ui.css"] {

@@ -86,6 +86,8 @@ impl MediaLinks {
 pub struct UsersState<S> {
     pub app: AppState<S>,
     pub issuer: Arc<TokenIssuer>,
+    /// Webhook deliveries: a test event, and the resumption of an endpoint.
+    pub deliveries: crate::webhooks::Deliveries<S>,
 }
 
 impl<S> FromRef<UsersState<S>> for Arc<TokenVerifier> {

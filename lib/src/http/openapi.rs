@@ -38,6 +38,8 @@ use utoipa::{Modify, OpenApi};
         (name = "properties", description = "Publishing and browsing properties"),
         (name = "rooms", description = "A property's rooms"),
         (name = "photos", description = "A listing's photos: announced here, uploaded straight to storage, served by the CDN"),
+        (name = "changes", description = "The change feed: every public change of a listing, deletions included, in order"),
+        (name = "webhooks", description = "Your endpoints for the change feed: signed deliveries, retried, logged"),
     )
 )]
 struct ApiDoc;

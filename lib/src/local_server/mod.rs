@@ -7,6 +7,7 @@
 mod gateway;
 mod media;
 mod serve;
+pub mod webhooks;
 
 use crate::auth::{TokenIssuer, TokenVerifier, ephemeral_keys};
 use crate::blobs::LocalBlobs;
@@ -15,6 +16,7 @@ use crate::entrypoints::{BoxError, PhotoFiles, api_routes};
 use crate::http;
 use crate::store::dynamodb::StreamFollower;
 use crate::store::{DynamoStore, MemoryStore, Store};
+use crate::webhooks::DeliverySetup;
 use axum::Router;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,10 +38,11 @@ pub fn local_app<S: Store>(
     files: PhotoFiles<LocalBlobs>,
     extra: Router,
     limits: &ServerLimits,
+    webhooks: &DeliverySetup,
 ) -> Router {
     let routes = extra
         .merge(media::routes(store.clone(), files.blobs.clone()))
-        .merge(api_routes(store, issuer, verifier, files));
+        .merge(api_routes(store, issuer, verifier, files, webhooks));
     // In `finish_with`'s one stack: a layer of its own would box every
     // route again, and each request would clone that box too.
     let edge = tower::ServiceBuilder::new()
@@ -216,7 +219,10 @@ async fn prepare_and_serve<S: Store>(
         return Ok(());
     }
     let limits = ServerLimits::LOCAL;
-    serve(local_app(store, issuer, verifier, files, extra, &limits), limits, options).await
+    let schedule = options.settings.webhook_retry_schedule(&crate::webhooks::deliver::LOCAL_SCHEDULE)?;
+    let webhooks = DeliverySetup::local(&schedule);
+    self::webhooks::start(webhooks.on(store.clone()));
+    serve(local_app(store, issuer, verifier, files, extra, &limits, &webhooks), limits, options).await
 }
 
 /// The URL clients reach the local server at, for the upload and media

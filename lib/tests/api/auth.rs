@@ -95,6 +95,7 @@ async fn during_a_key_rotation_tokens_of_both_keys_are_accepted() {
         next.clone(),
         verifier,
         estate::entrypoints::PhotoFiles::local("http://localhost:3000"),
+        &estate::webhooks::DeliverySetup::local(&estate::webhooks::deliver::LOCAL_SCHEDULE),
     );
 
     let (status, user) = call(&router, "POST", "/users", None, Some(registration("rotation@example.com"))).await;

@@ -109,7 +109,10 @@ async fn every_http_event_replays_with_its_expected_status() {
         let (issuer, verifier) = test_keys();
         let app = AppState { store: seeded_store().await, verifier: Arc::new(verifier) };
         let router = match route.function {
-            Function::Users => finish(estate::entrypoints::users_routes(UsersState { app, issuer: Arc::new(issuer) })),
+            Function::Users => {
+                let deliveries = deployed_deliveries(app.store.clone());
+                finish(estate::entrypoints::users_routes(UsersState { app, issuer: Arc::new(issuer), deliveries }))
+            }
             Function::Properties => {
                 let files = estate::entrypoints::PhotoFiles::local("http://localhost:3000");
                 let state = estate::http::PropertiesState { app, blobs: files.blobs, media: files.media };
@@ -184,7 +187,9 @@ async fn an_authorizer_context_without_a_current_exp_is_refused() {
         let request = lambda_http::request::from_str(&event.to_string()).unwrap();
         let (issuer, verifier) = test_keys();
         let app = AppState { store: seeded_store().await, verifier: Arc::new(verifier) };
-        let router = finish(estate::entrypoints::users_routes(UsersState { app, issuer: Arc::new(issuer) }));
+        let deliveries = deployed_deliveries(app.store.clone());
+        let router =
+            finish(estate::entrypoints::users_routes(UsersState { app, issuer: Arc::new(issuer), deliveries }));
         let response = router.oneshot(request.map(axum::body::Body::new)).await.unwrap();
         assert_eq!(response.status().as_u16(), expected, "{case}");
     }
@@ -249,10 +254,16 @@ async fn the_webhooks_events_give_their_expected_answers() {
         let event: serde_json::Value = serde_json::from_str(&read_repo_file(&format!("events/{file}"))).unwrap();
         let store = seeded_store().await;
         // The delivery queue, in memory: what the fan-out would send.
-        let queue = estate::webhooks::MemoryQueue::default();
-        let answer = estate::webhooks::events::handle_event(&store, &queue, &event)
-            .await
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let deliveries = estate::webhooks::DeliverySetup::local(&estate::webhooks::deliver::LOCAL_SCHEDULE).on(store);
+        let answer = estate::webhooks::events::handle_event(&deliveries, &event).await;
         assert_eq!(serde_json::to_value(answer).unwrap(), *expected, "{file}");
     }
+}
+
+/// Webhook deliveries as the deployed users function makes them (public
+/// addresses only, the standard schedule), queued in memory.
+fn deployed_deliveries<S: estate::store::Store>(store: S) -> estate::webhooks::Deliveries<S> {
+    use estate::webhooks::{DeliveryQueue, DeliveryRules, DeliverySetup, MemoryQueue, address::Reach, deliver};
+    let rules = DeliveryRules::new(Reach::Public, &deliver::STANDARD_SCHEDULE);
+    DeliverySetup { queue: DeliveryQueue::Memory(MemoryQueue::default()), rules }.on(store)
 }

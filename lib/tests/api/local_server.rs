@@ -9,6 +9,8 @@ use axum::Router;
 use axum::routing::get;
 use estate::local_server::{ServerLimits, check_seed_endpoint, local_app, serve_on};
 use estate::store::MemoryStore;
+use estate::webhooks::DeliverySetup;
+use estate::webhooks::deliver::LOCAL_SCHEDULE;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -42,6 +44,7 @@ async fn start() -> SocketAddr {
         estate::entrypoints::PhotoFiles::local("http://localhost:3000"),
         extra,
         &limits(),
+        &DeliverySetup::local(&LOCAL_SCHEDULE),
     );
     tokio::spawn(serve_on(listener, app, limits(), std::future::pending()));
     address
@@ -266,6 +269,7 @@ async fn shutdown_closes_silent_connections_at_once() {
         estate::entrypoints::PhotoFiles::local("http://localhost:3000"),
         Router::new(),
         &slow,
+        &DeliverySetup::local(&LOCAL_SCHEDULE),
     );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve_on(listener, app, slow, async {

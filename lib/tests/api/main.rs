@@ -21,6 +21,7 @@ mod session_races;
 mod sessions;
 mod text;
 mod users;
+mod webhooks;
 
 // The stores: one conformance suite for both adapters, and the DynamoDB
 // calls each route makes.
@@ -32,6 +33,7 @@ mod permissions;
 mod searches;
 mod store_conformance;
 mod upgrade;
+mod webhook_store;
 
 // What the code and the files around it must agree on: the sample events,
 // the OpenAPI contract, the route table, and the infrastructure templates.

@@ -52,6 +52,21 @@ impl PathIds for UserPath {
     }
 }
 
+/// `{id}` of a webhook endpoint's path.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct WebhookPath {
+    /// The endpoint's id
+    #[param(value_type = uuid::Uuid)]
+    pub id: crate::domain::WebhookId,
+}
+
+impl PathIds for WebhookPath {
+    fn not_found(_: &str) -> StoreError {
+        StoreError::WebhookNotFound
+    }
+}
+
 /// `{id}` of a property's path.
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]

@@ -99,7 +99,7 @@ pub struct Snapshot {
 #[utoipa::path(
     get, path = "/changes/snapshot", tag = "changes", operation_id = "feed_snapshot", summary = "Where to follow the feed from",
     description = "The feed's position now. To copy the catalogue and keep it in sync: ask for this first, copy the listings (`GET /properties`, page by page), then follow `GET /changes?after=<seq>`, applying each change whose `version` is newer than the copy's. Changes made during the copy come again in the feed; versions make applying them twice harmless.",
-    responses((status = 200, description = "The feed's position", body = Snapshot), ServerFailures)
+    responses((status = 200, description = "The feed's position", body = Snapshot))
 )]
 pub(crate) async fn feed_snapshot<S: Store>(State(state): State<AppState<S>>) -> ApiResult<Json<Snapshot>> {
     Ok(Json(Snapshot { seq: state.store.feed_position().await? }))

@@ -18,6 +18,7 @@ pub mod properties;
 pub mod rooms;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use crate::domain::{Property, PropertyId, Room, UserId};
 use crate::http::AppState;

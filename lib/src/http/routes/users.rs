@@ -38,6 +38,7 @@ pub fn routes<S: Store>() -> Group<UsersState<S>> {
         .routes(routes!(change_password))
         .routes(routes!(show_profile))
         .merge(super::sessions::routes())
+        .merge(super::webhooks::routes())
 }
 
 pub fn router<S: Store>(state: UsersState<S>) -> Router {

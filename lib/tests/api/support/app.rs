@@ -34,6 +34,8 @@ pub fn concrete(path: &str) -> String {
 pub struct TestApp {
     router: Router,
     pub issuer: Arc<TokenIssuer>,
+    /// Where webhook deliveries are queued (in memory, as locally).
+    pub webhooks: estate::webhooks::DeliverySetup,
 }
 
 pub struct Reply {
@@ -85,8 +87,26 @@ impl TestApp {
         let issuer = Arc::new(issuer);
         let files = estate::entrypoints::PhotoFiles::local(LOCAL_URL);
         let (extra, limits) = (Router::new(), estate::local_server::ServerLimits::LOCAL);
-        let router = estate::local_server::local_app(store, issuer.clone(), Arc::new(verifier), files, extra, &limits);
-        Self { router, issuer }
+        let webhooks = estate::webhooks::DeliverySetup::local(&estate::webhooks::deliver::LOCAL_SCHEDULE);
+        let router = estate::local_server::local_app(
+            store,
+            issuer.clone(),
+            Arc::new(verifier),
+            files,
+            extra,
+            &limits,
+            &webhooks,
+        );
+        Self { router, issuer, webhooks }
+    }
+
+    /// The API with webhooks delivered as the local server delivers them,
+    /// by background tasks that follow the change feed (calls no request
+    /// makes, which the tests of calls per request cannot have).
+    pub fn with_webhooks<S: Store>(store: S) -> Self {
+        let app = Self::new(store.clone());
+        estate::local_server::webhooks::start(app.webhooks.on(store));
+        app
     }
 
     pub fn memory() -> Self {
