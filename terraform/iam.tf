@@ -177,11 +177,43 @@ locals {
           "dynamodb:PutItem",
           "dynamodb:UpdateItem",
           "dynamodb:DeleteItem",
-          "dynamodb:ConditionCheckItem",
+        ]
+        leading_keys = [
+          "HOOKS#USER#*",
+        ]
+      },
+      {
+        sid   = "WebhookSubscriptions"
+        index = null
+        actions = [
+          "dynamodb:PutItem",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "HOOKS#CITY#*",
+          "HOOKS#ALL",
+        ]
+      },
+      {
+        sid   = "WebhookDeliveries"
+        index = null
+        actions = [
+          "dynamodb:Query",
+          "dynamodb:PutItem",
+          "dynamodb:DeleteItem",
         ]
         leading_keys = [
           "WEBHOOK#*",
-          "HOOKS#*",
+        ]
+      },
+      {
+        sid   = "ChangeFeed"
+        index = null
+        actions = [
+          "dynamodb:PutItem",
+        ]
+        leading_keys = [
+          "CHANGES#*",
         ]
       },
     ]
@@ -189,7 +221,7 @@ locals {
     # check that the owner's user item exists when publishing, the answers
     # kept under an Idempotency-Key, one pattern per listing index, the map
     # clusters' counters (on the table, which the media function keeps from
-    # the stream), and the change feed's items (on the table: FEED#<shard>,
+    # the stream), and the change feed's items (on the table: CHANGES#<shard>,
     # not the feed-index's partitions).
     properties = [
       {
@@ -327,13 +359,14 @@ locals {
         ]
       },
       {
-        sid   = "ReadChangeFeed"
+        sid   = "ChangeFeed"
         index = null
         actions = [
           "dynamodb:Query",
+          "dynamodb:PutItem",
         ]
         leading_keys = [
-          "FEED#*",
+          "CHANGES#*",
         ]
       },
     ]
@@ -374,6 +407,16 @@ locals {
         ]
         leading_keys = [
           "USER#*",
+        ]
+      },
+      {
+        sid   = "ChangeFeed"
+        index = null
+        actions = [
+          "dynamodb:PutItem",
+        ]
+        leading_keys = [
+          "CHANGES#*",
         ]
       },
     ]
@@ -424,28 +467,56 @@ locals {
           "CLUSTERS#*",
         ]
       },
+      {
+        sid   = "ChangeFeed"
+        index = null
+        actions = [
+          "dynamodb:PutItem",
+        ]
+        leading_keys = [
+          "CHANGES#*",
+        ]
+      },
     ]
     # The change feed's items come from the table's stream; for each, the
     # endpoints subscribed to its type get a delivery message on the
     # delivery queue, which the same function consumes (one signed POST per
-    # message). Its items: the feed (FEED#), the endpoints and their
+    # message). Its items: the feed (CHANGES#), the endpoints and their
     # delivery records (WEBHOOK#), the subscriptions by event type (HOOKS#).
     webhooks = [
       {
-        sid   = "FeedAndEndpoints"
+        sid   = "Subscriptions"
+        index = null
+        actions = [
+          "dynamodb:Query",
+          "dynamodb:PutItem",
+        ]
+        leading_keys = [
+          "HOOKS#CITY#*",
+          "HOOKS#ALL",
+        ]
+      },
+      {
+        sid   = "Endpoints"
         index = null
         actions = [
           "dynamodb:GetItem",
-          "dynamodb:Query",
           "dynamodb:PutItem",
-          "dynamodb:UpdateItem",
-          "dynamodb:DeleteItem",
-          "dynamodb:ConditionCheckItem",
         ]
         leading_keys = [
-          "FEED#*",
+          "HOOKS#USER#*",
+        ]
+      },
+      {
+        sid   = "Deliveries"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
           "WEBHOOK#*",
-          "HOOKS#*",
         ]
       },
     ]

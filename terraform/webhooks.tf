@@ -1,5 +1,5 @@
 # The change feed's webhooks. The table's stream gives the webhooks function
-# the feed's new items (partition FEED#<shard>); for each, the endpoints
+# the feed's new items (partition CHANGES#<shard>); for each, the endpoints
 # subscribed to its type get one message each on the delivery queue, which
 # the same function consumes (one signed POST per message). What it keeps
 # failing waits in the dead-letter queue, and an alarm says so
@@ -63,13 +63,13 @@ resource "aws_lambda_event_source_mapping" "webhooks_feed_items" {
   starting_position = "LATEST"
   batch_size        = 10
 
-  # Only the change feed's new items (partition FEED#<shard>): every other
+  # Only the change feed's new items (partition CHANGES#<shard>): every other
   # record is dropped by the filter, at no invocation.
   filter_criteria {
     filter {
       pattern = jsonencode({
         eventName = ["INSERT"]
-        dynamodb  = { Keys = { pk = { S = [{ prefix = "FEED#" }] } } }
+        dynamodb  = { Keys = { pk = { S = [{ prefix = "CHANGES#" }] } } }
       })
     }
   }

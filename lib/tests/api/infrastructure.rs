@@ -806,11 +806,9 @@ fn both_trigger_the_media_function_on_uploads_and_on_property_changes() {
 }
 
 /// The stream filter of the webhooks function: the change feed's new items
-/// only, whose partition key is `FEED#<shard>`. (feed-index's partitions
-/// start with `FEED#` too, but they are an index attribute of property
-/// items, never a record's key.)
+/// only, whose partition key is `CHANGES#<shard>`.
 fn feed_items_filter() -> Value {
-    json!({ "eventName": ["INSERT"], "dynamodb": { "Keys": { PARTITION_KEY: { "S": [{ "prefix": "FEED#" }] } } } })
+    json!({ "eventName": ["INSERT"], "dynamodb": { "Keys": { PARTITION_KEY: { "S": [{ "prefix": "CHANGES#" }] } } } })
 }
 
 /// The answer the webhooks function gives both its event sources: the

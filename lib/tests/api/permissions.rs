@@ -319,6 +319,8 @@ fn route_of(method: &str, path: &str) -> (String, &'static str) {
 /// Drives the API and records, per function, the accesses its calls needed.
 struct Recorder {
     app: TestApp,
+    /// The store under `app`, for the work of the functions without routes.
+    store: estate::store::DynamoStore,
     /// The (operation, body) of the DynamoDB requests sent since the last take.
     take: Box<dyn Fn() -> Vec<(String, Value)>>,
     recorded: Recorded,
@@ -361,6 +363,32 @@ impl Recorder {
         }
     }
 
+    /// Does what the webhooks function does on AWS: fans each change of
+    /// the feed out (the stream brings it, so reading it is not the
+    /// function's call), then attempts every delivery queued.
+    async fn deliver_webhooks(&mut self) {
+        assert_eq!((self.take)(), vec![], "DynamoDB calls outside any request");
+        let setup = estate::webhooks::DeliverySetup::local(&estate::webhooks::deliver::LOCAL_SCHEDULE);
+        let estate::webhooks::DeliveryQueue::Memory(queue) = &setup.queue else { unreachable!() };
+        let mut queued = queue.take_receiver().unwrap();
+        let deliveries = setup.on(self.store.clone());
+        tokio::time::sleep(crate::support::TEST_FEED_SETTLE).await;
+        let query = estate::store::FeedQuery { after: None, limit: 100, city: None, types: Vec::new() };
+        let changes = estate::store::FeedStore::changes(&self.store, &query).await.unwrap();
+        (self.take)();
+        assert!(!changes.events.is_empty(), "the feed holds the changes made");
+        for event in &changes.events {
+            deliveries.fan_out(event).await.unwrap();
+        }
+        let mut delivered = 0;
+        while let Ok(message) = queued.try_recv() {
+            deliveries.deliver(&message).await.unwrap();
+            delivered += 1;
+        }
+        assert!(delivered > 0, "a change was delivered");
+        self.record("webhooks", &[]);
+    }
+
     /// Applies the table's stream as the media function does on AWS (the
     /// map clusters): its calls are the media function's, but for the
     /// reader's own look-up of the stream, which Lambda's event source does.
@@ -396,8 +424,13 @@ async fn record_every_route() -> Recorded {
     let take = move || calls.take_calls().into_iter().map(|call| (call.operation, call.body)).collect();
     let warmed = store.clone();
     let mut stream = crate::support::stream_follower(&store);
-    let mut api =
-        Recorder { app: TestApp::new(store), take: Box::new(take), recorded: Recorded::new(), driven: BTreeSet::new() };
+    let mut api = Recorder {
+        app: TestApp::new(store.clone()),
+        store,
+        take: Box::new(take),
+        recorded: Recorded::new(),
+        driven: BTreeSet::new(),
+    };
     (api.take)();
 
     // Each function warms its connection at a cold start (`warm_up`).
@@ -496,6 +529,35 @@ async fn record_every_route() -> Recorded {
     api.call("POST", &photos, stranger, Some(new_photo("image/png", 10)), 403).await;
     api.call("DELETE", &photo, stranger, None, 403).await;
     api.call("DELETE", &photo, owner_token, None, 204).await;
+
+    // the change feed; webhooks: an endpoint of the stranger's (on this
+    // machine), every route, and the webhooks function's work: each change
+    // of the feed fanned out, each delivery attempted
+    api.call("GET", "/changes/snapshot", None, None, 200).await;
+    api.call("GET", "/changes?limit=5", None, None, 200).await;
+    let receiver = receiver().await;
+    let hook = json!({"url": format!("http://{receiver}/hook"), "events": ["listing.updated", "listing.deleted"]});
+    let hook = api.call("POST", "/webhooks", stranger, Some(hook), 201).await;
+    let hook = format!("/webhooks/{}", hook["id"].as_str().unwrap());
+    // Two that fail: one answers 410 (disabled), one 500 (failing since).
+    for (path, city) in [("gone", Some("Nice")), ("failing", None)] {
+        let mut failing = json!({"url": format!("http://{receiver}/{path}"), "events": ["listing.updated"]});
+        if let Some(city) = city {
+            failing["city"] = json!(city);
+        }
+        api.call("POST", "/webhooks", stranger, Some(failing), 201).await;
+    }
+    api.call("GET", "/webhooks", stranger, None, 200).await;
+    api.call("GET", &hook, stranger, None, 200).await;
+    api.call("GET", &hook, owner_token, None, 404).await;
+    api.call("PATCH", &hook, stranger, Some(json!({"enabled": false})), 200).await;
+    api.call("PATCH", &hook, stranger, Some(json!({"enabled": true, "city": "Nice"})), 200).await;
+    api.call("POST", &format!("{hook}/rotate-secret"), stranger, None, 200).await;
+    api.call("POST", &format!("{hook}/test"), stranger, None, 200).await;
+    api.call("PATCH", &property, owner_token, Some(json!({"name": "Seen by the hook"})), 200).await;
+    api.deliver_webhooks().await;
+    api.call("GET", &format!("{hook}/deliveries"), stranger, None, 200).await;
+    api.call("DELETE", &hook, stranger, None, 204).await;
 
     // properties: deleting one with its rooms
     let other = api.create_twice("/properties", owner_token, new_property("Other", "Lyon", "loft", 1)).await;
@@ -651,4 +713,18 @@ async fn each_role_allows_exactly_the_dynamodb_calls_of_its_function() {
         problems.join("\n"),
         calls.collect::<Vec<_>>().join("\n  ")
     );
+}
+
+/// A webhook receiver on this machine: `/gone` answers 410, `/failing`
+/// 500, anything else 204.
+async fn receiver() -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    use axum::http::StatusCode;
+    let app = axum::Router::new()
+        .route("/gone", axum::routing::post(|| async { StatusCode::GONE }))
+        .route("/failing", axum::routing::post(|| async { StatusCode::INTERNAL_SERVER_ERROR }))
+        .fallback(|| async { StatusCode::NO_CONTENT });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
 }
