@@ -225,6 +225,30 @@ class Suite:
         self.expect("GET /properties sorted by price in a range", by_price, 200)
         self.check("the price-sorted search finds the listing", property_id in by_price.body.decode(errors="replace"),
                    by_price)
+        # The change feed, and webhooks: no public receiver is reachable
+        # from here, so a registration is refused, and an unknown endpoint
+        # is a 404 on every route.
+        self.expect("GET /changes/snapshot",
+                    self.call("GET", "/changes/snapshot", route=r("GET", "/changes/snapshot")), 200)
+        feed = self.expect("GET /changes", self.call("GET", "/changes?limit=5", route=r("GET", "/changes")), 200)
+        self.check("the feed answers where to go on", isinstance((feed.json() or {}).get("next"), int), feed)
+        self.expect_problem("GET /changes of an unknown type", self.call("GET", "/changes?type=listing.moved"), 422)
+        self.expect_problem("GET /changes from too long ago", self.call("GET", "/changes?after=1"), 410)
+        self.expect("GET /webhooks", self.call("GET", "/webhooks", token=token, route=r("GET", "/webhooks")), 200)
+        self.expect_refused("GET", "/webhooks", r("GET", "/webhooks"))
+        metadata = {"url": "http://169.254.169.254/latest/meta-data", "events": ["listing.published"]}
+        refused = self.call("POST", "/webhooks", metadata, token=token, route=r("POST", "/webhooks"))
+        problem = self.expect_problem("POST /webhooks to the metadata address", refused, 422)
+        self.check("the 422 names url", [e.get("field") for e in (problem or {}).get("errors", [])] == ["url"], refused)
+        self.expect_refused("POST", "/webhooks", r("POST", "/webhooks"), metadata)
+        unknown = f"/webhooks/{uuid.uuid4()}"
+        for method, suffix, body in [("GET", "", None), ("PATCH", "", {"enabled": False}), ("DELETE", "", None),
+                                     ("POST", "/rotate-secret", None), ("POST", "/test", None),
+                                     ("GET", "/deliveries", None)]:
+            route = r(method, "/webhooks/{id}" + suffix)
+            self.expect_problem(f"{method} /webhooks/{{id}}{suffix} of an unknown endpoint",
+                                self.call(method, unknown + suffix, body, token=token, route=route), 404)
+            self.expect_refused(method, unknown + suffix, route, body)
         # The map: in a box, nearest first with its distance, and the clusters.
         boxed = self.call("GET", "/properties?bbox=4.85,45.75,4.95,45.80")
         self.expect("GET /properties in a map box", boxed, 200)
