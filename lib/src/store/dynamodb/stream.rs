@@ -64,6 +64,22 @@ fn photo_ids(image: &Value) -> BTreeSet<PhotoId> {
     photos.iter().filter_map(|photo| photo["M"][PhotoItem::ID]["S"].as_str().and_then(PhotoId::parse)).collect()
 }
 
+/// The change of the feed a stream record inserts (the webhooks function's
+/// records); `None` for a record of anything else.
+pub fn feed_event(record: &Value) -> StoreResult<Option<FeedEvent>> {
+    if record["eventName"].as_str() != Some("INSERT") {
+        return Ok(None);
+    }
+    let image = &record["dynamodb"]["NewImage"];
+    let item: serde_dynamo::Item = serde_json::from_value(image.clone())
+        .map_err(|e| StoreError::Internal(format!("a stream image that is not DynamoDB JSON: {e}")))?;
+    let item = Item::from(item);
+    if !super::schema::is_change_item(&item) {
+        return Ok(None);
+    }
+    ChangeItem::from_item(item)?.into_domain().map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,20 +106,4 @@ mod tests {
         let insert = json!({"eventName": "INSERT", "dynamodb": {"NewImage": image(property, &[a])}});
         assert!(photos_removed_by(&insert).is_empty());
     }
-}
-
-/// The change of the feed a stream record inserts (the webhooks function's
-/// records); `None` for a record of anything else.
-pub fn feed_event(record: &Value) -> StoreResult<Option<FeedEvent>> {
-    if record["eventName"].as_str() != Some("INSERT") {
-        return Ok(None);
-    }
-    let image = &record["dynamodb"]["NewImage"];
-    let item: serde_dynamo::Item = serde_json::from_value(image.clone())
-        .map_err(|e| StoreError::Internal(format!("a stream image that is not DynamoDB JSON: {e}")))?;
-    let item = Item::from(item);
-    if !super::schema::is_change_item(&item) {
-        return Ok(None);
-    }
-    ChangeItem::from_item(item)?.into_domain().map(Some)
 }
