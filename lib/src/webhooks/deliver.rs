@@ -25,8 +25,12 @@ pub const STANDARD_SCHEDULE: [u64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 3
 /// The local server's: a developer sees a retry at once.
 pub const LOCAL_SCHEDULE: [u64; 7] = [1, 5, 30, 120, 300, 600, 600];
 
-/// The longest `Retry-After` honoured.
+/// The longest `Retry-After` honoured, and the shortest.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10 * 60 * 60);
+const MIN_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// How long past its time a waiting delivery must be to count as lost.
+const LOST_AFTER: Duration = Duration::from_secs(60);
 
 /// Why a change or a delivery must be handled again.
 #[derive(Debug, thiserror::Error)]
@@ -106,13 +110,22 @@ impl<S: Store> Deliveries<S> {
             if !subscription.events.contains(event.change.kind) {
                 continue;
             }
-            if self.store.queue_delivery(&subscription, event, Timestamp::now()).await? {
-                let message =
-                    DeliveryMessage { webhook_id: subscription.webhook, property_id: event.change.property_id };
+            let message = DeliveryMessage { webhook_id: subscription.webhook, property_id: event.change.property_id };
+            if self.store.queue_delivery(&subscription, event, Timestamp::now()).await? || self.lost(&message).await? {
                 self.queue.send(&message, Duration::ZERO).await?;
             }
         }
         Ok(())
+    }
+
+    /// Whether the delivery a change was merged into has waited past its
+    /// time by `LOST_AFTER`: its message was lost (a send that failed after
+    /// the delivery was written, a local server stopped), so it is queued
+    /// again. A repeat message costs nothing (`deliver` finds it done).
+    async fn lost(&self, message: &DeliveryMessage) -> Result<bool, DeliveryError> {
+        let waiting = self.store.pending_delivery(message.webhook_id, message.property_id).await?;
+        let overdue = Timestamp::now().unix_millis() - LOST_AFTER.as_millis() as i64;
+        Ok(waiting.is_some_and(|waiting| waiting.next_at.unix_millis() < overdue))
     }
 
     /// Attempts the delivery `message` names, if it still waits and its
@@ -165,7 +178,8 @@ impl<S: Store> Deliveries<S> {
         let failing_since = webhook.failing_since.unwrap_or(now);
         let expired = now.unix_seconds() - failing_since.unix_seconds() >= FAILING_LIMIT.as_secs() as i64;
         let disabled = failure.or(expired.then_some("every delivery failed for 3 days"));
-        let wait = retry_after.map_or_else(|| self.rules.wait_after(number), |wait| wait.min(MAX_RETRY_AFTER));
+        let honoured = |wait: Duration| wait.clamp(MIN_RETRY_AFTER, MAX_RETRY_AFTER);
+        let wait = retry_after.map_or_else(|| self.rules.wait_after(number), honoured);
         let next_at = now.plus(wait);
         let next_retry = disabled.is_none().then_some(next_at);
         self.log(&webhook, &waiting, &attempt, number, next_retry).await?;

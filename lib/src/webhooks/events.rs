@@ -24,26 +24,44 @@ pub struct ItemFailure {
     pub item_identifier: String,
 }
 
-/// Handles every record of `event` and names those that failed.
+/// Handles every record of `event` and names those that failed. Changes
+/// one after another, in the stream's order; deliveries all at once, so
+/// that a batch of slow receivers takes one timeout, not ten.
 pub async fn handle_event<S: Store>(deliveries: &Deliveries<S>, event: &Value) -> BatchResponse {
     let mut response = BatchResponse::default();
+    let mut attempts = tokio::task::JoinSet::new();
     let records = event["Records"].as_array().map(Vec::as_slice).unwrap_or_default();
     for record in records {
-        let (identifier, outcome) = match record["eventSource"].as_str() {
-            Some("aws:sqs") => (record["messageId"].as_str(), delivery(deliveries, record).await),
-            Some("aws:dynamodb") => (record["dynamodb"]["SequenceNumber"].as_str(), change(deliveries, record).await),
+        let identifier = match record["eventSource"].as_str() {
+            Some("aws:sqs") => record["messageId"].as_str().unwrap_or_default().to_owned(),
+            Some("aws:dynamodb") => record["dynamodb"]["SequenceNumber"].as_str().unwrap_or_default().to_owned(),
             other => {
                 tracing::warn!(source = ?other, "a record from an unexpected source: skipped");
                 continue;
             }
         };
-        if let Err(error) = outcome {
-            tracing::error!(cause = %error, "a webhook record failed: it will come again");
-            let item_identifier = identifier.unwrap_or_default().to_owned();
-            response.batch_item_failures.push(ItemFailure { item_identifier });
+        if record["eventSource"] == "aws:sqs" {
+            let (deliveries, record) = (deliveries.clone(), record.clone());
+            attempts.spawn(async move { (identifier, delivery(&deliveries, &record).await) });
+        } else if let Err(error) = change(deliveries, record).await {
+            response.failed(identifier, &error);
+        }
+    }
+    while let Some(attempt) = attempts.join_next().await {
+        match attempt {
+            Ok((identifier, Err(error))) => response.failed(identifier, &error),
+            Ok((_, Ok(()))) => {}
+            Err(panicked) => tracing::error!(cause = %panicked, "a delivery panicked"),
         }
     }
     response
+}
+
+impl BatchResponse {
+    fn failed(&mut self, item_identifier: String, error: &str) {
+        tracing::error!(cause = %error, "a webhook record failed: it will come again");
+        self.batch_item_failures.push(ItemFailure { item_identifier });
+    }
 }
 
 async fn delivery<S: Store>(deliveries: &Deliveries<S>, record: &Value) -> Result<(), String> {

@@ -277,7 +277,7 @@ pub(crate) async fn update_webhook_route<S: Store>(
     let checked = state.checked_url(&mut fields, url.clone()).await;
     let (url, events, city, description, enabled) =
         fields.finish(|| Some((checked, events?, city?, description?, enabled?)))?;
-    let was_enabled = own(&state, caller, id).await?.enabled;
+    own(&state, caller, id).await?;
     let now = Timestamp::now();
     let webhook = update_webhook::<S, ApiError>(&state.app.store, caller, id, |webhook| {
         if let Some(url) = &url {
@@ -300,7 +300,9 @@ pub(crate) async fn update_webhook_route<S: Store>(
         Ok(())
     })
     .await?;
-    if webhook.enabled && !was_enabled {
+    // Asked to be enabled, even if it already was: what waits is queued
+    // again (a resumption that failed half-way finishes).
+    if enabled == Some(true) {
         state.deliveries.resume(webhook.id).await.map_err(ApiError::internal)?;
     }
     Ok(Private(Json(WebhookView::from(&webhook))))
