@@ -33,7 +33,7 @@ pub const HELP_HEADING: &str = "Settings (each a flag or its environment variabl
 #[derive(Clone, Debug, clap::Args)]
 #[command(next_help_heading = HELP_HEADING)]
 pub struct Settings {
-    /// The DynamoDB table (users, properties, rooms, media; the local server with `--store dynamodb`)
+    /// The DynamoDB table (users, properties, rooms, media, webhooks; the local server with `--store dynamodb`)
     #[arg(long, env = "TABLE_NAME", value_name = "NAME")]
     table_name: Option<String>,
 
@@ -273,7 +273,6 @@ impl Settings {
             .map_err(|source| ConfigError::Key { name: "the JWT private key", source })
     }
 
-    /// `RUST_LOG`: the log filter.
     pub fn webhook_queue_url(&self) -> Result<String, ConfigError> {
         required("WEBHOOK_QUEUE_URL", self.webhook_queue_url.as_deref()).map(str::to_owned)
     }
@@ -289,6 +288,7 @@ impl Settings {
         })
     }
 
+    /// `RUST_LOG`: the log filter.
     pub fn log_filter(&self) -> &str {
         &self.rust_log
     }

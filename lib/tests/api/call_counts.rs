@@ -14,6 +14,7 @@ async fn each_route_makes_the_calls_the_data_model_promises() {
     let room = app.property(&id).await["rooms"][0]["id"].as_str().unwrap().to_owned();
     calls.take();
 
+    let webhook = json!({"url": "http://127.0.0.1:9/hook", "events": ["listing.published"]});
     let property = format!("/properties/{id}");
     let room_path = format!("{property}/rooms/{room}");
     let budget: Vec<(&str, String, Option<serde_json::Value>, &[&str])> = vec![
@@ -50,6 +51,15 @@ async fn each_route_makes_the_calls_the_data_model_promises() {
         ("GET", "/properties/clusters?bbox=-10,35,30,60&precision=2".into(), None, &["Query"; 16]),
         ("GET", "/properties/clusters?bbox=2.2,48.8,2.5,48.9&precision=5".into(), None, &["Query"]),
         ("GET", "/users/me/properties".into(), None, &["Query"]),
+        // The change feed: one Query per shard, in parallel; where it
+        // stands is the clock's, no call.
+        ("GET", "/changes?limit=5".into(), None, &["Query"; 16]),
+        ("GET", "/changes/snapshot".into(), None, &[]),
+        // Webhooks: whether the account exists (a condition check), then
+        // the endpoint, its subscription and the user's count in one
+        // transaction.
+        ("POST", "/webhooks".into(), Some(webhook.clone()), &["TransactWriteItems", "TransactWriteItems"]),
+        ("GET", "/webhooks".into(), None, &["Query"]),
         // Read the property, then write it with its price history entry.
         (
             "PATCH",
@@ -76,6 +86,36 @@ async fn each_route_makes_the_calls_the_data_model_promises() {
         let reply = app.call(method, &path, Some(&token), body).await;
         assert!(reply.status.is_success(), "{method} {path}: {} {}", reply.status, reply.body);
         // Sorted: calls made in parallel arrive in any order.
+        let mut made = calls.take();
+        made.sort();
+        let mut expected = expected.to_vec();
+        expected.sort();
+        assert_eq!(made, expected, "{method} {path}");
+    }
+
+    // One endpoint's routes: each reads it first (whose it is).
+    let hook = app.get("/webhooks", Some(&token)).await.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let hook = format!("/webhooks/{hook}");
+    calls.take();
+    let endpoint: Vec<(&str, String, Option<serde_json::Value>, &[&str])> = vec![
+        ("GET", hook.clone(), None, &["GetItem"]),
+        // Read, then replaced under its version (read again, with its subscription).
+        (
+            "PATCH",
+            hook.clone(),
+            Some(json!({"description": "CRM"})),
+            &["GetItem", "GetItem", "GetItem", "TransactWriteItems"],
+        ),
+        ("POST", format!("{hook}/rotate-secret"), None, &["GetItem", "GetItem", "GetItem", "TransactWriteItems"]),
+        // Sent at once (nothing listens there: a failed attempt), and logged.
+        ("POST", format!("{hook}/test"), None, &["GetItem", "PutItem"]),
+        ("GET", format!("{hook}/deliveries"), None, &["GetItem", "Query"]),
+        // Read, removed with its subscription and count, then its log.
+        ("DELETE", hook, None, &["GetItem", "TransactWriteItems", "Query", "TransactWriteItems"]),
+    ];
+    for (method, path, body, expected) in endpoint {
+        let reply = app.call(method, &path, Some(&token), body).await;
+        assert!(reply.status.is_success(), "{method} {path}: {} {}", reply.status, reply.body);
         let mut made = calls.take();
         made.sort();
         let mut expected = expected.to_vec();
