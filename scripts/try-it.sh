@@ -77,4 +77,12 @@ clustered=$(curl -s --fail-with-body "$api/properties/clusters?bbox=-180,-90,180
     | python3 -c 'import json,sys; print(sum(item["count"] for item in json.load(sys.stdin)["items"]))')
 [ "$clustered" = 16 ] || { echo "try-it: FAIL: the clusters count $clustered listings for sale, not 16" >&2; exit 1; }
 
+# The webhook receiver of the walkthrough got the sale, signed.
+for run in 1 2; do
+    grep -q 'webhook: listing.closed .* signature ok' "target/try-it-run$run.log" \
+        || { echo "try-it: FAIL: run $run: the receiver got no signed listing.closed" >&2; exit 1; }
+    ! grep -q 'SIGNATURE WRONG' "target/try-it-run$run.log" \
+        || { echo "try-it: FAIL: run $run: a delivery's signature did not verify" >&2; exit 1; }
+done
+
 echo "try-it: the README walkthrough ran twice"
