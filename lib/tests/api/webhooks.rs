@@ -280,3 +280,36 @@ async fn a_rotated_secret_signs_beside_the_new_one_and_a_test_is_sent_at_once() 
     assert_eq!(got[0].signature.split(' ').count(), 2, "two signatures during the rotation");
     assert!(python_verifies(&old, &got[0]) && python_verifies(&new, &got[0]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_days_of_failures_disable_the_endpoint() {
+    use estate::store::WebhookStore;
+    let store = estate::store::MemoryStore::new();
+    let app = TestApp::with_webhooks(store.clone());
+    let (user, token) = app.register("failing@example.com").await;
+    let (receiver, address) = Receiver::start(&[500]).await;
+    let (webhook, _) = register_webhook(&app, &token, address, &["listing.published"]).await;
+    // It has failed since three days ago (the time a test cannot wait).
+    let (owner, id) =
+        (estate::domain::UserId::parse(&user).unwrap(), estate::domain::WebhookId::parse(&webhook).unwrap());
+    let mut stored = store.get_webhook(owner, id).await.unwrap().unwrap();
+    let three_days_ago = estate::domain::Timestamp::now().unix_seconds() - 3 * 24 * 60 * 60 - 1;
+    stored.failing_since = Some(estate::domain::Timestamp::from_unix_seconds(three_days_ago));
+    stored.version += 1;
+    store.replace_webhook(&stored, stored.version - 1).await.unwrap();
+
+    app.publish(&token, new_property("Flat", "Nice", "apartment", 1)).await;
+    receiver.until(|got| got.len() == 1).await;
+    let path = format!("/webhooks/{webhook}");
+    for _ in 0..50 {
+        let shown = app.get(&path, Some(&token)).await.body;
+        if shown["enabled"] == false {
+            assert_eq!(shown["disabled_reason"], "every delivery failed for 3 days");
+            let log = app.get(&format!("{path}/deliveries"), Some(&token)).await.body;
+            assert_eq!(log["items"][0]["next_retry_at"], Value::Null, "no retry once disabled");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the endpoint is still enabled");
+}
