@@ -207,6 +207,7 @@ pub struct WebhookList {
 
 #[utoipa::path(
     get, path = "/webhooks", tag = "webhooks", operation_id = "list_webhooks", summary = "Your webhooks",
+    description = "The caller's endpoints, oldest first, without their secrets.",
     security(("bearer" = [])),
     responses((status = 200, description = "The caller's endpoints", body = WebhookList), CallerFailures, ServerFailures)
 )]
@@ -242,6 +243,7 @@ async fn refusal<S: Store>(state: &UsersState<S>, caller: UserId, error: StoreEr
 
 #[utoipa::path(
     get, path = "/webhooks/{id}", tag = "webhooks", operation_id = "show_webhook", summary = "A webhook",
+    description = "One of the caller's endpoints, without its secret: whether it is enabled, why not, and since when its deliveries fail.",
     security(("bearer" = [])),
     params(WebhookPath),
     responses((status = 200, description = "The endpoint", body = WebhookView), NotFound, CallerFailures, ServerFailures)
