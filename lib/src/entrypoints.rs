@@ -105,7 +105,12 @@ pub async fn run_webhooks(settings: Settings) -> Result<(), BoxError> {
     let deliveries = deployed_webhooks(&settings, &aws)?.on(store);
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
         let deliveries = deliveries.clone();
-        async move { Ok::<_, BoxError>(crate::webhooks::events::handle_event(&deliveries, &event.payload).await) }
+        // Boxed: the handler's future nests deep enough (fan-out, delivery,
+        // TLS, HTTP) that the compiler's layout queries would overflow.
+        async move {
+            let handled = Box::pin(crate::webhooks::events::handle_event(&deliveries, &event.payload));
+            Ok::<_, BoxError>(handled.await)
+        }
     }))
     .await
 }
