@@ -77,7 +77,7 @@ locals {
     # each property collection, delete its items) and the answers kept for
     # the account, the answers kept under a registration's Idempotency-Key,
     # and the caller's webhook endpoints (their items and delivery records,
-    # WEBHOOK#) and their subscriptions by event type (HOOKS#).
+    # WEBHOOK#) and their subscriptions by city (HOOKS#).
     users = [
       {
         sid   = "UserAndEmailItems"
@@ -479,10 +479,11 @@ locals {
       },
     ]
     # The change feed's items come from the table's stream; for each, the
-    # endpoints subscribed to its type get a delivery message on the
+    # endpoints subscribed to its city and type get a delivery on the
     # delivery queue, which the same function consumes (one signed POST per
-    # message). Its items: the feed (CHANGES#), the endpoints and their
-    # delivery records (WEBHOOK#), the subscriptions by event type (HOOKS#).
+    # message). Its items: the endpoints and their subscriptions by city (HOOKS#),
+    # the deliveries waiting and their log (WEBHOOK#); the feed's changes
+    # come from the stream.
     webhooks = [
       {
         sid   = "Subscriptions"
