@@ -135,7 +135,7 @@ AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" .venv/dev/bin/python -c \
 # The webhook delivery queue (moto's SQS); the webhooks function's event, a
 # delivery to an endpoint that does not exist, only reads the table.
 WEBHOOK_QUEUE_URL=$(AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" .venv/dev/bin/python -c \
-    'import boto3; print(boto3.client("sqs").create_queue(QueueName="real-estate-bench-webhook-deliveries")["QueueUrl"])')
+    'import boto3; print(boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="real-estate-bench-webhook-deliveries")["QueueUrl"])')
 export WEBHOOK_QUEUE_URL
 JWT_PRIVATE_KEY_PEM=$(cat "$keys/jwt-private.pem") JWT_PUBLIC_KEY_PEM=$(cat "$keys/jwt-public.pem")
 export JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM

@@ -137,7 +137,7 @@ EOF
 # The webhook delivery queue the webhooks and users functions send to.
 WEBHOOK_QUEUE_URL=$(.venv/dev/bin/python - real-estate-e2e-webhook-deliveries <<'EOF'
 import sys, boto3
-print(boto3.client("sqs").create_queue(QueueName=sys.argv[1])["QueueUrl"])
+print(boto3.client("sqs", region_name="us-east-1").create_queue(QueueName=sys.argv[1])["QueueUrl"])
 EOF
 )
 export WEBHOOK_QUEUE_URL

@@ -42,7 +42,7 @@ wait_for_port "$port" target/watch-moto.log "the DynamoDB-API server (moto)"
 # consumes it here: `cargo lambda watch` serves the HTTP functions only).
 WEBHOOK_QUEUE_URL=$(.venv/dev/bin/python - real-estate-local-webhook-deliveries <<'EOF'
 import sys, boto3
-print(boto3.client("sqs").create_queue(QueueName=sys.argv[1])["QueueUrl"])
+print(boto3.client("sqs", region_name="us-east-1").create_queue(QueueName=sys.argv[1])["QueueUrl"])
 EOF
 )
 export WEBHOOK_QUEUE_URL
