@@ -1,8 +1,11 @@
 //! The DynamoDB calls each route makes, counted at the SDK: the budgets
 //! of the access-pattern table (docs/data-model.md#access-patterns), held by a test.
 
-use crate::support::{TestApp, counted_dynamo_store, new_property, new_room, registration};
+use crate::support::{CallLog, TestApp, counted_dynamo_store, new_property, new_room, registration};
 use serde_json::json;
+
+/// A request (method, path, body) and the DynamoDB calls it may make.
+type Budget<'a> = (&'a str, String, Option<serde_json::Value>, &'a [&'a str]);
 
 #[tokio::test]
 #[ignore = "needs DYNAMODB_TEST_ENDPOINT"]
@@ -17,7 +20,7 @@ async fn each_route_makes_the_calls_the_data_model_promises() {
     let webhook = json!({"url": "http://127.0.0.1:9/hook", "events": ["listing.published"]});
     let property = format!("/properties/{id}");
     let room_path = format!("{property}/rooms/{room}");
-    let budget: Vec<(&str, String, Option<serde_json::Value>, &[&str])> = vec![
+    let budget: Vec<Budget> = vec![
         // The registration limit's count, then the account.
         (
             "POST",
@@ -82,22 +85,13 @@ async fn each_route_makes_the_calls_the_data_model_promises() {
         // The collection, its price history, then the property and its rooms.
         ("DELETE", property, None, &["Query", "TransactWriteItems", "TransactWriteItems"]),
     ];
-    for (method, path, body, expected) in budget {
-        let reply = app.call(method, &path, Some(&token), body).await;
-        assert!(reply.status.is_success(), "{method} {path}: {} {}", reply.status, reply.body);
-        // Sorted: calls made in parallel arrive in any order.
-        let mut made = calls.take();
-        made.sort();
-        let mut expected = expected.to_vec();
-        expected.sort();
-        assert_eq!(made, expected, "{method} {path}");
-    }
+    hold_to(&app, &calls, &token, budget).await;
 
     // One endpoint's routes: each reads it first (whose it is).
     let hook = app.get("/webhooks", Some(&token)).await.body["items"][0]["id"].as_str().unwrap().to_owned();
     let hook = format!("/webhooks/{hook}");
     calls.take();
-    let endpoint: Vec<(&str, String, Option<serde_json::Value>, &[&str])> = vec![
+    let endpoint: Vec<Budget> = vec![
         ("GET", hook.clone(), None, &["GetItem"]),
         // Read, then replaced under its version (read again, with its subscription).
         (
@@ -113,9 +107,16 @@ async fn each_route_makes_the_calls_the_data_model_promises() {
         // Read, removed with its subscription and count, then its log.
         ("DELETE", hook, None, &["GetItem", "TransactWriteItems", "Query", "TransactWriteItems"]),
     ];
-    for (method, path, body, expected) in endpoint {
-        let reply = app.call(method, &path, Some(&token), body).await;
+    hold_to(&app, &calls, &token, endpoint).await;
+}
+
+/// Sends each request of `budget` as the caller of `token`, and checks it
+/// made exactly the calls listed.
+async fn hold_to(app: &TestApp, calls: &CallLog, token: &str, budget: Vec<Budget<'_>>) {
+    for (method, path, body, expected) in budget {
+        let reply = app.call(method, &path, Some(token), body).await;
         assert!(reply.status.is_success(), "{method} {path}: {} {}", reply.status, reply.body);
+        // Sorted: calls made in parallel arrive in any order.
         let mut made = calls.take();
         made.sort();
         let mut expected = expected.to_vec();

@@ -10,7 +10,9 @@ pub use app::{
     LOCAL_URL, PASSWORD, Reply, TestApp, concrete, new_photo, new_property, new_room, registration, test_keys,
     test_policy,
 };
-pub use dynamodb::{TEST_FEED_SETTLE, counted_dynamo_store, dynamo_store, stream_follower, unreachable_dynamo_store};
+pub use dynamodb::{
+    CallLog, TEST_FEED_SETTLE, counted_dynamo_store, dynamo_store, stream_follower, unreachable_dynamo_store,
+};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
