@@ -231,6 +231,25 @@ async fn own<S: Store>(state: &UsersState<S>, caller: UserId, id: WebhookId) -> 
     }
 }
 
+/// The caller's endpoint `id` as `change` leaves it, written under the
+/// version read (`update_webhook`); 404 or 401 as `own` answers.
+async fn change_own<S: Store>(
+    state: &UsersState<S>,
+    caller: UserId,
+    id: WebhookId,
+    change: impl Fn(&mut Webhook),
+) -> ApiResult<Webhook> {
+    let changed = update_webhook::<S, StoreError>(&state.app.store, caller, id, |webhook| {
+        change(webhook);
+        Ok(())
+    });
+    match changed.await {
+        Ok(webhook) => Ok(webhook),
+        Err(error @ StoreError::WebhookNotFound) => Err(refusal(state, caller, error).await),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// `error`, unless the caller's account is gone: then 401, as on every
 /// route that needs a caller.
 async fn refusal<S: Store>(state: &UsersState<S>, caller: UserId, error: StoreError) -> ApiError {
@@ -279,9 +298,8 @@ pub(crate) async fn update_webhook_route<S: Store>(
     let checked = state.checked_url(&mut fields, url.clone()).await;
     let (url, events, city, description, enabled) =
         fields.finish(|| Some((checked, events?, city?, description?, enabled?)))?;
-    own(&state, caller, id).await?;
     let now = Timestamp::now();
-    let webhook = update_webhook::<S, ApiError>(&state.app.store, caller, id, |webhook| {
+    let webhook = change_own(&state, caller, id, |webhook| {
         if let Some(url) = &url {
             webhook.url = url.clone();
         }
@@ -299,7 +317,6 @@ pub(crate) async fn update_webhook_route<S: Store>(
             Some(false) if webhook.enabled => webhook.disable("disabled by its owner", now),
             _ => webhook.touch(now),
         }
-        Ok(())
     })
     .await?;
     // Asked to be enabled, even if it already was: what waits is queued
@@ -352,11 +369,9 @@ pub(crate) async fn rotate_secret<S: Store>(
     Caller(caller): Caller,
     PathParams(WebhookPath { id }): PathParams<WebhookPath>,
 ) -> ApiResult<Private<Json<RotatedSecret>>> {
-    own(&state, caller, id).await?;
     let now = Timestamp::now();
-    let webhook = update_webhook::<S, ApiError>(&state.app.store, caller, id, |webhook| {
+    let webhook = change_own(&state, caller, id, |webhook| {
         webhook.rotate_secret(now);
-        Ok(())
     })
     .await?;
     let previous_secret_expires_at = webhook.secrets.get(1).and_then(|previous| previous.retires_at).unwrap_or(now);
