@@ -4,7 +4,7 @@
 //! by the same rule in both stores, so that a draft's edits, or anything
 //! a listing held before its publication, never show.
 
-use super::{City, Photo, PhotoOutcome, Property, PropertyId, Timestamp};
+use super::{City, Photo, PhotoOutcome, Property, PropertyId, Timestamp, Transition};
 
 super::closed_list!(
     /// What happened to a listing, as the public sees it: it became public
@@ -56,6 +56,10 @@ pub struct Change {
     /// For an update, closure or unpublication: the members that changed,
     /// in `ChangedMember::ALL` order; empty for a publication or deletion.
     pub changed: Vec<ChangedMember>,
+    /// What searches read of the listing before and after the change, so
+    /// that saved searches are matched without reading it (`alerts`); not
+    /// part of the public event.
+    pub listing: Transition,
 }
 
 impl Change {
@@ -71,6 +75,7 @@ impl Change {
         now: Timestamp,
     ) -> Option<Change> {
         let public = |property: Option<&Property>| property.filter(|property| property.status().is_public()).cloned();
+        let transition = Transition::between(before, after);
         let (kind, listing, changed) = match (public(before), public(after)) {
             (None, None) => return None,
             (None, Some(after)) => (ChangeType::Published, after, Vec::new()),
@@ -78,7 +83,7 @@ impl Change {
                 Some(after) => (ChangeType::Unpublished, after.clone(), vec![ChangedMember::Status]),
                 None => {
                     let version = before.version() + 1;
-                    return Some(Self::new(ChangeType::Deleted, &before, version, now, Vec::new()));
+                    return Some(Self::new(ChangeType::Deleted, &before, version, now, Vec::new(), transition));
                 }
             },
             (Some(before), Some(after)) => {
@@ -91,10 +96,17 @@ impl Change {
                 }
             }
         };
-        Some(Self::new(kind, &listing, listing.version(), now, changed))
+        Some(Self::new(kind, &listing, listing.version(), now, changed, transition))
     }
 
-    fn new(kind: ChangeType, listing: &Property, version: u64, now: Timestamp, changed: Vec<ChangedMember>) -> Self {
+    fn new(
+        kind: ChangeType,
+        listing: &Property,
+        version: u64,
+        now: Timestamp,
+        changed: Vec<ChangedMember>,
+        transition: Transition,
+    ) -> Self {
         Self {
             id: uuid::Uuid::now_v7(),
             kind,
@@ -103,6 +115,7 @@ impl Change {
             occurred_at: now,
             city: listing.city.clone(),
             changed,
+            listing: transition,
         }
     }
 }

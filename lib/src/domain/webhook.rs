@@ -249,6 +249,7 @@ mod tests {
             occurred_at: Timestamp::now(),
             city: City::parse("Lyon").unwrap(),
             changed,
+            listing: Default::default(),
         };
         FeedEvent { seq, change }
     }

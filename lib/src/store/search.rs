@@ -7,7 +7,7 @@
 //! move, but no other one is lost or repeated.
 
 use crate::domain::geo::{Circle, GeoBox, distance_m, whole_metres};
-use crate::domain::{Currency, ListingStatus, Location, Property, PropertyType, Transaction, UserId};
+use crate::domain::{Currency, Facets, ListingStatus, Location, Property, PropertyType, Transaction, UserId};
 
 /// Which properties a page lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,12 +135,17 @@ impl Search {
 
     /// Whether `property` is a result of the search.
     pub fn matches(&self, property: &Property) -> bool {
-        let status = property.status();
+        self.admits(&Facets::of(property))
+    }
+
+    /// Whether a listing with these facets is a result of the search: the
+    /// one rule for searches, saved searches and their alerts.
+    pub fn admits(&self, listing: &Facets) -> bool {
         let status_matches = match self.status {
-            Some(wanted) => status == wanted,
-            None => status.is_listed_by_default(),
+            Some(wanted) => listing.status == wanted,
+            None => listing.status.is_listed_by_default(),
         };
-        let price_matches = match (self.currency, property.price()) {
+        let price_matches = match (self.currency, listing.price) {
             (None, _) => true,
             (Some(currency), Some(price)) => {
                 price.currency == currency && self.price.contains(price.amount.hundredths())
@@ -149,12 +154,12 @@ impl Search {
         };
         status_matches
             && price_matches
-            && property.transaction == self.transaction
-            && self.city.as_deref().is_none_or(|city| property.city.key() == city)
-            && self.property_type.is_none_or(|kind| property.property_type == kind)
-            && self.area.contains(property.total_area().hundredths())
-            && self.bedrooms.contains(property.bedroom_count() as u64)
-            && self.region.is_none_or(|region| property.location.is_some_and(|at| region.contains(at)))
+            && listing.transaction == self.transaction
+            && self.city.as_deref().is_none_or(|city| listing.city_key == city)
+            && self.property_type.is_none_or(|kind| listing.property_type == kind)
+            && self.area.contains(listing.area)
+            && self.bedrooms.contains(listing.bedrooms)
+            && self.region.is_none_or(|region| listing.location.is_some_and(|at| region.contains(at)))
     }
 
     /// The distance to `property` in whole metres, for a search near a point.

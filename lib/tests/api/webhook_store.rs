@@ -62,6 +62,7 @@ fn change(property: PropertyId, seq: u64, kind: ChangeType, version: u64, change
         occurred_at: Timestamp::now(),
         city: City::parse("Lyon").unwrap(),
         changed,
+        listing: Default::default(),
     };
     FeedEvent { seq, change }
 }

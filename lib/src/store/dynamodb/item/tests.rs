@@ -300,3 +300,26 @@ fn a_stream_record_of_a_property_tells_its_change_to_the_clusters() {
     let user = serde_json::json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"pk": {"S": "USER#x"}, "sk": {"S": "PROFILE"}}}});
     assert_eq!(listing_change(&user).unwrap(), None);
 }
+
+#[test]
+fn a_change_keeps_the_listing_facets_before_and_after() {
+    use super::ChangeItem;
+    use crate::domain::{Change, FeedEvent};
+    let (before, _) = property();
+    let mut after = before.clone();
+    let cheaper = PropertyChanges { price: Some(Some(price(99_000))), ..Default::default() };
+    cheaper.apply_to(&mut after, Timestamp::now()).unwrap();
+    let change = Change::between(Some(&before), Some(&after), false, Timestamp::now()).unwrap();
+    assert_eq!(change.listing.before.as_ref().unwrap().price, Some(price(125_050)));
+    assert!(change.listing.price_lowered());
+    let event = FeedEvent { seq: 7, change };
+    let item = ChangeItem::from_domain(&event).to_item().unwrap();
+    assert!(names(&item).is_superset(&["before", "after"].into()));
+    assert_eq!(ChangeItem::from_item(item).unwrap().into_domain().unwrap(), event);
+
+    // A change written before facets were kept reads without them.
+    let mut old = ChangeItem::from_domain(&event).to_item().unwrap();
+    old.remove("before");
+    old.remove("after");
+    assert_eq!(ChangeItem::from_item(old).unwrap().into_domain().unwrap().change.listing.before, None);
+}

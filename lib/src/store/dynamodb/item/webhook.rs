@@ -365,6 +365,7 @@ mod tests {
             occurred_at: Timestamp::now(),
             city: City::parse("Lyon").unwrap(),
             changed: vec![ChangedMember::Name, ChangedMember::Price],
+            listing: Default::default(),
         };
         let mut delivery =
             PendingDelivery::new(&Subscription::from(&webhook), FeedEvent { seq: 42, change }, Timestamp::now());
