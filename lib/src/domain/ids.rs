@@ -30,6 +30,11 @@ macro_rules! id_type {
         }
 
         impl $name {
+            /// Below every id.
+            pub const MIN: Self = Self(Uuid::nil());
+            /// Above every id.
+            pub const MAX: Self = Self(Uuid::max());
+
             pub fn generate() -> Self {
                 Self(Uuid::now_v7())
             }
@@ -65,6 +70,15 @@ id_type!(
 id_type!(
     /// Identifies a photo within its property; a new upload is a new photo.
     PhotoId
+);
+
+id_type!(
+    /// Identifies a user's saved search.
+    SavedSearchId
+);
+id_type!(
+    /// Identifies a notification in its owner's inbox.
+    NotificationId
 );
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! Every constructor is a `parse` that either returns a valid value or says
 //! why the input is not one: past the HTTP edge nothing is ever re-checked.
 
+mod alerts;
 mod area;
 mod attempts;
 mod birth_date;
@@ -30,6 +31,11 @@ mod user;
 mod webhook;
 mod webhook_secret;
 
+pub use alerts::{
+    AlertBounds, AlertEvent, AlertSettings, DEFAULT_DIGEST_HOUR, DigestMatch, FAVOURITE_EVENTS, Favourite, Frequency,
+    MAX_FAVOURITES_PER_USER, MAX_SAVED_SEARCHES_PER_USER, NOTIFICATION_LIFETIME_SECONDS, Notification,
+    NotificationKind, SavedSearch, SearchName, TimeZoneName, UnsubscribeToken, classify,
+};
 pub use area::Area;
 pub use attempts::{Admission, AttemptCounter, AttemptLimit, escape};
 pub use birth_date::BirthDate;
@@ -37,7 +43,7 @@ pub use change::{Change, ChangeType, ChangedMember, FeedEvent};
 pub use city::{City, city_key};
 pub use email::Email;
 pub use facets::{Facets, Transition};
-pub use ids::{PhotoId, PropertyId, RoomId, UserId, WebhookId};
+pub use ids::{NotificationId, PhotoId, PropertyId, RoomId, SavedSearchId, UserId, WebhookId};
 pub use listing::{ListingStatus, StatusChangeRefused, Transaction};
 pub use location::Location;
 pub use password::{Password, PasswordHash};
