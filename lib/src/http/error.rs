@@ -214,6 +214,15 @@ impl From<StoreError> for ApiError {
                 "A user has at most {} webhooks: delete one before adding another.",
                 crate::domain::MAX_WEBHOOKS_PER_USER
             )),
+            StoreError::FavouriteLimitReached => Self::Conflict(format!(
+                "A user keeps at most {} favourites: remove one before adding another.",
+                crate::domain::MAX_FAVOURITES_PER_USER
+            )),
+            StoreError::SavedSearchNotFound => Self::NotFound("You have no saved search with this id.".into()),
+            StoreError::SavedSearchLimitReached => Self::Conflict(format!(
+                "A user has at most {} saved searches: delete one before adding another.",
+                crate::domain::MAX_SAVED_SEARCHES_PER_USER
+            )),
             StoreError::EmailTaken => Self::Conflict("An account with this email address already exists.".into()),
             StoreError::PasswordChanged => {
                 Self::Conflict("The password was changed by another request; sign in again.".into())

@@ -3,6 +3,7 @@
 //! (`lib/tests/api/store_conformance.rs`), so the embedded store behaves like
 //! DynamoDB: same conditions, same uniqueness, same atomicity.
 
+pub mod alerts;
 pub mod clusters;
 pub mod dynamodb;
 mod edit;
@@ -19,6 +20,7 @@ use crate::domain::{
 };
 use std::future::Future;
 
+pub use alerts::{AlertStore, Inbox};
 pub use clusters::{Cluster, ClusterQuery, ListingChange};
 pub use dynamodb::DynamoStore;
 pub use edit::{Edit, Versions, WriteId};
@@ -62,6 +64,12 @@ pub enum StoreError {
     WebhookNotFound,
     /// The user already has `MAX_WEBHOOKS_PER_USER` endpoints.
     WebhookLimitReached,
+    /// The user already keeps `MAX_FAVOURITES_PER_USER` favourites.
+    FavouriteLimitReached,
+    /// No saved search of the caller has this id.
+    SavedSearchNotFound,
+    /// The user already has `MAX_SAVED_SEARCHES_PER_USER` saved searches.
+    SavedSearchLimitReached,
     /// The creation's `Idempotency-Key` was used before, by this earlier
     /// creation (not expired); nothing was written.
     KeyUsed(Box<KeptAnswer>),
@@ -88,6 +96,9 @@ impl std::fmt::Display for StoreError {
             Self::PasswordChanged => f.write_str("password changed meanwhile"),
             Self::WebhookNotFound => f.write_str("webhook not found"),
             Self::WebhookLimitReached => f.write_str("webhook limit reached"),
+            Self::FavouriteLimitReached => f.write_str("favourite limit reached"),
+            Self::SavedSearchNotFound => f.write_str("saved search not found"),
+            Self::SavedSearchLimitReached => f.write_str("saved search limit reached"),
             Self::KeyUsed(_) => f.write_str("idempotency key used before"),
             Self::Unavailable(why) => write!(f, "store unavailable: {why}"),
             Self::Internal(why) => write!(f, "store failure: {why}"),
@@ -417,6 +428,7 @@ pub trait Store:
     + ClusterStore
     + FeedStore
     + WebhookStore
+    + AlertStore
     + Clone
     + Send
     + Sync
@@ -433,6 +445,7 @@ impl<
         + ClusterStore
         + FeedStore
         + WebhookStore
+        + AlertStore
         + Clone
         + Send
         + Sync

@@ -25,6 +25,7 @@ mod webhooks;
 
 // The stores: one conformance suite for both adapters, and the DynamoDB
 // calls each route makes.
+mod alert_store;
 mod call_counts;
 mod changes;
 mod faults;

@@ -7,6 +7,7 @@
 //! multi-item write and `update_item` every single-item one; `users`,
 //! `properties` and `rooms` implement the store traits with them.
 
+mod alerts;
 mod clusters;
 mod expression;
 mod feed;

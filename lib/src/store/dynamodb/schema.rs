@@ -7,7 +7,10 @@
 
 use super::{Item, StoreError, string};
 use crate::domain::geo::Cell;
-use crate::domain::{City, Email, Property, PropertyId, Transaction, UserId, WebhookId};
+use crate::domain::{
+    City, Email, Frequency, NotificationId, Property, PropertyId, SavedSearch, SavedSearchId, Transaction, UserId,
+    WebhookId,
+};
 use crate::store::clusters::Placement;
 use crate::store::search::{Listing, MAP_CELL_PRECISION, Order, Region, Search, position};
 use aws_sdk_dynamodb::Client;
@@ -22,8 +25,8 @@ pub const SORT_KEY: &str = "sk";
 /// The sort key of the newest-first indexes: the property id, time-ordered.
 pub const GSI_SORT_KEY: &str = "gsisk";
 /// The table's TTL attribute (Unix seconds): DynamoDB deletes an item some
-/// time after it. Kept answers, sessions, attempt windows and the cluster
-/// record of a deleted listing carry it.
+/// time after it. Kept answers, sessions, attempt windows, the cluster
+/// record of a deleted listing, notifications and their markers carry it.
 pub const TIME_TO_LIVE: &str = "expires_at";
 
 /// The global secondary indexes. Only the owner index lists every
@@ -192,8 +195,19 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
 // | Subscription | `HOOKS#CITY#<city key>`, or `HOOKS#ALL` | `<webhook id>` |
 // | Waiting delivery | `WEBHOOK#<webhook id>` | `PENDING#<property id>` |
 // | Delivery attempt | `WEBHOOK#<webhook id>` | `ATTEMPT#<attempt id>` |
+// | Favourite   | `FAVOURITES#<owner id>`  | `PROPERTY#<property id>` |
+// | Favourite count | `FAVOURITES#<owner id>` | `COUNT`       |
+// | Favoured by | `FAVOURED#<property id>` | `<owner id>`     |
+// | Saved search | `SEARCHES#<owner id>`   | `SEARCH#<search id>` |
+// | Saved search count | `SEARCHES#<owner id>` | `COUNT`     |
+// | Alert index entry | `ALERTS#CITY#<city key>`, or `ALERTS#CELL#<cell>` | `<search id>` |
+// | Notification | `INBOX#<owner id>`      | `NOTE#<notification id>` |
+// | Read mark   | `INBOX#<owner id>`       | `READ`           |
+// | Notified    | `NOTIFIED#<owner id>`    | `<Notification::dedup_key>` |
 //
-// The `HOOKS#` and `WEBHOOK#` prefixes are fixed: IAM conditions name them.
+// The `HOOKS#` and `WEBHOOK#` prefixes are fixed: IAM conditions name them,
+// and so are those of the alerts' items (`FAVOURITES#`, `FAVOURED#`,
+// `SEARCHES#`, `ALERTS#`, `INBOX#`, `NOTIFIED#`).
 //
 // Scopes escape `#` in what they embed (`domain::escape`): an email
 // address may hold one.
@@ -218,6 +232,12 @@ const WEBHOOK_SORT_PREFIX: &str = "WEBHOOK#";
 const WEBHOOK_COUNT_SORT: &str = "COUNT";
 const PENDING_SORT_PREFIX: &str = "PENDING#";
 const ATTEMPT_SORT_PREFIX: &str = "ATTEMPT#";
+const FAVOURITE_SORT_PREFIX: &str = "PROPERTY#";
+const SAVED_SEARCH_SORT_PREFIX: &str = "SEARCH#";
+/// The sort key of the count beside a user's favourites, or saved searches.
+const ALERTS_COUNT_SORT: &str = "COUNT";
+const NOTIFICATION_SORT_PREFIX: &str = "NOTE#";
+const READ_MARK_SORT: &str = "READ";
 /// The partitions of the change feed (`CHANGES#<shard>`).
 pub const CHANGES_PREFIX: &str = "CHANGES#";
 
@@ -392,6 +412,118 @@ pub(super) fn attempt_sort(position: &str) -> String {
 /// What the sort key of every attempt starts with.
 pub(super) const fn attempt_sort_prefix() -> &'static str {
     ATTEMPT_SORT_PREFIX
+}
+
+/// The partition of a user's favourites and of their count.
+pub(super) fn favourites_partition(owner: UserId) -> String {
+    format!("FAVOURITES#{owner}")
+}
+
+/// The key of the favourite `property` of `owner`.
+pub(super) fn favourite_key(owner: UserId, property: PropertyId) -> Item {
+    key(favourites_partition(owner), format!("{FAVOURITE_SORT_PREFIX}{property}"))
+}
+
+/// What the sort key of every favourite starts with (the count's does not).
+pub(super) const fn favourite_sort_prefix() -> &'static str {
+    FAVOURITE_SORT_PREFIX
+}
+
+/// The key of the count of a user's favourites, beside them.
+pub(super) fn favourite_count_key(owner: UserId) -> Item {
+    key(favourites_partition(owner), ALERTS_COUNT_SORT.into())
+}
+
+/// Whether an item of a user's favourites or saved searches is their count.
+pub(super) fn is_alerts_count_item(item: &Item) -> bool {
+    item.get(SORT_KEY).and_then(|sort| sort.as_s().ok()).is_some_and(|sort| sort == ALERTS_COUNT_SORT)
+}
+
+/// The partition of the users who keep `property` as a favourite.
+pub(super) fn favoured_partition(property: PropertyId) -> String {
+    format!("FAVOURED#{property}")
+}
+
+/// The key of the entry saying that `owner` keeps `property`.
+pub(super) fn favoured_key(property: PropertyId, owner: UserId) -> Item {
+    key(favoured_partition(property), owner.to_string())
+}
+
+/// The partition of a user's saved searches and of their count.
+pub(super) fn saved_searches_partition(owner: UserId) -> String {
+    format!("SEARCHES#{owner}")
+}
+
+/// The key of the saved search `id` of `owner`.
+pub(super) fn saved_search_key(owner: UserId, id: SavedSearchId) -> Item {
+    key(saved_searches_partition(owner), format!("{SAVED_SEARCH_SORT_PREFIX}{id}"))
+}
+
+/// What the sort key of every saved search starts with (the count's does not).
+pub(super) const fn saved_search_sort_prefix() -> &'static str {
+    SAVED_SEARCH_SORT_PREFIX
+}
+
+/// The key of the count of a user's saved searches, beside them.
+pub(super) fn saved_search_count_key(owner: UserId) -> Item {
+    key(saved_searches_partition(owner), ALERTS_COUNT_SORT.into())
+}
+
+/// The alerts' index partition of the searches bounded by the city `city_key`.
+pub(super) fn alert_city_partition(city_key: &str) -> String {
+    format!("ALERTS#CITY#{city_key}")
+}
+
+/// The alerts' index partition of the searches whose area meets the map cell `cell`.
+pub(super) fn alert_cell_partition(cell: &str) -> String {
+    format!("ALERTS#CELL#{cell}")
+}
+
+/// The partitions where `search` has an entry of the alerts' index: its
+/// city's and each of its cells', each once; none with its alerts off,
+/// so that a change never reads a search that notifies nothing.
+pub(super) fn alert_partitions(search: &SavedSearch) -> Vec<String> {
+    if search.alerts.frequency == Frequency::Off {
+        return Vec::new();
+    }
+    let cells: std::collections::BTreeSet<&String> = search.bounds.cells.iter().collect();
+    let city = search.bounds.city.as_deref().map(alert_city_partition);
+    city.into_iter().chain(cells.into_iter().map(|cell| alert_cell_partition(cell))).collect()
+}
+
+/// The key of the entry of `search` in the alerts' index `partition`.
+pub(super) fn alert_entry_key(partition: String, search: SavedSearchId) -> Item {
+    key(partition, search.to_string())
+}
+
+/// The partition of a user's inbox: the notifications and the read mark.
+pub(super) fn inbox_partition(owner: UserId) -> String {
+    format!("INBOX#{owner}")
+}
+
+/// The sort key of the notification at `position` (its id) in the inbox.
+pub(super) fn notification_sort(position: &str) -> String {
+    format!("{NOTIFICATION_SORT_PREFIX}{position}")
+}
+
+/// The key of a notification, in its owner's inbox.
+pub(super) fn notification_key(owner: UserId, id: NotificationId) -> Item {
+    key(inbox_partition(owner), notification_sort(&id.to_string()))
+}
+
+/// The key of how far a user has read their inbox, beside it.
+pub(super) fn read_mark_key(owner: UserId) -> Item {
+    key(inbox_partition(owner), READ_MARK_SORT.into())
+}
+
+/// The partition of the alerts already notified to a user.
+pub(super) fn notified_partition(owner: UserId) -> String {
+    format!("NOTIFIED#{owner}")
+}
+
+/// The key of the marker of the alert `dedup_key` (`Notification::dedup_key`).
+pub(super) fn notified_key(owner: UserId, dedup_key: &str) -> Item {
+    key(notified_partition(owner), dedup_key.to_owned())
 }
 
 /// The partition of the cluster counter of `cell` for a listing: one

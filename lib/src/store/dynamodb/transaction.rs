@@ -105,6 +105,13 @@ pub(super) fn put_action(table: &str, item: Item, condition: &str, expression: &
     TransactWriteItem::builder().put(put.expect("complete put")).build()
 }
 
+/// Puts an item whatever is there: one that the transaction's other
+/// conditions guard already (an index entry of the item they condition).
+pub(super) fn overwrite_action(table: &str, item: Item) -> TransactWriteItem {
+    let put = Put::builder().table_name(table).set_item(Some(item)).build();
+    TransactWriteItem::builder().put(put.expect("complete put")).build()
+}
+
 /// Writes nothing, but fails its condition unless the item with that key exists.
 pub(super) fn exists_check_action(table: &str, key: Item) -> TransactWriteItem {
     let mut expression = Expression::default();

@@ -34,7 +34,7 @@ impl DynamoStore {
 
 /// `Some(old item, if it exists and was asked for)` when an update failed on
 /// its condition, `None` when it failed for any other reason.
-fn failed_condition<R>(error: &SdkError<UpdateItemError, R>) -> Option<Option<&Item>> {
+pub(super) fn failed_condition<R>(error: &SdkError<UpdateItemError, R>) -> Option<Option<&Item>> {
     match error.as_service_error()? {
         UpdateItemError::ConditionalCheckFailedException(failed) => Some(failed.item()),
         _ => None,
@@ -168,7 +168,7 @@ impl UserStore for DynamoStore {
         // still exists and the client can retry.
         self.delete_sessions_of(id).await?;
         self.delete_kept_answers(&KeptAnswer::email_scope(&user.email)).await?;
-        tokio::try_join!(self.delete_properties_of(id), self.delete_webhooks_of(id))?;
+        tokio::try_join!(self.delete_properties_of(id), self.delete_webhooks_of(id), self.delete_alerts_of(id))?;
         let mut expression = Expression::default();
         let exists = expression.item_exists();
         let items = vec![
@@ -180,11 +180,11 @@ impl UserStore for DynamoStore {
             Err(TransactFailure::Cancelled(_)) => return Err(StoreError::AccountGone),
             Err(failure) => return Err(failure.into_error()),
         }
-        // A property or webhook created while the first purge ran (its
-        // transaction checked the owner before the account was gone) goes
-        // too, and the answers kept for the owner's creations after every
-        // creation.
-        tokio::try_join!(self.delete_properties_of(id), self.delete_webhooks_of(id))?;
+        // A property, webhook, favourite or saved search created while the
+        // first purge ran (its transaction checked the owner before the
+        // account was gone) goes too, and the answers kept for the owner's
+        // creations after every creation.
+        tokio::try_join!(self.delete_properties_of(id), self.delete_webhooks_of(id), self.delete_alerts_of(id))?;
         self.delete_kept_answers(&KeptAnswer::caller_scope(id)).await
     }
 }

@@ -2,6 +2,7 @@
 //! operation checks its conditions and applies its writes under the same
 //! lock acquisition, which gives it DynamoDB's transactional semantics.
 
+mod alerts;
 mod feed;
 mod photos;
 mod properties;
@@ -11,8 +12,9 @@ mod users;
 mod webhooks;
 
 use crate::domain::{
-    Change, DeliveryAttempt, FeedEvent, PasswordHash, PendingDelivery, PhotoId, PriceChange, Property, PropertyId,
-    Room, RoomId, Session, Timestamp, User, UserId, Webhook, WebhookId,
+    Change, DeliveryAttempt, Favourite, FeedEvent, Notification, NotificationId, PasswordHash, PendingDelivery,
+    PhotoId, PriceChange, Property, PropertyId, Room, RoomId, SavedSearch, SavedSearchId, Session, Timestamp, User,
+    UserId, Webhook, WebhookId,
 };
 use crate::store::{Credentials, Edit, KeptAnswer, StoreError, StoreResult, WriteId};
 use std::collections::{BTreeMap, HashMap};
@@ -48,6 +50,14 @@ struct State {
     webhooks: BTreeMap<WebhookId, Webhook>,
     pending: BTreeMap<(WebhookId, PropertyId), PendingDelivery>,
     delivery_log: BTreeMap<(WebhookId, uuid::Uuid), DeliveryAttempt>,
+    /// Favourites, saved searches and inboxes (see `alerts`): the alerts
+    /// already notified, by owner and `Notification::dedup_key`, and how
+    /// far each owner has read.
+    favourites: BTreeMap<(UserId, PropertyId), Favourite>,
+    saved_searches: BTreeMap<SavedSearchId, SavedSearch>,
+    inbox: BTreeMap<(UserId, NotificationId), Notification>,
+    notified: std::collections::HashSet<(UserId, String)>,
+    read_marks: HashMap<UserId, NotificationId>,
 }
 
 impl State {

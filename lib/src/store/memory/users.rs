@@ -101,6 +101,11 @@ impl UserStore for MemoryStore {
             state.remove_webhook(webhook);
         }
         state.sessions.retain(|(owner, _), _| *owner != id);
+        state.favourites.retain(|(owner, _), _| *owner != id);
+        state.saved_searches.retain(|_, search| search.owner != id);
+        state.inbox.retain(|(owner, _), _| *owner != id);
+        state.notified.retain(|(owner, _)| *owner != id);
+        state.read_marks.remove(&id);
         let scopes = [KeptAnswer::caller_scope(id), KeptAnswer::email_scope(&stored.user.email)];
         state.kept_answers.retain(|(scope, _), _| !scopes.contains(scope));
         drop(state);

@@ -8,6 +8,7 @@
 //! their stored form. Each item type also names the attributes that
 //! expressions write, so an attribute name is spelled only here.
 
+mod alerts;
 mod change;
 mod kept;
 mod photo;
@@ -16,6 +17,9 @@ mod session;
 mod user;
 mod webhook;
 
+pub(super) use alerts::{
+    AlertsCountItem, FavouredItem, FavouriteItem, NotificationItem, NotifiedItem, ReadMarkItem, SavedSearchItem,
+};
 pub(super) use change::ChangeItem;
 pub(super) use kept::KeptAnswerItem;
 pub(crate) use photo::PhotoItem;
