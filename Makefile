@@ -32,7 +32,7 @@ bench:
 e2e:
 	bash scripts/e2e.sh
 
-# The six arm64 zips, target/lambda/<function>/bootstrap.zip, within budget.
+# The seven arm64 zips, target/lambda/<function>/bootstrap.zip, within budget.
 build:
 	bash scripts/build.sh
 

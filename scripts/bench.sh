@@ -78,7 +78,7 @@ echo "==> $profile builds"
 build_binaries --profile "$profile"
 if [ "${BENCH_PACKAGES_BUILT:-0}" = 1 ]; then
     echo "==> arm64 Lambda packages: built already (BENCH_PACKAGES_BUILT=1)"
-    for function in users properties rooms media authorizer webhooks; do
+    for function in users properties rooms media authorizer webhooks notifications; do
         [ -f "target/lambda/$function/bootstrap.zip" ] ||
             { echo "BENCH_PACKAGES_BUILT=1, but target/lambda/$function/bootstrap.zip is missing (scripts/build.sh makes it)" >&2; exit 1; }
     done

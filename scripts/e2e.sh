@@ -3,7 +3,9 @@
 #   1. `sam local start-api` on template.yaml (API Gateway's routes, the real
 #      authorizer function in front, each function's handler and environment)
 #      and the black-box suite scripts/e2e/suite.py against it;
-#   2. `sam local invoke -e` with every file in events/ (scripts/e2e/invoke_events.py);
+#   2. `sam local invoke -e` with every file in events/ (scripts/e2e/invoke_events.py),
+#      the stream, queue and schedule events of the webhooks and
+#      notifications functions included;
 #   3. the same suite against `cargo lambda watch`, as `make watch` runs it.
 # Under `sam local` the functions are the arm64 packages that deploy
 # (target/lambda/<function>/bootstrap.zip, as `make build` makes them,
@@ -28,7 +30,7 @@ serve=false
 [ "${1:-}" = --serve ] && serve=true
 base_image=${E2E_BASE_IMAGE:-estate-e2e-base-arm64:bookworm}
 work=target/e2e
-functions=(users properties rooms media authorizer webhooks)
+functions=(users properties rooms media authorizer webhooks notifications)
 started=$SECONDS
 mkdir -p "$work"
 
@@ -141,11 +143,23 @@ print(boto3.client("sqs", region_name="us-east-1").create_queue(QueueName=sys.ar
 EOF
 )
 export WEBHOOK_QUEUE_URL
+# The alerts' sender, its domain verified on the same server's SES, as SES
+# wants before it sends: the notifications function e-mails from it.
+export ALERTS_FROM_ADDRESS=alerts@example.com
+.venv/dev/bin/python - "${ALERTS_FROM_ADDRESS#*@}" <<'EOF'
+import sys, boto3
+boto3.client("ses", region_name="us-east-1").verify_domain_identity(Domain=sys.argv[1])
+EOF
+# The base of the alerts' links: sam local start-api's address (its port
+# chosen now, so that env.json can name it).
+api_port=$(free_port)
+export PUBLIC_BASE_URL="http://127.0.0.1:$api_port"
 
 cat >"$work/env.json" <<EOF
 {"Parameters": {"TABLE_NAME": "$TABLE_NAME", "AWS_ENDPOINT_URL": "$endpoint",
   "MEDIA_BUCKET": "$MEDIA_BUCKET", "MEDIA_BASE_URL": "$MEDIA_BASE_URL",
-  "WEBHOOK_QUEUE_URL": "$WEBHOOK_QUEUE_URL"}}
+  "WEBHOOK_QUEUE_URL": "$WEBHOOK_QUEUE_URL",
+  "ALERTS_FROM_ADDRESS": "$ALERTS_FROM_ADDRESS", "PUBLIC_BASE_URL": "$PUBLIC_BASE_URL"}}
 EOF
 sam_flags=(
     --template-file "$work/sam/template.yaml"
@@ -156,7 +170,6 @@ sam_flags=(
 sam=(.venv/infra/bin/python scripts/e2e/sam.py --host-emulator)
 
 echo "==> sam local start-api (the shipped arm64 packages, emulated)"
-api_port=$(free_port)
 start "${sam[@]}" local start-api "${sam_flags[@]}" --host 127.0.0.1 --port "$api_port" \
     --warm-containers EAGER >"$work/start-api.log" 2>&1
 api_pid=${pids[-1]}
@@ -182,10 +195,11 @@ echo "==> cargo lambda watch"
 # What it runs (`cargo run --bin NAME`) was built above, so that no request
 # of the suite waits for a build.
 watch_port=$(free_port)
+PUBLIC_BASE_URL="http://127.0.0.1:$watch_port"
 env_flags=()
 one_line() { awk 'BEGIN { ORS = "\\n" } { print }' "$1"; }
 export JWT_PRIVATE_KEY_PEM="$(one_line "$keys/private.pem")" JWT_PUBLIC_KEY_PEM="$(one_line "$keys/public.pem")"
-for name in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY TABLE_NAME MEDIA_BUCKET MEDIA_BASE_URL WEBHOOK_QUEUE_URL JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM; do
+for name in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY TABLE_NAME MEDIA_BUCKET MEDIA_BASE_URL WEBHOOK_QUEUE_URL PUBLIC_BASE_URL JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM; do
     env_flags+=(--env-var "$name=${!name}")
 done
 PATH="$PWD/.venv/build/bin:$PATH" start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$watch_port" \

@@ -12,7 +12,11 @@
 #   queue (lib/tests/api/infrastructure.rs holds both stacks to that);
 # - webhooks reads the table's stream too, and uses the webhook delivery
 #   queue (send, and its event source mapping's receive and delete) and
-#   sends to its dead-letter queue (the stream mapping's failures).
+#   sends to its dead-letter queue (the stream mapping's failures);
+# - notifications reads the table's stream too, sends to its dead-letter
+#   queue (the stream mapping's failures, and the digest runs that kept
+#   failing) and sends e-mail with SES from var.alerts_from_address only.
+#   The role its schedule invokes it with is in notifications.tf.
 
 data "aws_iam_policy_document" "lambda_assume" {
   statement {
@@ -66,18 +70,25 @@ locals {
   # ForAllValues:StringLike on dynamodb:LeadingKeys, the partition key value of
   # the item, or of the index for a Query on an index (the prefixes of
   # lib/src/store/dynamodb/schema.rs). TransactWriteItems is authorised item
-  # by item (PutItem, UpdateItem, DeleteItem, ConditionCheckItem). No Scan or
-  # batch action: every granted action names its partition. The authorizer is
-  # absent: no DynamoDB access at all. lib/tests/api/permissions.rs holds these
-  # to the calls each function makes; one action and one pattern per line.
+  # by item (PutItem, UpdateItem, DeleteItem, ConditionCheckItem). No Scan,
+  # and no batch action but BatchGetItem (properties: the listings of a
+  # user's favourites), which IAM authorises item by item too, each
+  # requested key's partition tested against LeadingKeys: every granted
+  # action names its partitions. The authorizer is absent: no DynamoDB access
+  # at all. lib/tests/api/permissions.rs holds these to the calls each
+  # function makes; one action and one pattern per line.
   dynamodb_statements = {
     # Accounts and credentials (user and email-claim items), the sessions in
     # each user's partition, the attempt counters, the account deletion that
     # purges the user's properties and their rooms (Query owner-index, read
     # each property collection, delete its items) and the answers kept for
     # the account, the answers kept under a registration's Idempotency-Key,
-    # and the caller's webhook endpoints (their items and delivery records,
-    # WEBHOOK#) and their subscriptions by city (HOOKS#).
+    # the caller's webhook endpoints (their items and delivery records,
+    # WEBHOOK#) and their subscriptions by city (HOOKS#), the caller's saved
+    # searches (SEARCHES#) and the alert subscriptions they index (ALERTS#),
+    # the caller's notifications (INBOX#), and, for the account deletion, the
+    # caller's favourites (FAVOURITES#, FAVOURED#) and what they were
+    # notified of (NOTIFIED#).
     users = [
       {
         sid   = "UserAndEmailItems"
@@ -216,13 +227,88 @@ locals {
           "CHANGES#*",
         ]
       },
+      {
+        sid   = "SavedSearches"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+          "dynamodb:Query",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "SEARCHES#*",
+        ]
+      },
+      {
+        sid   = "AlertSubscriptions"
+        index = null
+        actions = [
+          "dynamodb:PutItem",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "ALERTS#*",
+        ]
+      },
+      {
+        sid   = "Notifications"
+        index = null
+        actions = [
+          "dynamodb:Query",
+          "dynamodb:GetItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "INBOX#*",
+        ]
+      },
+      {
+        # Account deletion: the caller's favourites, and their entries under
+        # each listing.
+        sid   = "PurgeFavourites"
+        index = null
+        actions = [
+          "dynamodb:Query",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "FAVOURITES#*",
+        ]
+      },
+      {
+        sid   = "PurgeFavouredBy"
+        index = null
+        actions = [
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "FAVOURED#*",
+        ]
+      },
+      {
+        sid   = "PurgeNotified"
+        index = null
+        actions = [
+          "dynamodb:Query",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "NOTIFIED#*",
+        ]
+      },
     ]
     # The property collections (property, room and price history items), the
     # check that the owner's user item exists when publishing, the answers
     # kept under an Idempotency-Key, one pattern per listing index, the map
     # clusters' counters (on the table, which the media function keeps from
-    # the stream), and the change feed's items (on the table: CHANGES#<shard>,
-    # not the feed-index's partitions).
+    # the stream), the change feed's items (on the table: CHANGES#<shard>,
+    # not the feed-index's partitions), the caller's favourites (FAVOURITES#)
+    # and their entries under each listing (FAVOURED#), the favourite
+    # listings read in batches, and a saved search's filter (SEARCHES#) for
+    # its results.
     properties = [
       {
         sid   = "PropertyCollections"
@@ -367,6 +453,52 @@ locals {
         ]
         leading_keys = [
           "CHANGES#*",
+        ]
+      },
+      {
+        sid   = "Favourites"
+        index = null
+        actions = [
+          "dynamodb:Query",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "FAVOURITES#*",
+        ]
+      },
+      {
+        sid   = "FavouredBy"
+        index = null
+        actions = [
+          "dynamodb:PutItem",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "FAVOURED#*",
+        ]
+      },
+      {
+        # The listings of a page of favourites, in one BatchGetItem: IAM
+        # tests each requested key's partition.
+        sid   = "FavouriteListings"
+        index = null
+        actions = [
+          "dynamodb:BatchGetItem",
+        ]
+        leading_keys = [
+          "PROPERTY#*",
+        ]
+      },
+      {
+        sid   = "SavedSearchFilters"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+        ]
+        leading_keys = [
+          "SEARCHES#*",
         ]
       },
     ]
@@ -521,6 +653,64 @@ locals {
         ]
       },
     ]
+    # The change feed's new items come from the table's stream; each is
+    # matched against the alert subscriptions of saved searches (ALERTS#)
+    # and the favourites of its listing (FAVOURED#); a match becomes a
+    # notification in the user's inbox (INBOX#), recorded once per user,
+    # listing and event (NOTIFIED#), and an e-mail (SES, to the address of
+    # the user's item, USER#).
+    notifications = [
+      {
+        sid   = "AlertSubscriptions"
+        index = null
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "ALERTS#*",
+        ]
+      },
+      {
+        sid   = "FavouredBy"
+        index = null
+        actions = [
+          "dynamodb:Query",
+        ]
+        leading_keys = [
+          "FAVOURED#*",
+        ]
+      },
+      {
+        sid   = "Notifications"
+        index = null
+        actions = [
+          "dynamodb:PutItem",
+        ]
+        leading_keys = [
+          "INBOX#*",
+        ]
+      },
+      {
+        sid   = "Notified"
+        index = null
+        actions = [
+          "dynamodb:PutItem",
+        ]
+        leading_keys = [
+          "NOTIFIED#*",
+        ]
+      },
+      {
+        sid   = "Recipients"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+        ]
+        leading_keys = [
+          "USER#*",
+        ]
+      },
+    ]
   }
 }
 
@@ -605,8 +795,8 @@ resource "aws_iam_role_policy" "photo_uploads" {
   policy = data.aws_iam_policy_document.photo_uploads.json
 }
 
-# The media and webhooks functions' event source mappings poll the table's
-# stream with their roles. ListStreams takes no single stream: the table's
+# The media, webhooks and notifications functions' event source mappings
+# poll the table's stream with their roles. ListStreams takes no single stream: the table's
 # streams.
 data "aws_iam_policy_document" "table_stream" {
   statement {
@@ -635,6 +825,12 @@ resource "aws_iam_role_policy" "media_stream" {
 resource "aws_iam_role_policy" "webhooks_stream" {
   name   = "dynamodb-stream"
   role   = aws_iam_role.fn["webhooks"].id
+  policy = data.aws_iam_policy_document.table_stream.json
+}
+
+resource "aws_iam_role_policy" "notifications_stream" {
+  name   = "dynamodb-stream"
+  role   = aws_iam_role.fn["notifications"].id
   policy = data.aws_iam_policy_document.table_stream.json
 }
 
@@ -739,4 +935,45 @@ resource "aws_iam_role_policy" "webhook_requeue" {
   name   = "webhook-queue"
   role   = aws_iam_role.fn["users"].id
   policy = data.aws_iam_policy_document.webhook_requeue.json
+}
+
+# What the notifications function gave up on: the stream batches its
+# mapping gave up on, and the digest runs whose asynchronous invocation kept
+# failing.
+data "aws_iam_policy_document" "notification_dead_letters" {
+  statement {
+    sid       = "KeepFailedEvents"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.notification_dead_letters.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "notification_dead_letters" {
+  name   = "notification-dead-letters"
+  role   = aws_iam_role.fn["notifications"].id
+  policy = data.aws_iam_policy_document.notification_dead_letters.json
+}
+
+# The alert e-mails and digests, from the one sender address only. Any
+# identity of the account and region: SES authorises the sender's identity
+# (its address, or its domain, whichever is verified) and, while the
+# account is in the SES sandbox, each recipient's too.
+data "aws_iam_policy_document" "alert_emails" {
+  statement {
+    sid       = "SendAlertEmails"
+    actions   = ["ses:SendEmail"]
+    resources = ["arn:${data.aws_partition.current.partition}:ses:${var.aws_region}:${data.aws_caller_identity.current.account_id}:identity/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ses:FromAddress"
+      values   = [var.alerts_from_address]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "alert_emails" {
+  name   = "alert-emails"
+  role   = aws_iam_role.fn["notifications"].id
+  policy = data.aws_iam_policy_document.alert_emails.json
 }

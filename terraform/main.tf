@@ -71,11 +71,23 @@ locals {
       memory_size = 256
       timeout     = 30
     }
+    # Invoked by the table's stream (the change feed's new items) and every
+    # hour by an EventBridge Scheduler schedule (notifications.tf), not by
+    # the API. I/O bound: DynamoDB and SES, as webhooks is.
+    notifications = {
+      description = "Alerts - matches the change feed against saved searches and favourites, sends notifications, e-mails and daily digests"
+      memory_size = 256
+      timeout     = 30
+    }
   }
 
   # Functions behind API routes (the authorizer is invoked by API Gateway
   # as an authorizer, not through a route).
   http_functions = toset(["users", "properties", "rooms"])
+
+  # The base of the links of the alert e-mails (a listing, unsubscribe):
+  # public_base_url (a custom domain), else the API's own URL.
+  public_base_url = coalesce(var.public_base_url, aws_apigatewayv2_api.this.api_endpoint)
 
   # Environment shared by every function. No secret here: the private key
   # stays in Secrets Manager, only its ARN is passed to users.
@@ -115,6 +127,13 @@ locals {
       TABLE_NAME        = aws_dynamodb_table.main.name
       WEBHOOK_QUEUE_URL = aws_sqs_queue.webhook_deliveries.url
     }
+    # ALERTS_FROM_ADDRESS: the sender of the e-mails (a verified SES
+    # identity's address); PUBLIC_BASE_URL: the base of their links.
+    notifications = {
+      TABLE_NAME          = aws_dynamodb_table.main.name
+      ALERTS_FROM_ADDRESS = var.alerts_from_address
+      PUBLIC_BASE_URL     = local.public_base_url
+    }
   }
 
   # API routes. auth = true: the Lambda authorizer must allow the request;
@@ -141,6 +160,16 @@ locals {
     { method = "POST", path = "/webhooks/{id}/rotate-secret", function = "users", auth = true },
     { method = "POST", path = "/webhooks/{id}/test", function = "users", auth = true },
     { method = "GET", path = "/webhooks/{id}/deliveries", function = "users", auth = true },
+    { method = "GET", path = "/users/me/saved-searches", function = "users", auth = true },
+    { method = "POST", path = "/users/me/saved-searches", function = "users", auth = true },
+    { method = "GET", path = "/users/me/saved-searches/{id}", function = "users", auth = true },
+    { method = "PATCH", path = "/users/me/saved-searches/{id}", function = "users", auth = true },
+    { method = "DELETE", path = "/users/me/saved-searches/{id}", function = "users", auth = true },
+    { method = "GET", path = "/users/me/notifications", function = "users", auth = true },
+    { method = "POST", path = "/users/me/notifications/read", function = "users", auth = true },
+    # An e-mail's unsubscribe link: its ?token= is the credential.
+    { method = "GET", path = "/unsubscribe", function = "users", auth = false },
+    { method = "POST", path = "/unsubscribe", function = "users", auth = false },
     { method = "GET", path = "/property-types", function = "properties", auth = false },
     { method = "GET", path = "/properties", function = "properties", auth = false },
     { method = "GET", path = "/properties/clusters", function = "properties", auth = false },
@@ -157,6 +186,10 @@ locals {
     { method = "GET", path = "/users/me/properties", function = "properties", auth = true },
     { method = "GET", path = "/changes", function = "properties", auth = false },
     { method = "GET", path = "/changes/snapshot", function = "properties", auth = false },
+    { method = "GET", path = "/users/me/favourites", function = "properties", auth = true },
+    { method = "PUT", path = "/users/me/favourites/{property_id}", function = "properties", auth = true },
+    { method = "DELETE", path = "/users/me/favourites/{property_id}", function = "properties", auth = true },
+    { method = "GET", path = "/users/me/saved-searches/{id}/results", function = "properties", auth = true },
     { method = "GET", path = "/properties/{id}/rooms", function = "rooms", auth = false },
     { method = "GET", path = "/properties/{id}/rooms/{room_id}", function = "rooms", auth = false },
     { method = "POST", path = "/properties/{id}/rooms", function = "rooms", auth = true },

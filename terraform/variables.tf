@@ -162,6 +162,28 @@ variable "cors_allow_origins" {
   }
 }
 
+variable "alerts_from_address" {
+  description = "Sender (From) of the alert e-mails and digests: an address of an identity (the address, or its domain) verified in SES in aws_region. The notifications function may send from this address only."
+  type        = string
+  default     = "alerts@example.com"
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alerts_from_address))
+    error_message = "alerts_from_address must be an e-mail address."
+  }
+}
+
+variable "public_base_url" {
+  description = "Optional https base URL of the API as e-mail recipients reach it (a custom domain), no trailing slash: the base of the alerts' links. null (default) uses the API's own URL."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.public_base_url == null || can(regex("^https://[^\\s/]+(/[^\\s]*[^\\s/])?$", var.public_base_url))
+    error_message = "public_base_url must be null or an https URL without a trailing slash."
+  }
+}
+
 variable "lambda_artifacts_dir" {
   description = "Directory holding <function>/bootstrap.zip as written by `cargo lambda build --release --arm64 --output-format zip`; null means ../target/lambda relative to this module."
   type        = string

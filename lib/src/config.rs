@@ -109,6 +109,14 @@ pub struct Settings {
     #[arg(long, env = "WEBHOOK_RETRY_SCHEDULE", value_name = "SECONDS")]
     webhook_retry_schedule: Option<String>,
 
+    /// The API's public https address, for the links of alert e-mails (notifications)
+    #[arg(long, env = "PUBLIC_BASE_URL", value_name = "URL")]
+    public_base_url: Option<String>,
+
+    /// The verified SES sender of alert e-mails (notifications); on the local server, the From of the .eml files
+    #[arg(long, env = "ALERTS_FROM_ADDRESS", value_name = "ADDRESS", default_value = "alerts@example.com")]
+    alerts_from_address: String,
+
     /// The log filter, in tracing's `EnvFilter` syntax (every binary)
     #[arg(long, env = "RUST_LOG", value_name = "FILTER", default_value = crate::telemetry::DEFAULT_LOG_FILTER)]
     rust_log: String,
@@ -271,6 +279,14 @@ impl Settings {
         };
         TokenIssuer::from_pem(&unescape_newlines(&pem), self.token_policy(), self.token_lifetime_seconds()?)
             .map_err(|source| ConfigError::Key { name: "the JWT private key", source })
+    }
+
+    pub fn public_base_url(&self) -> Result<String, ConfigError> {
+        required("PUBLIC_BASE_URL", self.public_base_url.as_deref()).map(|url| url.trim_end_matches('/').to_owned())
+    }
+
+    pub fn alerts_from_address(&self) -> &str {
+        &self.alerts_from_address
     }
 
     pub fn webhook_queue_url(&self) -> Result<String, ConfigError> {

@@ -115,6 +115,26 @@ pub async fn run_webhooks(settings: Settings) -> Result<(), BoxError> {
     .await
 }
 
+/// The notifications function: new changes of the feed from the table's
+/// stream, matched against saved searches and favourites into
+/// notifications and e-mails (SES), see [`crate::alerts`]. It answers the
+/// records that failed.
+pub async fn run_notifications(settings: Settings) -> Result<(), BoxError> {
+    let aws = crate::aws::load(settings.aws_ca_bundle()).await?;
+    let store = DynamoStore::from_sdk_config(&aws, settings.table_name()?);
+    let from = settings.alerts_from_address().to_owned();
+    let mailer = crate::alerts::mail::Mailer::Ses { client: aws_sdk_sesv2::Client::new(&aws), from };
+    let alerts = crate::alerts::Alerts { store, mailer, public_url: settings.public_base_url()? };
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+        let alerts = alerts.clone();
+        async move {
+            let handled = Box::pin(crate::alerts::events::handle_event(&alerts, &event.payload));
+            Ok::<_, BoxError>(handled.await)
+        }
+    }))
+    .await
+}
+
 /// The rooms function: a property's rooms.
 pub async fn run_rooms(settings: Settings) -> Result<(), BoxError> {
     let (app, _) = deployed_state(&settings).await?;

@@ -3,6 +3,7 @@
 //! function and the local server are thin wrappers around what this crate
 //! builds.
 
+pub mod alerts;
 pub mod auth;
 pub mod authorizer;
 pub mod aws;

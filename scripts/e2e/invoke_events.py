@@ -15,8 +15,9 @@ files: before the upload event, a photo is announced through the API and
 its file PUT to the presigned URL (moto's S3), and the photo must be
 ready after; before the removal event, a derivative is put in the bucket,
 and it must be gone after (MEDIA_BUCKET and AWS_ENDPOINT_URL name them).
-The webhooks events are sent as they are: each must answer the partial
-batch response events/expected.json gives it (answers).
+The webhooks and notifications events are sent as they are: each must
+answer what events/expected.json gives it (answers): a partial batch
+response, or for the digests schedule's event the number of digests sent.
 """
 
 import http.client
@@ -37,15 +38,17 @@ ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_JSON = ROOT / "events/expected.json"
 FUNCTIONS = {"users": "UsersFunction", "properties": "PropertiesFunction",
              "rooms": "RoomsFunction", "media": "MediaFunction", "authorizer": "AuthorizerFunction",
-             "webhooks": "WebhooksFunction"}
+             "webhooks": "WebhooksFunction", "notifications": "NotificationsFunction"}
 # Checked on their own, not by an HTTP status.
-OWN_CHECKS = ("authorizer/", "media/", "webhooks/")
+OWN_CHECKS = ("authorizer/", "media/", "webhooks/", "notifications/")
+# Sent as they are, each answered as events/expected.json's answers say.
+ANSWERED = ("webhooks/", "notifications/")
 TOKEN_PLACEHOLDER = "<paste an access token from POST /auth/token>"
 
 
 def constants():
     """The demo user's details, each HTTP event's expected status and each
-    webhooks event's expected answer."""
+    webhooks and notifications event's expected answer."""
     with open(EXPECTED_JSON) as file:
         expected = json.load(file)
     return expected["demo"], expected["statuses"], expected["answers"]
@@ -154,8 +157,9 @@ def main():
     failures = []
     if sorted(f for f in files if not f.startswith(OWN_CHECKS)) != sorted(expected):
         failures.append(f"events/ and the statuses of {EXPECTED_JSON.relative_to(ROOT)} list different files")
-    if sorted(f for f in files if f.startswith("webhooks/")) != sorted(answers):
-        failures.append(f"events/webhooks/ and the answers of {EXPECTED_JSON.relative_to(ROOT)} list different files")
+    if sorted(f for f in files if f.startswith(ANSWERED)) != sorted(answers):
+        failures.append(f"events/webhooks/, events/notifications/ and the answers of "
+                        f"{EXPECTED_JSON.relative_to(ROOT)} list different files")
 
     def run(file):
         """Invokes one event file; returns its report lines and failures."""
@@ -178,7 +182,7 @@ def main():
             return lines, failed
         if folder == "media":
             return run_media(api, command, demo, file, text)
-        if folder == "webhooks":
+        if f"{folder}/" in ANSWERED:
             answer, run_, seconds = invoke(command, FUNCTIONS[folder], text)
             ok = run_.returncode == 0 and answer == answers.get(file)
             lines.append(f"  {'ok  ' if ok else 'FAIL'} {file}: {answer} (expected {answers.get(file)}, "

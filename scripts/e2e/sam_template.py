@@ -18,7 +18,8 @@ from pathlib import Path
 from samcli.yamlhelper import yaml_dump, yaml_parse
 
 FUNCTIONS = {"UsersFunction": "users", "PropertiesFunction": "properties", "MediaFunction": "media",
-             "RoomsFunction": "rooms", "AuthorizerFunction": "authorizer", "WebhooksFunction": "webhooks"}
+             "RoomsFunction": "rooms", "AuthorizerFunction": "authorizer", "WebhooksFunction": "webhooks",
+             "NotificationsFunction": "notifications"}
 
 
 def main():

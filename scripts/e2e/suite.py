@@ -16,6 +16,7 @@ Python's standard library only. Exits 1 after listing every failed check.
 
 import argparse
 import json
+import os
 import sys
 import time
 import urllib.error
@@ -25,6 +26,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "e2e password one"
+# A saved search with instant e-mail alerts, and a change that turns them
+# off (the sample bodies of events/users/).
+SAVED_SEARCH = {"name": "Two-bedroom flats in Lyon",
+                "filter": {"city": "Lyon", "type": "apartment", "min_bedrooms": 2, "currency": "EUR",
+                           "max_price": 320000},
+                "alerts": {"frequency": "instant", "events": ["new_match", "price_drop"], "email": True}}
+ALERTS_OFF = {"alerts": {"frequency": "off", "hour": 8, "time_zone": "Europe/Paris"}}
 
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -53,6 +61,15 @@ def route_table():
     return routes
 
 
+def uuid7():
+    """A UUID of version 7 (time-ordered), which Python's uuid module makes
+    only from 3.14 on."""
+    raw = bytearray(int(time.time() * 1000).to_bytes(6, "big") + os.urandom(10))
+    raw[6] = (raw[6] & 0x0F) | 0x70
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(raw)))
+
+
 class Answer:
     def __init__(self, status, headers, body):
         self.status, self.headers, self.body = status, headers, body
@@ -73,11 +90,16 @@ class Suite:
         self.failures, self.checks = [], 0
         self.covered = set()
 
-    def call(self, method, path, body=None, token=None, headers=None, route=None):
+    def call(self, method, path, body=None, token=None, headers=None, route=None, form=None):
+        """`body` is sent as JSON, `form` (a str) as a form."""
         data = None if body is None else json.dumps(body).encode()
+        if form is not None:
+            data = form.encode()
         request = urllib.request.Request(self.base + path, data=data, method=method)
         if body is not None:
             request.add_header("content-type", "application/json")
+        if form is not None:
+            request.add_header("content-type", "application/x-www-form-urlencoded")
         if token is not None:
             request.add_header("authorization", f"Bearer {token}")
         for name, value in (headers or {}).items():
@@ -270,6 +292,66 @@ class Suite:
         self.expect("GET /users/me/properties", mine, 200)
         self.check("GET /users/me/properties lists the new property", property_id in mine.body.decode(errors="replace"), mine)
         self.expect_refused("GET", "/users/me/properties", r("GET", "/users/me/properties"))
+
+        # Favourites, saved searches and notifications: what needs none of
+        # the alerts' workings (no stream reaches the functions here, so no
+        # change is matched and no notification made).
+        favourite = f"/users/me/favourites/{property_id}"
+        self.expect("PUT /users/me/favourites/{property_id}",
+                    self.call("PUT", favourite, token=token, route=r("PUT", "/users/me/favourites/{property_id}")),
+                    201)
+        self.expect_refused("PUT", favourite, r("PUT", "/users/me/favourites/{property_id}"))
+        favourites = self.call("GET", "/users/me/favourites", token=token, route=r("GET", "/users/me/favourites"))
+        self.expect("GET /users/me/favourites", favourites, 200)
+        self.check("GET /users/me/favourites lists the one favourite",
+                   len((favourites.json() or {}).get("items", [])) == 1, favourites)
+        self.expect_refused("GET", "/users/me/favourites", r("GET", "/users/me/favourites"))
+        searches = "/users/me/saved-searches"
+        saved = self.call("POST", searches, SAVED_SEARCH, token=token, route=r("POST", searches))
+        self.expect("POST /users/me/saved-searches", saved, 201)
+        self.expect_refused("POST", searches, r("POST", searches), SAVED_SEARCH)
+        self.expect("GET /users/me/saved-searches", self.call("GET", searches, token=token, route=r("GET", searches)),
+                    200)
+        self.expect_refused("GET", searches, r("GET", searches))
+        search = f"{searches}/{(saved.json() or {}).get('id', uuid.uuid4())}"
+        one = searches + "/{id}"
+        self.expect("GET /users/me/saved-searches/{id}",
+                    self.call("GET", search, token=token, route=r("GET", one)), 200)
+        self.expect_refused("GET", search, r("GET", one))
+        self.expect("PATCH /users/me/saved-searches/{id}",
+                    self.call("PATCH", search, ALERTS_OFF, token=token, route=r("PATCH", one)), 200)
+        self.expect_refused("PATCH", search, r("PATCH", one), ALERTS_OFF)
+        results = self.call("GET", f"{search}/results", token=token, route=r("GET", one + "/results"))
+        self.expect("GET /users/me/saved-searches/{id}/results", results, 200)
+        self.expect_refused("GET", f"{search}/results", r("GET", one + "/results"))
+        self.expect_refused("DELETE", search, r("DELETE", one))
+        self.expect("DELETE /users/me/saved-searches/{id}",
+                    self.call("DELETE", search, token=token, route=r("DELETE", one)), 204)
+        self.expect_problem("GET a deleted saved search", self.call("GET", search, token=token), 404)
+        inbox = self.call("GET", "/users/me/notifications", token=token, route=r("GET", "/users/me/notifications"))
+        self.expect("GET /users/me/notifications", inbox, 200)
+        self.check("GET /users/me/notifications answers its items and unread_count",
+                   isinstance((inbox.json() or {}).get("items"), list)
+                   and isinstance((inbox.json() or {}).get("unread_count"), int), inbox)
+        self.expect_refused("GET", "/users/me/notifications", r("GET", "/users/me/notifications"))
+        read = {"up_to": uuid7()}
+        self.expect("POST /users/me/notifications/read",
+                    self.call("POST", "/users/me/notifications/read", read, token=token,
+                              route=r("POST", "/users/me/notifications/read")), 204)
+        self.expect_refused("POST", "/users/me/notifications/read", r("POST", "/users/me/notifications/read"), read)
+        # An unsubscribe link is public, its token the credential
+        # (<owner>.<saved search>.<secret>): one that names no saved search
+        # unsubscribes nothing.
+        unknown_link = f"/unsubscribe?token={user_id}.{uuid7()}.{'A' * 43}"
+        self.expect("GET /unsubscribe with an unknown token",
+                    self.call("GET", unknown_link, route=r("GET", "/unsubscribe")), 404)
+        self.expect("POST /unsubscribe (one-click) with an unknown token",
+                    self.call("POST", unknown_link, form="List-Unsubscribe=One-Click", route=r("POST", "/unsubscribe")),
+                    404)
+        unfavourite = r("DELETE", "/users/me/favourites/{property_id}")
+        self.expect_refused("DELETE", favourite, unfavourite)
+        self.expect("DELETE /users/me/favourites/{property_id}",
+                    self.call("DELETE", favourite, token=token, route=unfavourite), 204)
 
         # Rooms.
         rooms = self.call("GET", f"{path}/rooms", route=r("GET", "/properties/{id}/rooms"))

@@ -40,6 +40,9 @@ use utoipa::{Modify, OpenApi};
         (name = "photos", description = "A listing's photos: announced here, uploaded straight to storage, served by the CDN"),
         (name = "changes", description = "The change feed: every public change of a listing, deletions included, in order"),
         (name = "webhooks", description = "Your endpoints for the change feed: signed deliveries, retried, logged"),
+        (name = "favourites", description = "Listings you keep, and what happens to them"),
+        (name = "saved-searches", description = "Searches you keep, and their alerts"),
+        (name = "notifications", description = "Your inbox of alerts, and unsubscribing from their e-mails"),
     )
 )]
 struct ApiDoc;

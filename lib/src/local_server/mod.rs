@@ -4,11 +4,14 @@
 //! (`serve`); tower-http bounds how long a body may take; `gateway` does
 //! what API Gateway does on AWS before a function sees a request.
 
+mod feed;
 mod gateway;
 mod media;
 mod serve;
 pub mod webhooks;
 
+use crate::alerts::Alerts;
+use crate::alerts::mail::Mailer;
 use crate::auth::{TokenIssuer, TokenVerifier, ephemeral_keys};
 use crate::blobs::LocalBlobs;
 use crate::config::{HELP_HEADING, Settings};
@@ -93,6 +96,10 @@ pub struct LocalOptions {
     /// The port to listen on (local)
     #[arg(long, env = "PORT", default_value_t = 3000, help_heading = HELP_HEADING)]
     pub port: u16,
+
+    /// Where the server keeps files: each alert e-mail as an .eml file in its mail/ folder (local)
+    #[arg(long, env = "DATA_DIR", value_name = "DIR", default_value = "target/local", help_heading = HELP_HEADING)]
+    pub data_dir: std::path::PathBuf,
 
     /// The URL clients reach the server at, for the upload and photo links it hands out; default: its own address (local)
     #[arg(long, env = "PUBLIC_URL", value_name = "URL", help_heading = HELP_HEADING)]
@@ -222,7 +229,21 @@ async fn prepare_and_serve<S: Store>(
     let schedule = options.settings.webhook_retry_schedule(&crate::webhooks::deliver::LOCAL_SCHEDULE)?;
     let webhooks = DeliverySetup::local(&schedule);
     self::webhooks::start(webhooks.on(store.clone()));
+    let from = options.settings.alerts_from_address().to_owned();
+    let mailer = Mailer::Files { dir: options.data_dir.join("mail"), from };
+    start_alerts(Alerts { store: store.clone(), mailer, public_url: public_url(options) });
     serve(local_app(store, issuer, verifier, files, extra, &limits, &webhooks), limits, options).await
+}
+
+/// Alerts on the local server: the same work as the notifications
+/// function on AWS (`crate::alerts`), following the change feed as the
+/// table's stream feeds the function.
+pub fn start_alerts<S: Store>(alerts: Alerts<S>) {
+    let store = alerts.store.clone();
+    tokio::spawn(feed::follow(store, "alerts", move |event| {
+        let alerts = alerts.clone();
+        async move { alerts.handle(&event).await.map_err(|error| error.to_string()) }
+    }));
 }
 
 /// The URL clients reach the local server at, for the upload and media

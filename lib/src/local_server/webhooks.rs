@@ -5,13 +5,8 @@
 //! attempts each delivery, as the function does from SQS.
 
 use crate::store::Store;
-use crate::store::feed::{DEFAULT_LIMIT, FeedQuery};
 use crate::webhooks::{Deliveries, DeliveryQueue};
 use std::time::Duration;
-
-/// How often the feed is read when it has nothing new: the delay of a
-/// delivery on this machine.
-const FEED_POLL: Duration = Duration::from_millis(500);
 
 /// Starts both tasks, if `deliveries` has an in-process queue whose
 /// receiver is still free (it is taken once). Changes are followed from
@@ -32,41 +27,9 @@ pub fn start<S: Store>(deliveries: Deliveries<S>) {
             });
         }
     });
-    tokio::spawn(follow_feed(deliveries));
-}
-
-async fn follow_feed<S: Store>(deliveries: Deliveries<S>) {
-    let mut after = loop {
-        match deliveries.store.feed_position().await {
-            Ok(position) => break position,
-            Err(error) => tracing::warn!(error = %error, "reading the change feed failed; trying again"),
-        }
-        tokio::time::sleep(FEED_POLL).await;
-    };
-    loop {
-        let query = FeedQuery { after: Some(after), limit: DEFAULT_LIMIT, city: None, types: Vec::new() };
-        let page = match deliveries.store.changes(&query).await {
-            Ok(page) => page,
-            Err(error) => {
-                tracing::warn!(error = %error, "reading the change feed failed; trying again");
-                tokio::time::sleep(FEED_POLL).await;
-                continue;
-            }
-        };
-        let mut handled = true;
-        for event in &page.events {
-            if let Err(error) = deliveries.fan_out(event).await {
-                tracing::warn!(error = %error, seq = event.seq, "a change could not be fanned out; trying again");
-                handled = false;
-                break;
-            }
-            after = event.seq;
-        }
-        if handled {
-            after = page.next;
-        }
-        if page.events.is_empty() || !handled {
-            tokio::time::sleep(FEED_POLL).await;
-        }
-    }
+    let store = deliveries.store.clone();
+    tokio::spawn(super::feed::follow(store, "webhooks", move |event| {
+        let deliveries = deliveries.clone();
+        async move { deliveries.fan_out(&event).await.map_err(|error| error.to_string()) }
+    }));
 }

@@ -103,6 +103,82 @@ async fn each_route_makes_the_calls_the_data_model_promises() {
         ("DELETE", hook, None, &["GetItem", "TransactWriteItems", "Query", "TransactWriteItems"]),
     ];
     hold_to(&app, &calls, &token, endpoint).await;
+
+    // Favourites, saved searches and the inbox (docs/data-model.md#alerts).
+    let kept = app.publish(&token, new_property("Kept", "Paris", "house", 1)).await;
+    let favourite = format!("/users/me/favourites/{kept}");
+    let search = json!({"name": "Paris", "filter": {"city": "Paris"}});
+    calls.take();
+    let alerts: Vec<Budget> = vec![
+        // The listing (may the caller see it), then the favourite and its count.
+        ("PUT", favourite.clone(), None, &["Query", "TransactWriteItems"]),
+        // Kept already: the refused transaction, then the favourite as first kept.
+        ("PUT", favourite.clone(), None, &["Query", "TransactWriteItems", "Query"]),
+        // The favourites, then the page's listings in one batch.
+        ("GET", "/users/me/favourites".into(), None, &["Query", "BatchGetItem"]),
+        ("DELETE", favourite, None, &["TransactWriteItems"]),
+        ("POST", "/users/me/saved-searches".into(), Some(search), &["TransactWriteItems"]),
+        ("GET", "/users/me/saved-searches".into(), None, &["Query"]),
+        // The inbox, its mark and its unread count; empty, whether the account exists.
+        ("GET", "/users/me/notifications".into(), None, &["Query", "GetItem", "Query", "TransactWriteItems"]),
+        (
+            "POST",
+            "/users/me/notifications/read".into(),
+            Some(json!({"up_to": uuid::Uuid::now_v7()})),
+            &["TransactWriteItems", "UpdateItem"],
+        ),
+    ];
+    hold_to(&app, &calls, &token, alerts).await;
+    let search =
+        app.get("/users/me/saved-searches", Some(&token)).await.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let search = format!("/users/me/saved-searches/{search}");
+    calls.take();
+    let saved: Vec<Budget> = vec![
+        ("GET", search.clone(), None, &["GetItem"]),
+        // Read, then replaced under its version with its index entries.
+        ("PATCH", search.clone(), Some(json!({"name": "Paris again"})), &["GetItem", "TransactWriteItems"]),
+        // Read, then the search of its filter (here one city: one Query).
+        ("GET", format!("{search}/results"), None, &["GetItem", "Query"]),
+        // Read for its bounds, then deleted with its index entries and count.
+        ("DELETE", search, None, &["GetItem", "TransactWriteItems"]),
+    ];
+    hold_to(&app, &calls, &token, saved).await;
+}
+
+/// What matching one change costs the notifications function: the saved
+/// searches indexed under its city and its cell (a Query each), its
+/// listing's followers (one Query, but for a publication, which no
+/// favourite can follow yet), then per user notified one transaction, and
+/// for an e-mail the address (one GetItem).
+#[tokio::test]
+#[ignore = "needs DYNAMODB_TEST_ENDPOINT"]
+async fn matching_a_change_makes_the_calls_the_data_model_promises() {
+    let (store, calls) = counted_dynamo_store().await;
+    let app = TestApp::new(store.clone());
+    let (_, publisher) = app.register("publisher@example.com").await;
+    let (_, follower) = app.register("follower@example.com").await;
+    let search = json!({"name": "Paris", "filter": {"city": "Paris"}, "alerts": {"email": true}});
+    assert_eq!(app.call("POST", "/users/me/saved-searches", Some(&follower), Some(search)).await.status, 201);
+    let mut located = new_property("Matched", "Paris", "house", 1);
+    located["location"] = json!({"lat": 48.8566, "lon": 2.3522});
+    app.publish(&publisher, located).await;
+    tokio::time::sleep(crate::support::TEST_FEED_SETTLE).await;
+    let query = estate::store::FeedQuery { after: None, limit: 10, city: None, types: Vec::new() };
+    let event = estate::store::FeedStore::changes(&store, &query).await.unwrap().events.pop().unwrap();
+    let dir = std::env::temp_dir().join(format!("estate-counts-{}", uuid::Uuid::now_v7()));
+    let mailer = estate::alerts::mail::Mailer::Files { dir: dir.clone(), from: "alerts@example.com".into() };
+    let alerts = estate::alerts::Alerts { store, mailer, public_url: "https://api.example.com".into() };
+    calls.take();
+    alerts.handle(&event).await.unwrap();
+    let mut made = calls.take();
+    made.sort();
+    assert_eq!(made, ["GetItem", "Query", "Query", "TransactWriteItems"], "a publication matched, mailed");
+    // Again (a redelivery): the candidates, a refused transaction, no mail.
+    alerts.handle(&event).await.unwrap();
+    let mut made = calls.take();
+    made.sort();
+    assert_eq!(made, ["Query", "Query", "TransactWriteItems"], "the same change again");
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// Sends each request of `budget` as the caller of `token`, and checks it

@@ -236,27 +236,38 @@ async fn the_media_events_process_an_upload_and_forget_a_removed_photo() {
     assert!(blobs.file(&derivative).is_none(), "the removed photo's files are deleted");
 }
 
-/// The webhooks function's events, replayed through its handler on the
-/// embedded store: the stream record of a new feed item (no endpoint is
-/// subscribed, so there is nothing to deliver) and a delivery message for an
-/// endpoint that does not exist (dropped, not retried) each answer the
-/// partial batch response of `events/expected.json`: no failure.
+/// The webhooks and notifications functions' events, replayed through
+/// their handlers on the embedded store, each answering as
+/// `events/expected.json` says: the stream record of a new feed item (no
+/// endpoint or saved search waits for it, so there is nothing to deliver or
+/// notify), a delivery message for an endpoint that does not exist (dropped,
+/// not retried), and the hourly digest run (none due).
 #[tokio::test]
-async fn the_webhooks_events_give_their_expected_answers() {
-    let files = event_files("webhooks");
+async fn the_webhooks_and_notifications_events_give_their_expected_answers() {
+    let mut files = event_files("webhooks");
+    files.extend(event_files("notifications"));
+    files.sort();
     let listed: Vec<String> = EXPECTED.answers.keys().cloned().collect();
     assert_eq!(
         files, listed,
-        "every events/webhooks file needs an expected answer in events/expected.json, and vice versa"
+        "every events/webhooks and events/notifications file needs an expected answer in events/expected.json, and vice versa"
     );
 
     for (file, expected) in &EXPECTED.answers {
         let event: serde_json::Value = serde_json::from_str(&read_repo_file(&format!("events/{file}"))).unwrap();
         let store = seeded_store().await;
-        // The delivery queue, in memory: what the fan-out would send.
-        let deliveries = estate::webhooks::DeliverySetup::local(&estate::webhooks::deliver::LOCAL_SCHEDULE).on(store);
-        let answer = estate::webhooks::events::handle_event(&deliveries, &event).await;
-        assert_eq!(serde_json::to_value(answer).unwrap(), *expected, "{file}");
+        let answer = if file.starts_with("notifications/") {
+            let dir = std::env::temp_dir().join(format!("estate-events-{}", uuid::Uuid::now_v7()));
+            let mailer = estate::alerts::mail::Mailer::Files { dir, from: "alerts@example.com".into() };
+            let alerts = estate::alerts::Alerts { store, mailer, public_url: "https://api.example.com".into() };
+            estate::alerts::events::handle_event(&alerts, &event).await
+        } else {
+            // The delivery queue, in memory: what the fan-out would send.
+            let deliveries =
+                estate::webhooks::DeliverySetup::local(&estate::webhooks::deliver::LOCAL_SCHEDULE).on(store);
+            serde_json::to_value(estate::webhooks::events::handle_event(&deliveries, &event).await).unwrap()
+        };
+        assert_eq!(answer, *expected, "{file}");
     }
 }
 

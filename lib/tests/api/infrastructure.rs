@@ -434,7 +434,9 @@ const MEDIA_FAILURES: Queue = ("MediaFailureQueue", "media_failures");
 /// The webhook deliveries, and where those given up on wait.
 const WEBHOOK_DELIVERIES: Queue = ("WebhookQueue", "webhook_deliveries");
 const WEBHOOK_DEAD_LETTERS: Queue = ("WebhookDeadLetterQueue", "webhook_dead_letters");
-const QUEUES: [Queue; 3] = [MEDIA_FAILURES, WEBHOOK_DELIVERIES, WEBHOOK_DEAD_LETTERS];
+/// Where the notifications function's failures wait.
+const NOTIFICATION_DEAD_LETTERS: Queue = ("NotificationDeadLetterQueue", "notification_dead_letters");
+const QUEUES: [Queue; 4] = [MEDIA_FAILURES, WEBHOOK_DELIVERIES, WEBHOOK_DEAD_LETTERS, NOTIFICATION_DEAD_LETTERS];
 
 /// The name of a queue of the template, after checking that it is one.
 fn sam_queue(template: &Value, (name, _): Queue) -> String {
@@ -549,8 +551,11 @@ fn both_stacks_deploy_the_same_functions_with_the_same_settings() {
     assert_declares("terraform/main.tf local.functions (name, description, memory, timeout)", &terraform, &sam);
     let names: BTreeSet<&str> = sam.iter().map(|(name, ..)| name.as_str()).collect();
     let mut expected: BTreeSet<&str> = Function::ALL.map(Function::name).into();
-    expected.extend(["authorizer", "media", "webhooks"]);
-    assert_eq!(names, expected, "template.yaml: the functions (each route group's, the authorizer, media, webhooks)");
+    expected.extend(["authorizer", "media", "webhooks", "notifications"]);
+    assert_eq!(
+        names, expected,
+        "template.yaml: the functions (each route group's, the authorizer, media, webhooks, notifications)"
+    );
 }
 
 #[test]
@@ -868,6 +873,53 @@ struct AlarmSettings {
     missing_data: String,
 }
 
+/// How the table's stream invokes `function` with the change feed's items,
+/// in template.yaml: its one DynamoDB event.
+fn sam_feed_mapping(template: &Value, function: &str) -> FeedMapping {
+    let events = sam_function(template, function)["Properties"]["Events"].as_object().cloned().unwrap_or_default();
+    let found: Vec<&Value> = events.values().filter(|event| event["Type"] == "DynamoDB").collect();
+    let [feed] = found.as_slice() else { panic!("template.yaml: {function}: one DynamoDB event, not {}", found.len()) };
+    let feed = &feed["Properties"];
+    assert_eq!(
+        feed["Stream"],
+        json!({ "Fn::GetAtt": ["Table", "StreamArn"] }),
+        "template.yaml: {function}: the table's stream"
+    );
+    let text = |key: &str| feed[key].as_str().unwrap_or_else(|| panic!("template.yaml: {function}: {key}")).to_owned();
+    let number = |key: &str| feed[key].as_i64().unwrap_or_else(|| panic!("template.yaml: {function}: {key}"));
+    let on_failure = &feed["DestinationConfig"]["OnFailure"]["Destination"];
+    assert_eq!(on_failure["Fn::GetAtt"][1], "Arn", "template.yaml: {function}: a queue's ARN on failure");
+    FeedMapping {
+        filters: sam_filters(feed),
+        starting_position: text("StartingPosition"),
+        settings: (number("BatchSize"), number("MaximumRetryAttempts"), number("MaximumRecordAgeInSeconds")),
+        bisect: feed["BisectBatchOnFunctionError"] == true,
+        response_types: iam_strings(&feed["FunctionResponseTypes"]),
+        on_failure: on_failure["Fn::GetAtt"][0].as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+/// The same, in `terraform/`: the event source mapping of the table's stream.
+fn terraform_feed_mapping(function: &str) -> FeedMapping {
+    let stream = expression("aws_dynamodb_table.main.stream_arn");
+    let mappings = terraform_mappings(function);
+    let found: Vec<&hcl::Body> =
+        mappings.iter().filter(|mapping| attribute(mapping, "event_source_arn") == &stream).collect();
+    let [feed] = found.as_slice() else {
+        panic!("terraform/: one stream mapping invokes {function}, not {}", found.len())
+    };
+    let number = |key: &str| literal::<i64>(attribute(feed, key));
+    let on_failure = block(block(feed, "destination_config", &[]), "on_failure", &[]);
+    FeedMapping {
+        filters: vec![terraform_filter(feed, &format!("the {function} feed mapping"))],
+        starting_position: literal(attribute(feed, "starting_position")),
+        settings: (number("batch_size"), number("maximum_retry_attempts"), number("maximum_record_age_in_seconds")),
+        bisect: literal(attribute(feed, "bisect_batch_on_function_error")),
+        response_types: literal(attribute(feed, "function_response_types")),
+        on_failure: terraform_queue_name(attribute(on_failure, "destination_arn"), "arn"),
+    }
+}
+
 fn sam_webhook_wiring() -> WebhookWiring {
     let template = sam_template();
     let webhooks = sam_function(&template, "webhooks");
@@ -887,25 +939,11 @@ fn sam_webhook_wiring() -> WebhookWiring {
         assert_eq!(template["Resources"][name]["Type"], "AWS::SQS::Queue", "template.yaml: {name} is not a queue");
         name.to_owned()
     };
-    let text = |value: &Value, what: &str| -> String {
-        value.as_str().unwrap_or_else(|| panic!("template.yaml: {what} is not a string: {value}")).to_owned()
-    };
     let number = |value: &Value, what: &str| -> i64 {
         value.as_i64().unwrap_or_else(|| panic!("template.yaml: {what} is not a number: {value}"))
     };
 
-    let feed = of_type("DynamoDB");
-    let stream = json!({ "Fn::GetAtt": ["Table", "StreamArn"] });
-    assert_eq!(feed["Stream"], stream, "template.yaml: webhooks: the table's stream");
-    let setting = |key: &str| number(&feed[key], &format!("webhooks: the feed's {key}"));
-    let feed = FeedMapping {
-        filters: sam_filters(&feed),
-        starting_position: text(&feed["StartingPosition"], "webhooks: the feed's StartingPosition"),
-        settings: (setting("BatchSize"), setting("MaximumRetryAttempts"), setting("MaximumRecordAgeInSeconds")),
-        bisect: feed["BisectBatchOnFunctionError"] == true,
-        response_types: iam_strings(&feed["FunctionResponseTypes"]),
-        on_failure: queue(&feed["DestinationConfig"]["OnFailure"]["Destination"], "Arn"),
-    };
+    let feed = sam_feed_mapping(&template, "webhooks");
     let deliveries = of_type("SQS");
     let deliveries = (
         queue(&deliveries["Queue"], "Arn"),
@@ -930,28 +968,73 @@ fn sam_webhook_wiring() -> WebhookWiring {
         })
         .collect();
 
-    let (name, alarm) = sam_resource(&template, "AWS::CloudWatch::Alarm");
-    let alarm = &alarm["Properties"];
-    let dimensions = alarm["Dimensions"].as_array().cloned().unwrap_or_default();
-    let dimensions = dimensions
-        .iter()
-        .map(|dimension| (text(&dimension["Name"], &name), queue(&dimension["Value"], "QueueName")))
-        .collect();
-    let alarm = AlarmSettings {
-        namespace: text(&alarm["Namespace"], &name),
-        metric: text(&alarm["MetricName"], &name),
-        dimensions,
-        statistic: text(&alarm["Statistic"], &name),
-        period: number(&alarm["Period"], &name),
-        evaluation_periods: number(&alarm["EvaluationPeriods"], &name),
-        threshold: alarm["Threshold"].as_f64().unwrap_or_else(|| panic!("template.yaml: {name}: Threshold")),
-        comparison: text(&alarm["ComparisonOperator"], &name),
-        missing_data: text(&alarm["TreatMissingData"], &name),
-    };
+    let alarm = sam_alarm(&template, WEBHOOK_DEAD_LETTERS.0);
 
     let timeout = sam_function_settings().into_iter().find(|(function, ..)| function == "webhooks");
     let (.., timeout) = timeout.expect("template.yaml: the webhooks function's settings");
     WebhookWiring { feed, deliveries, queues, alarm, timeout }
+}
+
+impl AlarmSettings {
+    /// The same alarm on another queue.
+    fn with_queue(self, queue: &str) -> Self {
+        let dimensions = self.dimensions.keys().map(|name| (name.clone(), queue.to_owned())).collect();
+        Self { dimensions, ..self }
+    }
+}
+
+/// The alarm of the template on the depth of the queue `queue`.
+fn sam_alarm(template: &Value, queue: &str) -> AlarmSettings {
+    let on_queue = |(_, alarm): &(&str, &Value)| {
+        let dimensions = alarm["Properties"]["Dimensions"].as_array().cloned().unwrap_or_default();
+        dimensions.iter().any(|dimension| dimension["Value"]["Fn::GetAtt"][0] == queue)
+    };
+    let found: Vec<_> = sam_resources(template, "AWS::CloudWatch::Alarm").filter(on_queue).collect();
+    let [(name, alarm)] = found.as_slice() else { panic!("template.yaml: one alarm on {queue}, not {}", found.len()) };
+    let alarm = &alarm["Properties"];
+    let text = |value: &Value| value.as_str().unwrap_or_else(|| panic!("template.yaml: {name}: {value}")).to_owned();
+    let number = |value: &Value| value.as_i64().unwrap_or_else(|| panic!("template.yaml: {name}: {value}"));
+    let dimensions = alarm["Dimensions"].as_array().cloned().unwrap_or_default();
+    let dimensions = dimensions.iter().map(|dimension| {
+        assert_eq!(dimension["Value"]["Fn::GetAtt"][1], "QueueName", "template.yaml: {name}: a queue's name");
+        (text(&dimension["Name"]), text(&dimension["Value"]["Fn::GetAtt"][0]))
+    });
+    AlarmSettings {
+        namespace: text(&alarm["Namespace"]),
+        metric: text(&alarm["MetricName"]),
+        dimensions: dimensions.collect(),
+        statistic: text(&alarm["Statistic"]),
+        period: number(&alarm["Period"]),
+        evaluation_periods: number(&alarm["EvaluationPeriods"]),
+        threshold: alarm["Threshold"].as_f64().unwrap_or_else(|| panic!("template.yaml: {name}: Threshold")),
+        comparison: text(&alarm["ComparisonOperator"]),
+        missing_data: text(&alarm["TreatMissingData"]),
+    }
+}
+
+/// The alarm of `terraform/` on the depth of the queue labelled `label`.
+fn terraform_alarm(label: &str) -> AlarmSettings {
+    let depth = expression(&format!("aws_sqs_queue.{label}.name"));
+    let on_queue =
+        |(_, alarm): &(String, hcl::Body)| hcl_object(attribute(alarm, "dimensions")).values().any(|v| v == &depth);
+    let found: Vec<_> =
+        terraform_blocks("resource", Some("aws_cloudwatch_metric_alarm")).into_iter().filter(on_queue).collect();
+    let [(_, alarm)] = found.as_slice() else { panic!("terraform/: one alarm on {label}, not {}", found.len()) };
+    let text = |key: &str| literal::<String>(attribute(alarm, key));
+    let number = |key: &str| literal::<i64>(attribute(alarm, key));
+    let dimensions = hcl_object(attribute(alarm, "dimensions"));
+    let dimensions = dimensions.iter().map(|(name, value)| (name.clone(), terraform_queue_name(value, "name")));
+    AlarmSettings {
+        namespace: text("namespace"),
+        metric: text("metric_name"),
+        dimensions: dimensions.collect(),
+        statistic: text("statistic"),
+        period: number("period"),
+        evaluation_periods: number("evaluation_periods"),
+        threshold: literal(attribute(alarm, "threshold")),
+        comparison: text("comparison_operator"),
+        missing_data: text("treat_missing_data"),
+    }
 }
 
 /// The name in template.yaml of a queue of `terraform/`, from a reference
@@ -975,26 +1058,13 @@ fn terraform_webhook_wiring() -> WebhookWiring {
     let stream = expression("aws_dynamodb_table.main.stream_arn");
     let (feed, deliveries): (Vec<&hcl::Body>, Vec<&hcl::Body>) =
         mappings.iter().partition(|mapping| attribute(mapping, "event_source_arn") == &stream);
-    let ([feed], [deliveries]) = (feed.as_slice(), deliveries.as_slice()) else {
+    let ([_], [deliveries]) = (feed.as_slice(), deliveries.as_slice()) else {
         panic!("terraform/: two event source mappings invoke webhooks: the table's stream's and a queue's")
     };
     let strings = |body: &hcl::Body, key: &str| literal::<Vec<String>>(attribute(body, key));
     let number = |body: &hcl::Body, key: &str| literal::<i64>(attribute(body, key));
 
-    let what = "the webhooks' feed mapping";
-    let on_failure = block(block(feed, "destination_config", &[]), "on_failure", &[]);
-    let feed = FeedMapping {
-        filters: vec![terraform_filter(feed, what)],
-        starting_position: literal(attribute(feed, "starting_position")),
-        settings: (
-            number(feed, "batch_size"),
-            number(feed, "maximum_retry_attempts"),
-            number(feed, "maximum_record_age_in_seconds"),
-        ),
-        bisect: literal(attribute(feed, "bisect_batch_on_function_error")),
-        response_types: strings(feed, "function_response_types"),
-        on_failure: terraform_queue_name(attribute(on_failure, "destination_arn"), "arn"),
-    };
+    let feed = terraform_feed_mapping("webhooks");
     let deliveries = (
         terraform_queue_name(attribute(deliveries, "event_source_arn"), "arn"),
         number(deliveries, "batch_size"),
@@ -1021,21 +1091,7 @@ fn terraform_webhook_wiring() -> WebhookWiring {
         })
         .collect();
 
-    let (_, alarm) = terraform_resource("aws_cloudwatch_metric_alarm");
-    let text = |key: &str| literal::<String>(attribute(&alarm, key));
-    let dimensions = hcl_object(attribute(&alarm, "dimensions"));
-    let dimensions = dimensions.iter().map(|(name, value)| (name.clone(), terraform_queue_name(value, "name")));
-    let alarm = AlarmSettings {
-        namespace: text("namespace"),
-        metric: text("metric_name"),
-        dimensions: dimensions.collect(),
-        statistic: text("statistic"),
-        period: number(&alarm, "period"),
-        evaluation_periods: number(&alarm, "evaluation_periods"),
-        threshold: literal(attribute(&alarm, "threshold")),
-        comparison: text("comparison_operator"),
-        missing_data: text("treat_missing_data"),
-    };
+    let alarm = terraform_alarm(WEBHOOK_DEAD_LETTERS.1);
 
     let timeout = terraform_function_settings().into_iter().find(|(function, ..)| function == "webhooks");
     let (.., timeout) = timeout.expect("terraform/main.tf: the webhooks function's settings");
@@ -1099,6 +1155,48 @@ fn both_trigger_the_webhooks_function_on_feed_items_and_on_its_delivery_queue() 
         missing_data: "notBreaching".into(),
     };
     assert_eq!(alarm, expected, "the alarm on the dead-letter queue");
+}
+
+/// Notifications runs for each new item of the change feed on the table's
+/// stream, as webhooks does (filtered, partial batch responses, retries
+/// bounded, given up on into its dead-letter queue, with an alarm on it),
+/// and every hour for the digests. Both stacks wire it the same way.
+#[test]
+fn both_trigger_the_notifications_function_on_feed_items_and_every_hour() {
+    let template = sam_template();
+    let feed = sam_feed_mapping(&template, "notifications");
+    assert_eq!(
+        feed,
+        terraform_feed_mapping("notifications"),
+        "the notifications' feed mapping: template.yaml, then terraform/"
+    );
+    assert_eq!(feed.filters, [feed_items_filter()], "the feed mapping's filter");
+    assert!(feed.bisect, "the feed mapping halves a failing batch");
+    assert_eq!(feed.response_types, [PARTIAL_BATCHES], "the feed mapping takes partial batch responses");
+    let (_, retries, age) = feed.settings;
+    assert!((0..=100).contains(&retries) && (60..STREAM_RETENTION_SECONDS).contains(&age), "bounded retries: {feed:?}");
+    assert_eq!(feed.on_failure, NOTIFICATION_DEAD_LETTERS.0, "the feed mapping gives up into the dead-letter queue");
+
+    let alarm = sam_alarm(&template, NOTIFICATION_DEAD_LETTERS.0);
+    assert_eq!(alarm, terraform_alarm(NOTIFICATION_DEAD_LETTERS.1), "the alarm: template.yaml, then terraform/");
+    assert_eq!(
+        alarm,
+        sam_alarm(&template, WEBHOOK_DEAD_LETTERS.0).with_queue(NOTIFICATION_DEAD_LETTERS.0),
+        "as the webhooks' alarm"
+    );
+
+    let events = sam_function(&template, "notifications")["Properties"]["Events"].clone();
+    let schedules: Vec<&Value> =
+        events.as_object().unwrap().values().filter(|event| event["Type"] == "ScheduleV2").collect();
+    let [schedule] = schedules.as_slice() else { panic!("template.yaml: notifications: one ScheduleV2 event") };
+    assert_eq!(schedule["Properties"]["ScheduleExpression"], "rate(1 hour)");
+    let input: Value = serde_json::from_str(schedule["Properties"]["Input"].as_str().unwrap()).unwrap();
+    assert_eq!(input, json!({"digests": true}), "template.yaml: the schedule's input");
+    let (_, schedule) = terraform_resource("aws_scheduler_schedule");
+    assert_eq!(literal::<String>(attribute(&schedule, "schedule_expression")), "rate(1 hour)");
+    let target = block(&schedule, "target", &[]);
+    assert_eq!(attribute(target, "arn"), &expression(r#"aws_lambda_function.fn["notifications"].arn"#));
+    assert_eq!(hcl_object(jsonencoded(attribute(target, "input"), "input")).get("digests"), Some(&expression("true")));
 }
 
 /// A permission on a queue or the table's stream: (function, action,
@@ -1176,7 +1274,7 @@ fn both_grant_the_queues_and_the_stream_only_to_the_functions_that_use_them() {
     let grant =
         |function: &str, action: &str, resource: &str| (function.to_owned(), action.to_owned(), resource.to_owned());
     let mut expected: BTreeSet<EventGrant> = BTreeSet::new();
-    for function in ["media", "webhooks"] {
+    for function in ["media", "webhooks", "notifications"] {
         for action in ["DescribeStream", "GetRecords", "GetShardIterator"] {
             expected.insert(grant(function, &format!("dynamodb:{action}"), "stream"));
         }
@@ -1188,6 +1286,7 @@ fn both_grant_the_queues_and_the_stream_only_to_the_functions_that_use_them() {
     }
     expected.insert(grant("webhooks", "sqs:SendMessage", WEBHOOK_DEAD_LETTERS.0));
     expected.insert(grant("users", "sqs:SendMessage", WEBHOOK_DELIVERIES.0));
+    expected.insert(grant("notifications", "sqs:SendMessage", NOTIFICATION_DEAD_LETTERS.0));
     assert_declares("template.yaml (function, action, resource)", &sam_event_grants(), &expected);
     assert_declares("terraform/ (function, action, resource)", &terraform_event_grants(), &expected);
 }

@@ -4,6 +4,7 @@ mod support;
 
 // The HTTP API as a black box, on both stores: requests in, responses out,
 // through the router the local server serves.
+mod alerts;
 mod auth;
 mod blobs;
 mod concurrency;

@@ -239,6 +239,14 @@ fn accesses(operation: &str, body: &Value) -> Vec<Access> {
     match operation {
         "GetItem" | "UpdateItem" | "DeleteItem" => vec![access(operation, None, partition_of(&body["Key"]))],
         "PutItem" => vec![access(operation, None, partition_of(&body["Item"]))],
+        // IAM checks each requested key's partition, as for GetItem.
+        "BatchGetItem" => body["RequestItems"]
+            .as_object()
+            .expect("a batch names its tables")
+            .values()
+            .flat_map(|table| table["Keys"].as_array().expect("a batch lists its keys").clone())
+            .map(|key| access(operation, None, partition_of(&key)))
+            .collect(),
         "Query" => {
             let index = body["IndexName"].as_str();
             vec![access(operation, index, queried_partition(body, index))]
@@ -387,6 +395,31 @@ impl Recorder {
         }
         assert!(delivered > 0, "a change was delivered");
         self.record("webhooks", &[]);
+    }
+
+    /// Does what the notifications function does on AWS: matches each
+    /// change of the feed (the stream brings it, so reading it is not the
+    /// function's call), writing each e-mail to a folder; the path of the
+    /// first e-mail's unsubscribe link.
+    async fn notify(&mut self) -> String {
+        assert_eq!((self.take)(), vec![], "DynamoDB calls outside any request");
+        let dir = std::env::temp_dir().join(format!("estate-permissions-{}", uuid::Uuid::now_v7()));
+        let mailer = estate::alerts::mail::Mailer::Files { dir: dir.clone(), from: "alerts@example.com".into() };
+        let alerts =
+            estate::alerts::Alerts { store: self.store.clone(), mailer, public_url: "https://api.example.com".into() };
+        tokio::time::sleep(crate::support::TEST_FEED_SETTLE).await;
+        let query = estate::store::FeedQuery { after: None, limit: 500, city: None, types: Vec::new() };
+        let changes = estate::store::FeedStore::changes(&self.store, &query).await.unwrap();
+        (self.take)();
+        for event in &changes.events {
+            alerts.handle(event).await.unwrap();
+        }
+        self.record("notifications", &[]);
+        let mail = std::fs::read_dir(&dir).unwrap().next().expect("an alert e-mail").unwrap().path();
+        let message = std::fs::read_to_string(mail).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let link = message.lines().find_map(|line| line.strip_prefix("List-Unsubscribe: <")).unwrap();
+        link.trim_end_matches('>').strip_prefix("https://api.example.com").unwrap().to_owned()
     }
 
     /// Applies the table's stream as the media function does on AWS (the
@@ -559,6 +592,40 @@ async fn record_every_route() -> Recorded {
     api.call("GET", &format!("{hook}/deliveries"), stranger, None, 200).await;
     api.call("DELETE", &hook, stranger, None, 204).await;
 
+    // favourites, saved searches and alerts: each user keeps the other's
+    // listing and saves a search that matches it, then each lowers a price;
+    // the notifications function's work: each change of the feed matched;
+    // an inbox read and marked, the one-click unsubscribe
+    let mut studio = new_property("Studio", "Nice", "studio", 1);
+    studio["price"] = json!({"amount": 120000, "currency": "EUR"});
+    let studio = api.call("POST", "/properties", stranger, Some(studio), 201).await;
+    let studio = format!("/properties/{}", studio["id"].as_str().unwrap());
+    let kept = property.replace("/properties/", "/users/me/favourites/");
+    api.call("PUT", &kept, stranger, None, 201).await;
+    api.call("PUT", &kept, stranger, None, 200).await;
+    api.call("PUT", &studio.replace("/properties/", "/users/me/favourites/"), owner_token, None, 201).await;
+    api.call("GET", "/users/me/favourites", stranger, None, 200).await;
+    let nice = json!({"name": "Nice", "filter": {"city": "Nice"}, "alerts": {"email": true}});
+    api.call("POST", "/users/me/saved-searches", owner_token, Some(nice.clone()), 201).await;
+    let search = api.call("POST", "/users/me/saved-searches", stranger, Some(nice), 201).await;
+    let search = format!("/users/me/saved-searches/{}", search["id"].as_str().unwrap());
+    api.call("GET", "/users/me/saved-searches", stranger, None, 200).await;
+    api.call("GET", &search, stranger, None, 200).await;
+    api.call("PATCH", &search, stranger, Some(json!({"name": "Nice, again"})), 200).await;
+    api.call("GET", &format!("{search}/results"), stranger, None, 200).await;
+    api.call("GET", &search, owner_token, None, 404).await;
+    let cheaper = |euros: u64| json!({"price": {"amount": euros, "currency": "EUR"}});
+    api.call("PATCH", &property, owner_token, Some(cheaper(240_000)), 200).await;
+    api.call("PATCH", &studio, stranger, Some(cheaper(110_000)), 200).await;
+    let unsubscribe = api.notify().await;
+    let inbox = api.call("GET", "/users/me/notifications", stranger, None, 200).await;
+    let newest = json!({"up_to": inbox["items"][0]["id"]});
+    api.call("POST", "/users/me/notifications/read", stranger, Some(newest), 204).await;
+    api.call("GET", &unsubscribe, None, None, 200).await;
+    api.call("POST", &unsubscribe, None, None, 200).await;
+    api.call("DELETE", &search, stranger, None, 204).await;
+    api.call("DELETE", &kept, stranger, None, 204).await;
+
     // properties: deleting one with its rooms
     let other = api.create_twice("/properties", owner_token, new_property("Other", "Lyon", "loft", 1)).await;
     api.call("DELETE", &format!("/properties/{}", other["id"].as_str().unwrap()), owner_token, None, 204).await;
@@ -681,8 +748,8 @@ fn both_files_grant_the_same_dynamodb_statements_and_none_to_the_authorizer() {
     let functions: Vec<&String> = sam.keys().collect();
     assert_eq!(
         functions,
-        ["media", "properties", "rooms", "users", "webhooks"],
-        "only the HTTP, media and webhooks functions get DynamoDB access"
+        ["media", "notifications", "properties", "rooms", "users", "webhooks"],
+        "only the HTTP, media, webhooks and notifications functions get DynamoDB access"
     );
     for (function, statements) in &sam {
         for statement in statements {

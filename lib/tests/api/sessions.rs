@@ -268,13 +268,17 @@ async fn a_deleted_account_token_gets_401_on_every_route_that_needs_a_caller(app
     for route in ROUTES.iter().filter(|route| route.needs_caller) {
         // Someone else's property and room, where the route names them.
         let path = route.path.replace("{id}", &property).replace("{room_id}", &room);
-        let path = path.replace("{photo_id}", &uuid::Uuid::now_v7().to_string());
+        let path = path.replace("{photo_id}", &uuid::Uuid::now_v7().to_string()).replace("{property_id}", &property);
         let body = match (route.method, path.ends_with("/rooms")) {
             ("POST", _) if path.ends_with("/photos") => Some(new_photo("image/jpeg", 1000)),
             ("POST", _) if path == "/webhooks" => {
                 Some(json!({"url": "http://127.0.0.1:9/hook", "events": ["listing.published"]}))
             }
             ("PATCH", _) if path.starts_with("/webhooks/") => Some(json!({"description": "Intruder"})),
+            ("POST", _) if path == "/users/me/saved-searches" => {
+                Some(json!({"name": "Intruder", "filter": {"city": "Paris"}}))
+            }
+            ("POST", _) if path == "/users/me/notifications/read" => Some(json!({"up_to": uuid::Uuid::now_v7()})),
             ("POST", true) => Some(new_room("Intruder", "office", "9")),
             ("POST", false) => Some(new_property("Intruder", "Paris", "house", 0)),
             ("PATCH", _) if path == "/users/me" => Some(json!({"first_name": "Intruder"})),

@@ -3,10 +3,11 @@
 //! rules that turn them into a `Search`. The same struct reads from a JSON
 //! body, where a number may stand for a numeric parameter.
 
+use super::extract::read_members;
 use super::fields::{Fields, Member, Scalar};
 use crate::domain::geo::{Circle, GeoBox};
-use crate::domain::{City, Currency, Invalid, ListingStatus, PriceAmount, PropertyType, Transaction};
-use crate::http::error::{ApiError, ApiResult};
+use crate::domain::{AlertBounds, City, Currency, Invalid, ListingStatus, PriceAmount, PropertyType, Transaction};
+use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::store::clusters::{CLUSTER_PRECISIONS, MAX_CLUSTER_CELLS};
 use crate::store::search::{MAP_CELL_PRECISION, MAX_BOX_CELLS, MAX_BOX_EXTENT_M, MAX_NEAR_CELLS, MAX_RADIUS_M};
 use crate::store::{Bounds, ClusterQuery, Order, Region, Search};
@@ -163,6 +164,40 @@ impl SearchFilter {
         }
         Ok(search)
     }
+}
+
+/// A saved search's `filter`: the parameters of `GET /properties` as a
+/// JSON object, read and checked by `SearchFilter` itself, each error
+/// named inside `filter` (`filter.max_price`). It must name a city or a
+/// map area (`bbox` or `near`): that bounds the listings it can match, and
+/// indexes its alerts (`AlertBounds`).
+pub fn saved_filter(filter: &serde_json::Map<String, serde_json::Value>) -> ApiResult<(Search, AlertBounds)> {
+    let within = |errors: Vec<FieldError>| {
+        let named = errors.into_iter().map(|error| FieldError::new(format!("filter.{}", error.field), error.message));
+        ApiError::Validation(named.collect())
+    };
+    let (read, unknown) = read_members::<SearchFilter>(&serde_json::Value::Object(filter.clone()));
+    if !unknown.is_empty() {
+        let unknown = unknown.into_iter().map(|name| FieldError::new(name, "is not a parameter of GET /properties"));
+        return Err(within(unknown.chain(read.err()).collect()));
+    }
+    let search = read.map_err(|error| within(vec![error]))?.parse().map_err(|error| match error {
+        ApiError::Validation(errors) => within(errors),
+        ApiError::BadRequest(why) => within(vec![FieldError::new("sort", why)]),
+        other => other,
+    })?;
+    let bounds = match (&search.city, search.region) {
+        (Some(city), _) => AlertBounds { city: Some(city.clone()), cells: Vec::new() },
+        (None, Some(region)) => {
+            let cells = region.covering(MAP_CELL_PRECISION).into_iter().map(|cell| cell.hash()).collect();
+            AlertBounds { city: None, cells }
+        }
+        (None, None) => {
+            let why = "must name a city, or a map area (bbox, or near with radius_km): that bounds what it can match";
+            return Err(ApiError::Validation(vec![FieldError::new("filter", why)]));
+        }
+    };
+    Ok((search, bounds))
 }
 
 /// Refuses a `status` that is not a public status of the transaction.
@@ -365,8 +400,6 @@ fn bedrooms(raw: Scalar) -> Result<u64, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::error::FieldError;
-    use crate::http::request::extract::read_members;
     use crate::http::request::query::parameters;
 
     fn search(query: &str) -> ApiResult<Search> {
@@ -406,6 +439,28 @@ mod tests {
         assert!(found.closed());
         assert_eq!(found.price, Bounds { min: None, max: Some(120_050) });
         assert_eq!(found.order, Order::Price { ascending: false });
+    }
+
+    #[test]
+    fn a_saved_filter_is_checked_as_the_search_and_bounded() {
+        let saved = |json: serde_json::Value| saved_filter(json.as_object().unwrap());
+        let fields = |json: serde_json::Value| match saved(json) {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|error| error.field).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(fields(serde_json::json!({"city": "Lyon", "max_price": 5})), ["filter.max_price"]);
+        assert_eq!(fields(serde_json::json!({"city": "Lyon", "rooms": 2})), ["filter.rooms"]);
+        assert_eq!(
+            fields(serde_json::json!({"city": "Lyon", "sort": "area", "transaction": "x"})),
+            ["filter.transaction"]
+        );
+        assert_eq!(fields(serde_json::json!({"city": "Lyon", "sort": "-price"})), ["filter.sort"]);
+        assert_eq!(fields(serde_json::json!({"type": "apartment"})), ["filter"]);
+        let (search, bounds) = saved(serde_json::json!({"city": "Lyon", "min_bedrooms": 2})).unwrap();
+        assert_eq!(search, super::tests::search("city=Lyon&min_bedrooms=2").unwrap());
+        assert_eq!(bounds, AlertBounds { city: Some("lyon".into()), cells: Vec::new() });
+        let (_, bounds) = saved(serde_json::json!({"near": "45.76,4.84", "radius_km": 2})).unwrap();
+        assert!(bounds.city.is_none() && !bounds.cells.is_empty() && bounds.cells.len() <= 40, "{bounds:?}");
     }
 
     #[test]

@@ -160,7 +160,7 @@ pub struct PropertyPage {
     next_cursor: Option<String>,
 }
 
-async fn page<S: Store>(
+pub(super) async fn page<S: Store>(
     state: &AppState<S>,
     media: &MediaLinks,
     listing: Listing,

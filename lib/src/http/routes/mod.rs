@@ -12,10 +12,13 @@
 //! the router is now built without it.
 
 pub mod changes;
+pub mod favourites;
 pub mod listings;
+pub mod notifications;
 pub mod photos;
 pub mod properties;
 pub mod rooms;
+pub mod saved_searches;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;

@@ -38,6 +38,8 @@ pub fn routes<S: Store, B: BlobStore>() -> Group<PropertiesState<S, B>> {
         .merge(super::listings::routes())
         .merge(super::photos::routes())
         .merge(super::changes::routes())
+        .merge(super::favourites::routes())
+        .merge(super::saved_searches::results_routes())
 }
 
 pub fn router<S: Store, B: BlobStore>(state: PropertiesState<S, B>) -> Router {

@@ -39,6 +39,8 @@ pub fn routes<S: Store>() -> Group<UsersState<S>> {
         .routes(routes!(show_profile))
         .merge(super::sessions::routes())
         .merge(super::webhooks::routes())
+        .merge(super::saved_searches::routes())
+        .merge(super::notifications::routes())
 }
 
 pub fn router<S: Store>(state: UsersState<S>) -> Router {
