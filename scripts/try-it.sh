@@ -85,4 +85,12 @@ for run in 1 2; do
         || { echo "try-it: FAIL: run $run: a delivery's signature did not verify" >&2; exit 1; }
 done
 
+# Ada's inbox got one new_match and one price_drop, once each, each run.
+for run in 1 2; do
+    for event in new_match price_drop; do
+        [ "$(grep -c "^$event " "target/try-it-run$run.log")" = 1 ] \
+            || { echo "try-it: FAIL: run $run: not exactly one $event in Ada's inbox" >&2; exit 1; }
+    done
+done
+
 echo "try-it: the README walkthrough ran twice"
