@@ -1,4 +1,4 @@
-//! The caller's inbox (docs/api.md#notifications): the alerts of their
+//! The caller's inbox (docs/api.md#alerts): the alerts of their
 //! saved searches and favourites, newest first, with how many are unread;
 //! and the one-click unsubscribe of an alert e-mail (RFC 8058), which
 //! needs no sign-in, only the link's token. Part of the users route group.
