@@ -658,7 +658,8 @@ locals {
     # and the favourites of its listing (FAVOURED#); a match becomes a
     # notification in the user's inbox (INBOX#), recorded once per user,
     # listing and event (NOTIFIED#), and an e-mail (SES, to the address of
-    # the user's item, USER#).
+    # the user's item, USER#), or held for a daily digest (DIGEST#, due in
+    # DIGESTS#), which the hourly run sends (reading its search, SEARCHES#).
     notifications = [
       {
         sid   = "AlertSubscriptions"
@@ -708,6 +709,29 @@ locals {
         ]
         leading_keys = [
           "USER#*",
+        ]
+      },
+      {
+        sid   = "Digests"
+        index = null
+        actions = [
+          "dynamodb:PutItem",
+          "dynamodb:Query",
+          "dynamodb:DeleteItem",
+        ]
+        leading_keys = [
+          "DIGEST#*",
+          "DIGESTS#*",
+        ]
+      },
+      {
+        sid   = "DigestSearches"
+        index = null
+        actions = [
+          "dynamodb:GetItem",
+        ]
+        leading_keys = [
+          "SEARCHES#*",
         ]
       },
     ]

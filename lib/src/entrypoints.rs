@@ -129,7 +129,7 @@ pub async fn run_notifications(settings: Settings) -> Result<(), BoxError> {
         let alerts = alerts.clone();
         async move {
             let handled = Box::pin(crate::alerts::events::handle_event(&alerts, &event.payload));
-            Ok::<_, BoxError>(handled.await)
+            handled.await.map_err(BoxError::from)
         }
     }))
     .await

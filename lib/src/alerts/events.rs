@@ -4,19 +4,21 @@
 //! again; handled twice, a change notifies no one twice.
 
 use super::Alerts;
-use crate::store::Store;
 use crate::store::dynamodb::feed_event;
+use crate::store::{Store, StoreError};
 use crate::webhooks::events::{BatchResponse, ItemFailure};
 use serde_json::Value;
 
 /// Handles `event`: the hourly run of the digests that are due
-/// (`{"digests": true}`, answered with how many were sent), or records of
-/// the stream (answered with those that failed).
-pub async fn handle_event<S: Store>(alerts: &Alerts<S>, event: &Value) -> Value {
+/// (`{"digests": true}`, answered with how many were sent; a failure fails
+/// the invocation, which Lambda retries), or records of the stream
+/// (answered with those that failed).
+pub async fn handle_event<S: Store>(alerts: &Alerts<S>, event: &Value) -> Result<Value, StoreError> {
     if event["digests"] == true {
-        return serde_json::json!({ "digests": 0 });
+        let sent = alerts.send_digests(crate::domain::Timestamp::now()).await?;
+        return Ok(serde_json::json!({ "digests": sent }));
     }
-    serde_json::to_value(handle_records(alerts, event).await).unwrap_or_default()
+    Ok(serde_json::to_value(handle_records(alerts, event).await).unwrap_or_default())
 }
 
 /// Handles every record of `event` and names those that failed.

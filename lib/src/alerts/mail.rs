@@ -66,6 +66,29 @@ impl Mail {
         Self { to: to.as_str().to_owned(), subject, text, html, unsubscribe, name: notification.id.to_string() }
     }
 
+    /// The e-mail of a digest: its matches, each with its listing's link.
+    pub fn digest(to: &Email, notification: &Notification, search: &SavedSearch, public_url: &str) -> Self {
+        let NotificationKind::Digest { matches, .. } = &notification.kind else {
+            unreachable!("only digests are mailed as digests")
+        };
+        let subject = format!("Your day's matches for “{}”: {}", search.name.as_str(), matches.len());
+        let unsubscribe = format!("{public_url}/unsubscribe?token={}", UnsubscribeToken::of(search).encode());
+        let line = |found: &crate::domain::DigestMatch| {
+            (found.event.code(), format!("{public_url}/properties/{}", found.property_id))
+        };
+        let lines: Vec<(&str, String)> = matches.iter().map(line).collect();
+        let text_lines: Vec<String> = lines.iter().map(|(event, link)| format!("- {event}: {link}")).collect();
+        let text = format!("{subject}\n\n{}\n\nStop these alerts: {unsubscribe}\n", text_lines.join("\n"));
+        let items: Vec<String> =
+            lines.iter().map(|(event, link)| format!("<li>{event}: <a href=\"{link}\">{link}</a></li>")).collect();
+        let html = format!(
+            "<p>{}</p><ul>{}</ul><p><a href=\"{unsubscribe}\">Stop these alerts</a></p>",
+            escape(&subject),
+            items.join("")
+        );
+        Self { to: to.as_str().to_owned(), subject, text, html, unsubscribe, name: notification.id.to_string() }
+    }
+
     /// The whole message, as RFC 5322 and MIME write it, from `from`.
     pub fn to_mime(&self, from: &str) -> String {
         let boundary = format!("alt-{}", self.name);

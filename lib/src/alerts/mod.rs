@@ -10,10 +10,11 @@ pub mod events;
 pub mod mail;
 
 use crate::domain::{
-    AlertEvent, FAVOURITE_EVENTS, Facets, FeedEvent, Frequency, Notification, NotificationKind, SavedSearch,
-    SavedSearchId, Timestamp, UserId, classify,
+    AlertEvent, DigestMatch, FAVOURITE_EVENTS, Facets, FeedEvent, Frequency, Notification, NotificationKind,
+    SavedSearch, SavedSearchId, Timestamp, UserId, classify,
 };
 use crate::http::request::search::saved_filter;
+use crate::store::alerts::MAX_DIGEST_MATCHES;
 use crate::store::search::MAP_CELL_PRECISION;
 use crate::store::{Store, StoreError};
 use mail::{Mail, Mailer};
@@ -45,8 +46,9 @@ impl<S: Store> Alerts<S> {
         let Some(listing) = transition.after.as_ref().or(transition.before.as_ref()) else { return Ok(()) };
         let publisher = listing.owner;
         let mut told: HashMap<(UserId, AlertEvent), Tidings> = HashMap::new();
+        let mut daily: Vec<(SavedSearch, AlertEvent)> = Vec::new();
         for search in self.candidates(transition.before.as_ref(), transition.after.as_ref()).await? {
-            if search.owner == publisher || search.alerts.frequency != Frequency::Instant {
+            if search.owner == publisher || search.alerts.frequency == Frequency::Off {
                 continue;
             }
             let Ok((filter, _)) = saved_filter(&search.filter) else {
@@ -56,7 +58,10 @@ impl<S: Store> Alerts<S> {
             if let Some(alert) = classify(|facets| filter.admits(facets), transition)
                 && search.alerts.wants(alert)
             {
-                told.entry((search.owner, alert)).or_default().searches.push(search);
+                match search.alerts.frequency {
+                    Frequency::Daily => daily.push((search, alert)),
+                    _ => told.entry((search.owner, alert)).or_default().searches.push(search),
+                }
             }
         }
         let keeps = |facets: &Facets| facets.status.is_public();
@@ -80,7 +85,53 @@ impl<S: Store> Alerts<S> {
                 self.mail(&notification, &tidings.searches, event).await?;
             }
         }
+        // After the alerts: a user told at once of this listing's event is
+        // not told again in a digest (the same marker guards both).
+        for (search, alert) in daily {
+            let now = Timestamp::now();
+            let found = DigestMatch { event: alert, property_id: change.property_id, version: change.version, at: now };
+            let due = search.alerts.time_zone.next_hour(search.alerts.hour, now);
+            self.store.hold_for_digest(&search, &found, due).await?;
+        }
         Ok(())
+    }
+
+    /// Sends the daily digests due by `now`, each one notification of the
+    /// matches held for its search (and an e-mail if the search asks for
+    /// one): how many were sent. A search deleted or turned off meanwhile
+    /// sends nothing, and what it held goes.
+    pub async fn send_digests(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let mut sent = 0;
+        loop {
+            let due = self.store.due_digests(now, 100).await?;
+            if due.is_empty() {
+                return Ok(sent);
+            }
+            for digest in due {
+                let search = self.store.get_saved_search(digest.owner, digest.search).await?;
+                let held = self.store.held_matches(&digest).await?;
+                let all = held.len() <= MAX_DIGEST_MATCHES;
+                let matches = &held[..held.len().min(MAX_DIGEST_MATCHES)];
+                let search = search.filter(|search| search.alerts.frequency != Frequency::Off && !matches.is_empty());
+                let notification = search.as_ref().map(|search| {
+                    let kind = NotificationKind::Digest { search: search.id, matches: matches.to_vec() };
+                    Notification::new(digest.owner, kind, now)
+                });
+                self.store.close_digest(&digest, matches, notification.as_ref(), all).await?;
+                if let (Some(search), Some(notification)) = (&search, &notification) {
+                    sent += 1;
+                    if search.alerts.email
+                        && let Some(user) = self.store.get_user(digest.owner).await?
+                    {
+                        let mail = Mail::digest(&user.email, notification, search, &self.public_url);
+                        self.mailer
+                            .send(&mail)
+                            .await
+                            .map_err(|why| StoreError::Unavailable(format!("sending a digest: {why}")))?;
+                    }
+                }
+            }
+        }
     }
 
     /// The saved searches indexed where the listing was and where it is:

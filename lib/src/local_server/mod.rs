@@ -239,6 +239,16 @@ async fn prepare_and_serve<S: Store>(
 /// function on AWS (`crate::alerts`), following the change feed as the
 /// table's stream feeds the function.
 pub fn start_alerts<S: Store>(alerts: Alerts<S>) {
+    // The digests due, every minute (hourly on AWS).
+    let digests = alerts.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            if let Err(error) = digests.send_digests(crate::domain::Timestamp::now()).await {
+                tracing::warn!(error = %error, "sending the daily digests failed; trying again");
+            }
+        }
+    });
     let store = alerts.store.clone();
     tokio::spawn(feed::follow(store, "alerts", move |event| {
         let alerts = alerts.clone();

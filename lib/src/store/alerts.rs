@@ -6,7 +6,8 @@
 
 use super::{Page, PageRequest, StoreResult};
 use crate::domain::{
-    Favourite, Notification, NotificationId, Property, PropertyId, SavedSearch, SavedSearchId, UserId,
+    DigestMatch, Favourite, Notification, NotificationId, Property, PropertyId, SavedSearch, SavedSearchId, Timestamp,
+    UserId,
 };
 use std::future::Future;
 
@@ -19,6 +20,18 @@ pub struct Inbox {
     /// How many of the inbox's notifications are past `read_up_to`.
     pub unread: u64,
 }
+
+/// A daily digest with matches held for it, due at `due`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDigest {
+    pub owner: UserId,
+    pub search: SavedSearchId,
+    pub due: Timestamp,
+}
+
+/// The most matches one digest closes: what fits in one transaction with
+/// its notification and its due mark. More wait for the next.
+pub const MAX_DIGEST_MATCHES: usize = 97;
 
 pub trait AlertStore: Send + Sync {
     /// Keeps `favourite`: `true` if it is new, `false` if its owner kept
@@ -89,4 +102,31 @@ pub trait AlertStore: Send + Sync {
     /// Marks every notification of `owner` up to `up_to` read; never moves
     /// the mark back.
     fn mark_read(&self, owner: UserId, up_to: NotificationId) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Holds `found` for the daily digest of `search`, due at `due`, unless
+    /// its owner was told of it already, by an alert or a digest (then
+    /// `false`, nothing written): the marker of `notify` is its guard.
+    fn hold_for_digest(
+        &self,
+        search: &SavedSearch,
+        found: &DigestMatch,
+        due: Timestamp,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// The digests due by `now`, earliest first, at most `limit`.
+    fn due_digests(&self, now: Timestamp, limit: usize) -> impl Future<Output = StoreResult<Vec<DueDigest>>> + Send;
+
+    /// The matches held for the digest, oldest first.
+    fn held_matches(&self, digest: &DueDigest) -> impl Future<Output = StoreResult<Vec<DigestMatch>>> + Send;
+
+    /// Ends the digest's wait for `matches` (at most `MAX_DIGEST_MATCHES`
+    /// of those held), adding `notification` (none: the search is gone or
+    /// off) in the same write; the digest stays due if matches are left.
+    fn close_digest(
+        &self,
+        digest: &DueDigest,
+        matches: &[DigestMatch],
+        notification: Option<&Notification>,
+        all: bool,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }

@@ -20,7 +20,7 @@ use crate::domain::{
 };
 use std::future::Future;
 
-pub use alerts::{AlertStore, Inbox};
+pub use alerts::{AlertStore, DueDigest, Inbox};
 pub use clusters::{Cluster, ClusterQuery, ListingChange};
 pub use dynamodb::DynamoStore;
 pub use edit::{Edit, Versions, WriteId};

@@ -26,6 +26,7 @@ on_both_stores!(
     an_alert_is_notified_once,
     the_inbox_pages_newest_first_and_counts_the_unread,
     deleting_the_account_deletes_its_favourites_searches_and_inbox,
+    matches_wait_for_their_digest_once_each,
 );
 
 async fn owner(store: &impl Store, email: &str) -> UserId {
@@ -64,6 +65,54 @@ fn changed(search: &SavedSearch, change: impl FnOnce(&mut SavedSearch)) -> Saved
     next.version += 1;
     next.updated_at = Timestamp::now();
     next
+}
+
+/// Matches are held once each (an alert of the same listing, event and
+/// version told already holds nothing), wait until their digest is due,
+/// and go with it; a digest with more than `MAX_DIGEST_MATCHES` stays due
+/// for the rest.
+async fn matches_wait_for_their_digest_once_each(store: impl Store) {
+    use estate::store::alerts::MAX_DIGEST_MATCHES;
+    let ada = owner(&store, "ada@example.com").await;
+    let daily = search(ada, Some("lyon"), &[]);
+    store.create_saved_search(&daily).await.unwrap();
+    let now = Timestamp::now();
+    let due = Timestamp::from_unix_seconds(now.unix_seconds() + 3600);
+    let found = |property_id: PropertyId, version: u64| DigestMatch {
+        event: AlertEvent::PriceDrop,
+        property_id,
+        version,
+        at: Timestamp::from_unix_seconds(now.unix_seconds() + version as i64),
+    };
+    let listing = PropertyId::generate();
+    assert!(store.hold_for_digest(&daily, &found(listing, 1), due).await.unwrap());
+    assert!(!store.hold_for_digest(&daily, &found(listing, 1), due).await.unwrap(), "held once");
+    let told = alert(ada, listing, 2);
+    assert!(store.notify(&told).await.unwrap());
+    assert!(!store.hold_for_digest(&daily, &found(listing, 2), due).await.unwrap(), "told already");
+    for version in 3..=(MAX_DIGEST_MATCHES as u64 + 3) {
+        assert!(store.hold_for_digest(&daily, &found(listing, version), due).await.unwrap());
+    }
+
+    assert_eq!(store.due_digests(now, 10).await.unwrap(), [], "not due yet");
+    let [digest] = store.due_digests(due, 10).await.unwrap().try_into().unwrap();
+    assert_eq!((digest.owner, digest.search, digest.due), (ada, daily.id, due));
+    let held = store.held_matches(&digest).await.unwrap();
+    assert_eq!(held.len(), MAX_DIGEST_MATCHES + 2);
+    assert_eq!(held[0], found(listing, 1), "oldest first");
+    let first = &held[..MAX_DIGEST_MATCHES];
+    let kind = NotificationKind::Digest { search: daily.id, matches: first.to_vec() };
+    let sent = Notification::new(ada, kind, due);
+    store.close_digest(&digest, first, Some(&sent), false).await.unwrap();
+    assert_eq!(store.due_digests(due, 10).await.unwrap(), std::slice::from_ref(&digest), "two matches left");
+    let rest = store.held_matches(&digest).await.unwrap();
+    assert_eq!(rest, held[MAX_DIGEST_MATCHES..]);
+    store.close_digest(&digest, &rest, None, true).await.unwrap();
+    assert_eq!(store.due_digests(due, 10).await.unwrap(), []);
+    assert_eq!(store.held_matches(&digest).await.unwrap(), []);
+    let inbox = store.inbox(ada, PageRequest { limit: 10, after: None }).await.unwrap();
+    let kinds: Vec<&NotificationKind> = inbox.page.items.iter().map(|item| &item.kind).collect();
+    assert_eq!(kinds, [&sent.kind, &told.kind]);
 }
 
 fn alert(owner: UserId, property_id: PropertyId, version: u64) -> Notification {

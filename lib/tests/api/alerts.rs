@@ -9,6 +9,7 @@ use crate::support::{TestApp, new_property};
 use axum::http::StatusCode;
 use estate::alerts::Alerts;
 use estate::alerts::mail::Mailer;
+use estate::domain::Timestamp;
 use estate::store::feed::FeedQuery;
 use estate::store::{FeedStore, MemoryStore};
 use serde_json::{Value, json};
@@ -155,6 +156,43 @@ async fn the_same_change_handled_at_once_many_times_notifies_once() {
 }
 
 #[tokio::test]
+async fn a_daily_search_gathers_its_day_in_one_digest() {
+    let (app, alerts, mail) = alerted_app().await;
+    let (_, ada) = app.register("ada@example.com").await;
+    let (_, bob) = app.register("bob@example.com").await;
+    let mut daily = lyon_search();
+    daily["alerts"] = json!({"frequency": "daily", "time_zone": "Europe/Paris", "hour": 7, "email": true});
+    let search = app.call("POST", "/users/me/saved-searches", Some(&ada), Some(daily)).await;
+    assert_eq!(search.status, StatusCode::CREATED, "{}", search.body);
+    let first = app.publish(&bob, flat("Croix-Rousse flat", "Lyon", 2, 300_000)).await;
+    let second = app.publish(&bob, flat("Part-Dieu flat", "Lyon", 3, 310_000)).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(app.get("/users/me/notifications", Some(&ada)).await.body["items"], json!([]), "nothing at once");
+    assert_eq!(alerts.send_digests(Timestamp::now()).await.unwrap(), 0, "not due before its hour");
+
+    // A day on, whatever the hour now: due.
+    let tomorrow = Timestamp::from_unix_seconds(Timestamp::now().unix_seconds() + 25 * 3600);
+    assert_eq!(alerts.send_digests(tomorrow).await.unwrap(), 1);
+    let held = inbox(&app, &ada, 1).await;
+    let digest = &held["items"][0];
+    assert_eq!((digest["type"].clone(), digest["searches"].clone()), (json!("digest"), json!([search.body["id"]])));
+    let listed: Vec<&str> =
+        digest["matches"].as_array().unwrap().iter().map(|m| m["property_id"].as_str().unwrap()).collect();
+    assert_eq!(listed, [first.as_str(), second.as_str()]);
+    assert_eq!(std::fs::read_dir(&mail).unwrap().count(), 1, "one e-mail, the digest's");
+
+    // Sent once; the feed again holds nothing again.
+    assert_eq!(alerts.send_digests(tomorrow).await.unwrap(), 0);
+    let page = alerts.store.changes(&FeedQuery { after: Some(0), limit: 500, city: None, types: Vec::new() }).await;
+    for event in &page.unwrap().events {
+        alerts.handle(event).await.unwrap();
+    }
+    assert_eq!(alerts.send_digests(tomorrow).await.unwrap(), 0);
+    assert_eq!(app.get("/users/me/notifications", Some(&ada)).await.body["items"].as_array().unwrap().len(), 1);
+    std::fs::remove_dir_all(&mail).unwrap();
+}
+
+#[tokio::test]
 async fn a_favourite_stays_when_its_listing_goes() {
     let app = TestApp::memory();
     let (_, ada) = app.register("ada@example.com").await;
@@ -266,15 +304,13 @@ async fn a_saved_search_is_kept_changed_run_and_deleted() {
         results.body["items"].as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [matching.as_str()]);
 
-    let patch = json!({"name": "Lyon, quietly", "alerts": {"frequency": "off", "time_zone": "Europe/Paris"}});
+    let patch = json!({"name": "Lyon, daily", "alerts": {"frequency": "daily", "time_zone": "Europe/Paris"}});
     let changed = app.call("PATCH", &path, Some(&ada), Some(patch)).await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
-    assert_eq!(changed.body["alerts"]["frequency"], "off");
+    assert_eq!(changed.body["alerts"]["frequency"], "daily");
     assert_eq!(changed.body["alerts"]["time_zone"], "Europe/Paris");
     assert_eq!(changed.body["alerts"]["events"], json!(["new_match", "price_drop"]), "untouched members stay");
-    assert_eq!(app.get(&path, Some(&ada)).await.body["name"], "Lyon, quietly");
-    let daily = json!({"alerts": {"frequency": "daily"}});
-    assert_eq!(app.call("PATCH", &path, Some(&ada), Some(daily)).await.invalid_fields(), ["alerts.frequency"]);
+    assert_eq!(app.get(&path, Some(&ada)).await.body["name"], "Lyon, daily");
     // Another's search is not theirs to know of.
     assert_eq!(app.get(&path, Some(&bob)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(&format!("{path}/results"), Some(&bob)).await.status, StatusCode::NOT_FOUND);

@@ -159,6 +159,9 @@ async fn matching_a_change_makes_the_calls_the_data_model_promises() {
     let (_, follower) = app.register("follower@example.com").await;
     let search = json!({"name": "Paris", "filter": {"city": "Paris"}, "alerts": {"email": true}});
     assert_eq!(app.call("POST", "/users/me/saved-searches", Some(&follower), Some(search)).await.status, 201);
+    let (_, reader) = app.register("reader@example.com").await;
+    let daily = json!({"name": "Paris, daily", "filter": {"city": "Paris"}, "alerts": {"frequency": "daily"}});
+    assert_eq!(app.call("POST", "/users/me/saved-searches", Some(&reader), Some(daily)).await.status, 201);
     let mut located = new_property("Matched", "Paris", "house", 1);
     located["location"] = json!({"lat": 48.8566, "lon": 2.3522});
     app.publish(&publisher, located).await;
@@ -172,12 +175,25 @@ async fn matching_a_change_makes_the_calls_the_data_model_promises() {
     alerts.handle(&event).await.unwrap();
     let mut made = calls.take();
     made.sort();
-    assert_eq!(made, ["GetItem", "Query", "Query", "TransactWriteItems"], "a publication matched, mailed");
-    // Again (a redelivery): the candidates, a refused transaction, no mail.
+    // An alert mailed, and a match held for a digest: one transaction each.
+    assert_eq!(
+        made,
+        ["GetItem", "Query", "Query", "TransactWriteItems", "TransactWriteItems"],
+        "a publication matched"
+    );
+    // Again (a redelivery): the candidates, both transactions refused, no mail.
     alerts.handle(&event).await.unwrap();
     let mut made = calls.take();
     made.sort();
-    assert_eq!(made, ["Query", "Query", "TransactWriteItems"], "the same change again");
+    assert_eq!(made, ["Query", "Query", "TransactWriteItems", "TransactWriteItems"], "the same change again");
+    // The hourly run a day on: the digests due, then per digest its search,
+    // its matches and one transaction; the digests due again (none).
+    let tomorrow =
+        estate::domain::Timestamp::from_unix_seconds(estate::domain::Timestamp::now().unix_seconds() + 90_000);
+    assert_eq!(alerts.send_digests(tomorrow).await.unwrap(), 1);
+    let mut made = calls.take();
+    made.sort();
+    assert_eq!(made, ["GetItem", "Query", "Query", "Query", "TransactWriteItems"], "a digest run");
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -260,7 +260,7 @@ async fn the_webhooks_and_notifications_events_give_their_expected_answers() {
             let dir = std::env::temp_dir().join(format!("estate-events-{}", uuid::Uuid::now_v7()));
             let mailer = estate::alerts::mail::Mailer::Files { dir, from: "alerts@example.com".into() };
             let alerts = estate::alerts::Alerts { store, mailer, public_url: "https://api.example.com".into() };
-            estate::alerts::events::handle_event(&alerts, &event).await
+            estate::alerts::events::handle_event(&alerts, &event).await.unwrap()
         } else {
             // The delivery queue, in memory: what the fan-out would send.
             let deliveries =

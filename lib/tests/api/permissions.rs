@@ -414,9 +414,15 @@ impl Recorder {
         for event in &changes.events {
             alerts.handle(event).await.unwrap();
         }
+        // The hourly run, a day on: the daily digest of what was held.
+        let tomorrow =
+            estate::domain::Timestamp::from_unix_seconds(estate::domain::Timestamp::now().unix_seconds() + 90_000);
+        assert_eq!(alerts.send_digests(tomorrow).await.unwrap(), 1, "a digest is sent");
         self.record("notifications", &[]);
-        let mail = std::fs::read_dir(&dir).unwrap().next().expect("an alert e-mail").unwrap().path();
-        let message = std::fs::read_to_string(mail).unwrap();
+        let mail = std::fs::read_dir(&dir).unwrap().map(|entry| entry.unwrap().path());
+        let message =
+            mail.map(|path| std::fs::read_to_string(path).unwrap()).find(|text| text.contains("Subject: =?utf-8?B?"));
+        let message = message.expect("an alert e-mail");
         std::fs::remove_dir_all(&dir).unwrap();
         let link = message.lines().find_map(|line| line.strip_prefix("List-Unsubscribe: <")).unwrap();
         link.trim_end_matches('>').strip_prefix("https://api.example.com").unwrap().to_owned()
@@ -606,7 +612,9 @@ async fn record_every_route() -> Recorded {
     api.call("PUT", &studio.replace("/properties/", "/users/me/favourites/"), owner_token, None, 201).await;
     api.call("GET", "/users/me/favourites", stranger, None, 200).await;
     let nice = json!({"name": "Nice", "filter": {"city": "Nice"}, "alerts": {"email": true}});
-    api.call("POST", "/users/me/saved-searches", owner_token, Some(nice.clone()), 201).await;
+    let daily =
+        json!({"name": "Nice, daily", "filter": {"city": "Nice"}, "alerts": {"frequency": "daily", "email": true}});
+    api.call("POST", "/users/me/saved-searches", owner_token, Some(daily), 201).await;
     let search = api.call("POST", "/users/me/saved-searches", stranger, Some(nice), 201).await;
     let search = format!("/users/me/saved-searches/{}", search["id"].as_str().unwrap());
     api.call("GET", "/users/me/saved-searches", stranger, None, 200).await;

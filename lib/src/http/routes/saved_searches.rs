@@ -144,7 +144,7 @@ pub(crate) struct SavedSearchPatch {
 /// A saved search's alerts, as written.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct AlertsBody {
-    /// instant (default) or off; daily digests are to come.
+    /// instant (default), daily (one digest a day at `hour` in `time_zone`) or off.
     #[serde(default)]
     #[schema(value_type = Option<Frequency>)]
     frequency: Member<String>,
@@ -181,11 +181,7 @@ fn alerts(fields: &mut Fields, raw: Member<Value>, settings: &mut AlertSettings)
         }
     };
     let mut nested = Fields::within("alerts.");
-    let frequency = nested.optional("frequency", body.frequency, |raw| match Frequency::parse(&raw)? {
-        // Not yet: nothing would gather a day's matches.
-        Frequency::Daily => Err(Invalid::new("cannot be daily yet (daily digests are to come): instant or off")),
-        frequency => Ok(frequency),
-    });
+    let frequency = nested.optional("frequency", body.frequency, |raw| Frequency::parse(&raw));
     let events = nested.optional("events", body.events, |raw| AlertSettings::parse_events(&raw));
     let email = nested.optional("email", body.email, Ok);
     let time_zone = nested.optional("time_zone", body.time_zone, |raw| TimeZoneName::parse(&raw));

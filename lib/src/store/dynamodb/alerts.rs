@@ -23,8 +23,8 @@
 
 use super::expression::{Expression, Update};
 use super::item::{
-    AlertsCountItem, FavouredItem, FavouriteItem, NotificationItem, NotifiedItem, PropertyItem, ReadMarkItem,
-    SavedSearchItem,
+    AlertsCountItem, DueDigestItem, FavouredItem, FavouriteItem, HeldMatchItem, NotificationItem, NotifiedItem,
+    PropertyItem, ReadMarkItem, SavedSearchItem,
 };
 use super::query::SortKeys;
 use super::schema;
@@ -34,11 +34,11 @@ use super::transaction::{
 use super::users::failed_condition;
 use super::{DynamoStore, Item, number, sdk_error, string};
 use crate::domain::{
-    Favourite, MAX_FAVOURITES_PER_USER, MAX_SAVED_SEARCHES_PER_USER, Notification, NotificationId, Property,
-    PropertyId, SavedSearch, SavedSearchId, Timestamp, UserId,
+    DigestMatch, Favourite, MAX_FAVOURITES_PER_USER, MAX_SAVED_SEARCHES_PER_USER, Notification, NotificationId,
+    Property, PropertyId, SavedSearch, SavedSearchId, Timestamp, UserId,
 };
 use crate::store::retry::{self, Attempt, Policy};
-use crate::store::{AlertStore, Inbox, Page, PageRequest, StoreError, StoreResult};
+use crate::store::{AlertStore, DueDigest, Inbox, Page, PageRequest, StoreError, StoreResult};
 use aws_sdk_dynamodb::types::{KeysAndAttributes, Select, TransactWriteItem};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -479,5 +479,59 @@ impl AlertStore for DynamoStore {
             Err(error) if failed_condition(&error).is_some() => Ok(()),
             Err(error) => Err(sdk_error(error)),
         }
+    }
+
+    async fn hold_for_digest(&self, search: &SavedSearch, found: &DigestMatch, due: Timestamp) -> StoreResult<bool> {
+        // The marker first: an alert or a digest told of it already
+        // cancels the whole; the due mark is the same item for every
+        // match of the day, put again.
+        let items = vec![
+            put_new_action(&self.table, NotifiedItem::held(search.owner, found)?),
+            overwrite_action(&self.table, HeldMatchItem::to_item(search.id, found)?),
+            overwrite_action(&self.table, DueDigestItem::to_item(search.owner, search.id, due)?),
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(true),
+            Err(failure) if failure.condition_failed_at(0) => Ok(false),
+            Err(failure) => Err(failure.into_error()),
+        }
+    }
+
+    async fn due_digests(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<DueDigest>> {
+        let until = SortKeys::Between("0".to_owned(), schema::due_sort(now.unix_seconds(), "~"));
+        let query = self.query_partition(None, schema::DUE_DIGESTS_PARTITION.to_owned(), until, |_| None);
+        let items = query.limit(i32::try_from(limit).unwrap_or(i32::MAX)).send().await.map_err(sdk_error)?;
+        items.items.unwrap_or_default().into_iter().map(DueDigestItem::from_item).collect()
+    }
+
+    async fn held_matches(&self, digest: &DueDigest) -> StoreResult<Vec<DigestMatch>> {
+        let items = self.partition(schema::held_partition(digest.search), SortKeys::All).await?;
+        let mut held = items.into_iter().map(HeldMatchItem::from_item).collect::<StoreResult<Vec<_>>>()?;
+        held.sort_by_key(|found| found.at);
+        Ok(held)
+    }
+
+    async fn close_digest(
+        &self,
+        digest: &DueDigest,
+        matches: &[DigestMatch],
+        notification: Option<&Notification>,
+        all: bool,
+    ) -> StoreResult<()> {
+        let mut items: Vec<TransactWriteItem> = matches
+            .iter()
+            .map(|found| delete_action(&self.table, schema::held_key(digest.search, &found.key()), None))
+            .collect();
+        if all {
+            let due = schema::due_digest_key(digest.due.unix_seconds(), digest.search);
+            items.push(delete_action(&self.table, due, None));
+        }
+        if let Some(notification) = notification {
+            items.push(put_new_action(&self.table, NotificationItem::from_domain(notification).to_item()?));
+        }
+        if items.is_empty() {
+            return Ok(());
+        }
+        self.transact(items).await.map_err(|failure| failure.into_error())
     }
 }

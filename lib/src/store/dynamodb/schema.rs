@@ -190,6 +190,8 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
 // | Cluster counter | `CLUSTERS#<precision>#<shard, or cell 2 coarser>` | `<cell>#<transaction>#<status>#<type>` |
 // | Clustered   | `CLUSTERED#<property id>` | `CLUSTERED`     |
 // | Change      | `CHANGES#<shard, 2 digits>` | `<seq, 20 digits>` |
+// | Held digest match | `DIGEST#<search id>` | `<property id>#<event>#<version>` |
+// | Due digest  | `DIGESTS#DUE`            | `<due, 12 digits>#<search id>` |
 // | Webhook     | `HOOKS#USER#<owner id>`  | `WEBHOOK#<webhook id>` |
 // | Webhook count | `HOOKS#USER#<owner id>` | `COUNT`        |
 // | Subscription | `HOOKS#CITY#<city key>`, or `HOOKS#ALL` | `<webhook id>` |
@@ -524,6 +526,30 @@ pub(super) fn notified_partition(owner: UserId) -> String {
 /// The key of the marker of the alert `dedup_key` (`Notification::dedup_key`).
 pub(super) fn notified_key(owner: UserId, dedup_key: &str) -> Item {
     key(notified_partition(owner), dedup_key.to_owned())
+}
+
+/// The partition of the matches held for a saved search's daily digest.
+pub(super) fn held_partition(search: SavedSearchId) -> String {
+    format!("DIGEST#{search}")
+}
+
+/// The key of a match held for a digest (`DigestMatch::key`).
+pub(super) fn held_key(search: SavedSearchId, match_key: &str) -> Item {
+    key(held_partition(search), match_key.to_owned())
+}
+
+/// The one partition of the digests due, by when (Unix seconds, 12
+/// digits) then search: a day's digests are one write each, a few a
+/// second at a million searches, well within one partition.
+pub(super) const DUE_DIGESTS_PARTITION: &str = "DIGESTS#DUE";
+
+/// The sort key of a digest due at `due` (seconds) for `search`.
+pub(super) fn due_sort(due: i64, search: &str) -> String {
+    format!("{due:012}#{search}")
+}
+
+pub(super) fn due_digest_key(due: i64, search: SavedSearchId) -> Item {
+    key(DUE_DIGESTS_PARTITION.to_owned(), due_sort(due, &search.to_string()))
 }
 
 /// The partition of the cluster counter of `cell` for a listing: one

@@ -5,10 +5,10 @@
 
 use super::MemoryStore;
 use crate::domain::{
-    Favourite, Frequency, MAX_FAVOURITES_PER_USER, MAX_SAVED_SEARCHES_PER_USER, Notification, NotificationId, Property,
-    PropertyId, SavedSearch, SavedSearchId, Timestamp, UserId,
+    DigestMatch, Favourite, Frequency, MAX_FAVOURITES_PER_USER, MAX_SAVED_SEARCHES_PER_USER, Notification,
+    NotificationId, Property, PropertyId, SavedSearch, SavedSearchId, Timestamp, UserId,
 };
-use crate::store::{AlertStore, Inbox, Page, PageRequest, StoreError, StoreResult};
+use crate::store::{AlertStore, DueDigest, Inbox, Page, PageRequest, StoreError, StoreResult};
 
 impl AlertStore for MemoryStore {
     async fn save_favourite(&self, favourite: &Favourite) -> StoreResult<bool> {
@@ -130,6 +130,54 @@ impl AlertStore for MemoryStore {
         let mut state = self.lock();
         let mark = state.read_marks.entry(owner).or_insert(up_to);
         *mark = (*mark).max(up_to);
+        Ok(())
+    }
+
+    async fn hold_for_digest(&self, search: &SavedSearch, found: &DigestMatch, due: Timestamp) -> StoreResult<bool> {
+        let mut state = self.lock();
+        if !state.notified.insert((search.owner, found.key())) {
+            return Ok(false);
+        }
+        state.held.insert((search.id, found.key()), found.clone());
+        state.due.insert((due, search.id), search.owner);
+        Ok(true)
+    }
+
+    async fn due_digests(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<DueDigest>> {
+        let state = self.lock();
+        let due = state.due.iter().take_while(|((due, _), _)| *due <= now).take(limit);
+        Ok(due.map(|(&(due, search), &owner)| DueDigest { owner, search, due }).collect())
+    }
+
+    async fn held_matches(&self, digest: &DueDigest) -> StoreResult<Vec<DigestMatch>> {
+        let state = self.lock();
+        let mut held: Vec<DigestMatch> = state
+            .held
+            .iter()
+            .filter(|((search, _), _)| *search == digest.search)
+            .map(|(_, found)| found.clone())
+            .collect();
+        held.sort_by_key(|found| found.at);
+        Ok(held)
+    }
+
+    async fn close_digest(
+        &self,
+        digest: &DueDigest,
+        matches: &[DigestMatch],
+        notification: Option<&Notification>,
+        all: bool,
+    ) -> StoreResult<()> {
+        let mut state = self.lock();
+        for found in matches {
+            state.held.remove(&(digest.search, found.key()));
+        }
+        if all {
+            state.due.remove(&(digest.due, digest.search));
+        }
+        if let Some(notification) = notification {
+            state.inbox.insert((notification.owner, notification.id), notification.clone());
+        }
         Ok(())
     }
 }

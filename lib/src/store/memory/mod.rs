@@ -12,9 +12,9 @@ mod users;
 mod webhooks;
 
 use crate::domain::{
-    Change, DeliveryAttempt, Favourite, FeedEvent, Notification, NotificationId, PasswordHash, PendingDelivery,
-    PhotoId, PriceChange, Property, PropertyId, Room, RoomId, SavedSearch, SavedSearchId, Session, Timestamp, User,
-    UserId, Webhook, WebhookId,
+    Change, DeliveryAttempt, DigestMatch, Favourite, FeedEvent, Notification, NotificationId, PasswordHash,
+    PendingDelivery, PhotoId, PriceChange, Property, PropertyId, Room, RoomId, SavedSearch, SavedSearchId, Session,
+    Timestamp, User, UserId, Webhook, WebhookId,
 };
 use crate::store::{Credentials, Edit, KeptAnswer, StoreError, StoreResult, WriteId};
 use std::collections::{BTreeMap, HashMap};
@@ -58,6 +58,10 @@ struct State {
     inbox: BTreeMap<(UserId, NotificationId), Notification>,
     notified: std::collections::HashSet<(UserId, String)>,
     read_marks: HashMap<UserId, NotificationId>,
+    /// The matches held for daily digests, by search and match, and when
+    /// each search's digest is due.
+    held: BTreeMap<(SavedSearchId, String), DigestMatch>,
+    due: BTreeMap<(Timestamp, SavedSearchId), UserId>,
 }
 
 impl State {

@@ -275,14 +275,68 @@ impl NotificationItem {
 /// (its `Notification::dedup_key`), and expiring with its notification.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct NotifiedItem {
-    notification_id: NotificationId,
+    /// None for a match held for a digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    notification_id: Option<NotificationId>,
     expires_at: i64,
 }
 
 impl NotifiedItem {
     pub fn to_item(notification: &Notification, dedup_key: &str) -> StoreResult<Item> {
-        let item = Self { notification_id: notification.id, expires_at: notification.expires_at() };
+        let item = Self { notification_id: Some(notification.id), expires_at: notification.expires_at() };
         encode(schema::notified_key(notification.owner, dedup_key), &item)
+    }
+
+    /// The marker of a match held for a digest, kept as long as a notification.
+    pub fn held(owner: UserId, found: &DigestMatch) -> StoreResult<Item> {
+        let expires_at = found.at.unix_seconds() + crate::domain::NOTIFICATION_LIFETIME_SECONDS;
+        encode(schema::notified_key(owner, &found.key()), &Self { notification_id: None, expires_at })
+    }
+}
+
+/// A match held for a saved search's daily digest; keyed by
+/// `schema::held_key`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HeldMatchItem {
+    event: AlertEvent,
+    property_id: PropertyId,
+    version: u64,
+    at: Timestamp,
+}
+
+impl HeldMatchItem {
+    pub fn to_item(search: SavedSearchId, found: &DigestMatch) -> StoreResult<Item> {
+        let item = Self { event: found.event, property_id: found.property_id, version: found.version, at: found.at };
+        encode(schema::held_key(search, &found.key()), &item)
+    }
+
+    pub fn from_item(item: Item) -> StoreResult<DigestMatch> {
+        let held = decode::<Self>(item)?;
+        Ok(DigestMatch { event: held.event, property_id: held.property_id, version: held.version, at: held.at })
+    }
+}
+
+/// A digest due; keyed by `schema::due_digest_key`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DueDigestItem {
+    owner_id: UserId,
+    search_id: SavedSearchId,
+    due: i64,
+}
+
+impl DueDigestItem {
+    pub fn to_item(owner: UserId, search: SavedSearchId, due: Timestamp) -> StoreResult<Item> {
+        let item = Self { owner_id: owner, search_id: search, due: due.unix_seconds() };
+        encode(schema::due_digest_key(item.due, search), &item)
+    }
+
+    pub fn from_item(item: Item) -> StoreResult<crate::store::DueDigest> {
+        let due = decode::<Self>(item)?;
+        Ok(crate::store::DueDigest {
+            owner: due.owner_id,
+            search: due.search_id,
+            due: Timestamp::from_unix_seconds(due.due),
+        })
     }
 }
 

@@ -18,7 +18,8 @@ mod user;
 mod webhook;
 
 pub(super) use alerts::{
-    AlertsCountItem, FavouredItem, FavouriteItem, NotificationItem, NotifiedItem, ReadMarkItem, SavedSearchItem,
+    AlertsCountItem, DueDigestItem, FavouredItem, FavouriteItem, HeldMatchItem, NotificationItem, NotifiedItem,
+    ReadMarkItem, SavedSearchItem,
 };
 pub(super) use change::ChangeItem;
 pub(super) use kept::KeptAnswerItem;
