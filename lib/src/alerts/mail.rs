@@ -4,6 +4,7 @@
 //! machine, so that both send the same bytes.
 
 use crate::domain::{AlertEvent, Email, FeedEvent, Notification, NotificationKind, SavedSearch, UnsubscribeToken};
+use crate::http::html_escaped;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use std::path::PathBuf;
@@ -59,9 +60,9 @@ impl Mail {
         );
         let html = format!(
             "<p>{}.</p><p><a href=\"{listing}\">See the listing</a></p><p>{}City: {}</p><p><a href=\"{unsubscribe}\">Stop these alerts</a></p>",
-            escape(&subject),
-            escape(&price_line).replace('\n', "<br>"),
-            escape(event.change.city.name())
+            html_escaped(&subject),
+            html_escaped(&price_line).replace('\n', "<br>"),
+            html_escaped(event.change.city.name())
         );
         Self { to: to.as_str().to_owned(), subject, text, html, unsubscribe, name: notification.id.to_string() }
     }
@@ -83,7 +84,7 @@ impl Mail {
             lines.iter().map(|(event, link)| format!("<li>{event}: <a href=\"{link}\">{link}</a></li>")).collect();
         let html = format!(
             "<p>{}</p><ul>{}</ul><p><a href=\"{unsubscribe}\">Stop these alerts</a></p>",
-            escape(&subject),
+            html_escaped(&subject),
             items.join("")
         );
         Self { to: to.as_str().to_owned(), subject, text, html, unsubscribe, name: notification.id.to_string() }
@@ -119,10 +120,6 @@ fn wrapped(encoded: &str) -> String {
         .map(|line| String::from_utf8_lossy(line).into_owned())
         .collect::<Vec<_>>()
         .join("\r\n")
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Where mail goes.

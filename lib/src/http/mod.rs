@@ -193,6 +193,12 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
 /// An answer that carries the caller's own data (their account, their
 /// tokens, their properties): `Cache-Control: no-store`, so no browser or
 /// shared cache keeps a copy.
+/// `text` as HTML shows it literally: the unsubscribe pages' and alert
+/// e-mails' names.
+pub(crate) fn html_escaped(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 pub struct Private<T>(pub T);
 
 impl<T: IntoResponse> IntoResponse for Private<T> {

@@ -14,7 +14,7 @@ use crate::http::request::fields::{Fields, Member};
 use crate::http::request::paging::{PageQuery, encode_cursor};
 use crate::http::request::query::Query;
 use crate::http::responses::{BodyFailures, CallerFailures, NotFound, QueryFailures, ServerFailures};
-use crate::http::{Json, Private, UsersState};
+use crate::http::{Json, Private, UsersState, html_escaped};
 use crate::store::{Store, StoreError};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -232,7 +232,7 @@ pub(crate) async fn unsubscribe_page<S: Store>(
     let search = opened(&state, &token).await?;
     let body = format!(
         "<p>Stop the alerts of your saved search “{}”?</p><form method=\"post\" action=\"/unsubscribe?token={}\"><button type=\"submit\" name=\"List-Unsubscribe\" value=\"One-Click\">Unsubscribe</button></form>",
-        escape_html(search.name.as_str()),
+        html_escaped(search.name.as_str()),
         token.encode()
     );
     Ok(Private(page(StatusCode::OK, "Unsubscribe", &body)).into_response())
@@ -258,7 +258,7 @@ pub(crate) async fn unsubscribe<S: Store>(
         off.version += 1;
         state.app.store.replace_saved_search(&search, &off).await?;
     }
-    let body = format!("<p>You will get no more alerts for “{}”.</p>", escape_html(search.name.as_str()));
+    let body = format!("<p>You will get no more alerts for “{}”.</p>", html_escaped(search.name.as_str()));
     Ok(Private(page(StatusCode::OK, "Unsubscribed", &body)).into_response())
 }
 
@@ -271,8 +271,4 @@ async fn opened<S: Store>(state: &UsersState<S>, token: &UnsubscribeToken) -> Ap
             "This unsubscribe link is not valid any more: its saved search was deleted or changed.".into(),
         )
     })
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
