@@ -69,13 +69,22 @@ def opener_from(source):
 
 
 def call(api, method, path, body=None, token=None, opener=urllib.request.build_opener()):
-    request = urllib.request.Request(api + path, method=method,
-                                     data=None if body is None else json.dumps(body).encode())
-    request.add_header("content-type", "application/json")
-    if token:
-        request.add_header("authorization", f"Bearer {token}")
-    with opener.open(request, timeout=120) as response:
-        return json.loads(response.read() or b"null")
+    """The answer to a request; a 503 (the store did not answer in time: moto,
+    busy beside the emulated functions) is sent again after its Retry-After,
+    as a client would, up to 3 times."""
+    for attempt in range(4):
+        request = urllib.request.Request(api + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode())
+        request.add_header("content-type", "application/json")
+        if token:
+            request.add_header("authorization", f"Bearer {token}")
+        try:
+            with opener.open(request, timeout=120) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            if error.code != 503 or attempt == 3:
+                raise
+            time.sleep(min(int(error.headers.get("retry-after") or 1), 5))
 
 
 def fixture(api, password):
