@@ -205,6 +205,16 @@ done
 PATH="$PWD/.venv/build/bin:$PATH" start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$watch_port" \
     "${env_flags[@]}" >"$work/watch.log" 2>&1
 wait_for_port "$watch_port" "$work/watch.log" "cargo lambda watch" 120
+# Each function starts on its first request, and its first store call may
+# outlast the 3 s a call may take while the machine is busy (a 503): read
+# through users and properties first, until both answer from the store.
+for path in /users/00000000-0000-7000-8000-000000000000 /properties; do
+    for _ in $(seq 30); do
+        code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$watch_port$path" || true)
+        [ "$code" = 404 ] || [ "$code" = 200 ] && break
+        sleep 2
+    done
+done
 python3 scripts/e2e/suite.py --mode watch "http://127.0.0.1:$watch_port" || { status=1; tail -40 "$work/watch.log" >&2; }
 
 echo "e2e: $((SECONDS - started)) s"
