@@ -290,8 +290,14 @@ pub struct DigestMatch {
 impl DigestMatch {
     /// Names the match among its search's: one per listing, event and version.
     pub fn key(&self) -> String {
-        format!("{}#{}#{:020}", self.property_id, self.event.code(), self.version)
+        told_key(self.property_id, self.event, self.version)
     }
+}
+
+/// What names a listing's event at a version for the user told of it, by
+/// an alert or a digest: the one key that keeps either from telling twice.
+fn told_key(property_id: PropertyId, event: AlertEvent, version: u64) -> String {
+    format!("{property_id}#{}#{version:020}", event.code())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,7 +324,7 @@ impl Notification {
     pub fn dedup_key(&self) -> Option<String> {
         match &self.kind {
             NotificationKind::Alert { event, property_id, version, .. } => {
-                Some(format!("{property_id}#{}#{version:020}", event.code()))
+                Some(told_key(*property_id, *event, *version))
             }
             NotificationKind::Digest { .. } => None,
         }
