@@ -77,12 +77,24 @@ clustered=$(curl -s --fail-with-body "$api/properties/clusters?bbox=-180,-90,180
     | python3 -c 'import json,sys; print(sum(item["count"] for item in json.load(sys.stdin)["items"]))')
 [ "$clustered" = 16 ] || { echo "try-it: FAIL: the clusters count $clustered listings for sale, not 16" >&2; exit 1; }
 
-# The webhook receiver of the walkthrough got the sale, signed.
+# The walkthrough's webhook receiver got every kind of change, signed; the
+# burst of five price edits as one or two deliveries; and the endpoint's log
+# showed the publication's two failed attempts and the third that succeeded.
 for run in 1 2; do
-    grep -q 'webhook: listing.closed .* signature ok' "target/try-it-run$run.log" \
-        || { echo "try-it: FAIL: run $run: the receiver got no signed listing.closed" >&2; exit 1; }
-    ! grep -q 'SIGNATURE WRONG' "target/try-it-run$run.log" \
+    log="target/try-it-run$run.log"
+    for type in published updated unpublished closed deleted; do
+        grep -q "webhook: listing.$type .* signature ok -> answered 204" "$log" \
+            || { echo "try-it: FAIL: run $run: the receiver got no signed listing.$type" >&2; exit 1; }
+    done
+    ! grep -q 'SIGNATURE WRONG' "$log" \
         || { echo "try-it: FAIL: run $run: a delivery's signature did not verify" >&2; exit 1; }
+    burst=$(grep -c "webhook: listing.updated version [0-9]* \['price'\] signature ok" "$log" || true)
+    [ "$burst" = 1 ] || [ "$burst" = 2 ] \
+        || { echo "try-it: FAIL: run $run: five price edits reached the receiver as $burst deliveries" >&2; exit 1; }
+    for attempt in '3 204' '2 500' '1 500'; do
+        grep -q "listing.published attempt $attempt\$" "$log" \
+            || { echo "try-it: FAIL: run $run: the delivery log shows no attempt $attempt" >&2; exit 1; }
+    done
 done
 
 # Ada's inbox got one new_match and one price_drop, once each, each run.
