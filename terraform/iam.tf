@@ -916,10 +916,9 @@ resource "aws_iam_role_policy" "media_failures" {
 }
 
 # The delivery queue: the webhooks function sends to it (fan-out, retries
-# later) and changes a message's visibility (backoff); its event source
-# mapping receives and deletes with this role. The dead-letter queue only
-# receives the stream batches the feed's mapping gave up on (the delivery
-# queue's redrive is SQS's own, no grant needed).
+# later); its event source mapping receives and deletes with this role.
+# The dead-letter queue only receives the stream batches the feed's mapping
+# gave up on (the delivery queue's redrive is SQS's own, no grant needed).
 data "aws_iam_policy_document" "webhook_queues" {
   statement {
     sid = "DeliverWebhooks"
@@ -928,7 +927,6 @@ data "aws_iam_policy_document" "webhook_queues" {
       "sqs:ReceiveMessage",
       "sqs:DeleteMessage",
       "sqs:GetQueueAttributes",
-      "sqs:ChangeMessageVisibility",
     ]
     resources = [aws_sqs_queue.webhook_deliveries.arn]
   }

@@ -1265,8 +1265,9 @@ fn terraform_event_grants() -> BTreeSet<EventGrant> {
 
 /// Only the functions that read the stream, send to a queue or poll one may,
 /// each only on its own: media sends its failures, webhooks uses its
-/// delivery queue (its mapping polls it, it sends to it and delays a
-/// message) and gives up into its dead-letter queue; both read the stream.
+/// delivery queue (its mapping polls it; it sends to it, a retry as a
+/// delayed message) and gives up into its dead-letter queue; both read the
+/// stream.
 /// Users sends to the delivery queue (an endpoint re-enabled queues its
 /// waiting deliveries again).
 #[test]
@@ -1281,7 +1282,7 @@ fn both_grant_the_queues_and_the_stream_only_to_the_functions_that_use_them() {
         expected.insert(grant(function, "dynamodb:ListStreams", "streams"));
     }
     expected.insert(grant("media", "sqs:SendMessage", MEDIA_FAILURES.0));
-    for action in ["SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes", "ChangeMessageVisibility"] {
+    for action in ["SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes"] {
         expected.insert(grant("webhooks", &format!("sqs:{action}"), WEBHOOK_DELIVERIES.0));
     }
     expected.insert(grant("webhooks", "sqs:SendMessage", WEBHOOK_DEAD_LETTERS.0));
