@@ -4,6 +4,7 @@
 mod app;
 mod dynamodb;
 pub mod fixtures;
+pub mod receiver;
 pub mod routes;
 
 pub use app::{
