@@ -1,8 +1,10 @@
 //! The DynamoDB calls each route makes, counted at the SDK: the budgets
 //! of the access-pattern table (docs/data-model.md#access-patterns), held by a test.
 
+use crate::support::receiver::Receiver;
 use crate::support::{CallLog, TestApp, counted_dynamo_store, new_property, new_room, registration};
 use serde_json::json;
+use std::time::Duration;
 
 /// A request (method, path, body) and the DynamoDB calls it may make.
 type Budget<'a> = (&'a str, String, Option<serde_json::Value>, &'a [&'a str]);
@@ -195,6 +197,62 @@ async fn matching_a_change_makes_the_calls_the_data_model_promises() {
     made.sort();
     assert_eq!(made, ["GetItem", "Query", "Query", "Query", "TransactWriteItems"], "a digest run");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// What the webhooks function's work costs (docs/data-model.md#webhooks),
+/// SQS sends counted off the queue: a change fanned out to the one
+/// endpoint that takes it, and again (a repeat); the first attempt, which
+/// fails (the endpoint starts failing); its message received before its
+/// time; the attempt that succeeds (the failing ends); a repeat message.
+#[tokio::test]
+#[ignore = "needs DYNAMODB_TEST_ENDPOINT"]
+async fn delivering_a_change_makes_the_calls_the_data_model_promises() {
+    let (store, calls) = counted_dynamo_store().await;
+    let app = TestApp::new(store.clone());
+    let (_, token) = app.register("hooked@example.com").await;
+    let (receiver, address) = Receiver::start(&[500]).await;
+    let hook = json!({"url": format!("http://{address}/hook"), "events": ["listing.published"]});
+    let created = app.call("POST", "/webhooks", Some(&token), Some(hook)).await;
+    let webhook = estate::domain::WebhookId::parse(created.body["id"].as_str().unwrap()).unwrap();
+    app.publish(&token, new_property("Hooked", "Paris", "house", 1)).await;
+    tokio::time::sleep(crate::support::TEST_FEED_SETTLE).await;
+    let query = estate::store::FeedQuery { after: None, limit: 10, city: None, types: Vec::new() };
+    let event = estate::store::FeedStore::changes(&store, &query).await.unwrap().events.pop().unwrap();
+    let setup = estate::webhooks::DeliverySetup::local(&[3]);
+    let estate::webhooks::DeliveryQueue::Memory(queue) = &setup.queue else { unreachable!() };
+    let mut queued = queue.take_receiver().unwrap();
+    let deliveries = setup.on(store);
+    let message = estate::webhooks::DeliveryMessage { webhook_id: webhook, property_id: event.change.property_id };
+    calls.take();
+    let sorted = || {
+        let mut made = calls.take();
+        made.sort();
+        made
+    };
+
+    deliveries.fan_out(&event).await.unwrap();
+    assert_eq!(sorted(), ["GetItem", "PutItem", "Query", "Query"], "a change fanned out");
+    assert_eq!(queued.try_recv().ok(), Some(message.clone()), "a new delivery's message");
+    deliveries.fan_out(&event).await.unwrap();
+    assert_eq!(sorted(), ["GetItem", "GetItem", "Query", "Query"], "the same change again");
+    deliveries.deliver(&message).await.unwrap();
+    assert_eq!(receiver.got().len(), 1);
+    let failed = ["GetItem", "GetItem", "GetItem", "GetItem", "PutItem", "PutItem", "TransactWriteItems"];
+    assert_eq!(sorted(), failed, "a first failure");
+    deliveries.deliver(&message).await.unwrap();
+    assert_eq!(sorted(), ["GetItem", "GetItem"], "a message before its time");
+    // Each sent its message again (the retry's, then the next hop's), due
+    // in 3 s give or take a tenth: long enough for a busy test server to
+    // answer the calls in between before the retry is due.
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!([queued.try_recv().ok(), queued.try_recv().ok()], [Some(message.clone()), Some(message.clone())]);
+    deliveries.deliver(&message).await.unwrap();
+    assert_eq!(receiver.got().len(), 2);
+    let delivered = ["DeleteItem", "GetItem", "GetItem", "GetItem", "GetItem", "PutItem", "TransactWriteItems"];
+    assert_eq!(sorted(), delivered, "a success after failures");
+    deliveries.deliver(&message).await.unwrap();
+    assert_eq!(sorted(), ["GetItem"], "a message with nothing left to do");
+    assert!(queued.try_recv().is_err(), "no message after a success");
 }
 
 /// Sends each request of `budget` as the caller of `token`, and checks it
