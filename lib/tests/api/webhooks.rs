@@ -185,6 +185,11 @@ async fn registration_refuses_what_may_not_be_reached() {
     assert_eq!(app.get(&theirs, Some(&other)).await.status, 404);
     assert_eq!(app.call("DELETE", &theirs, Some(&other), None).await.status, 404);
     assert_eq!(app.call("POST", &format!("{theirs}/rotate-secret"), Some(&other), None).await.status, 404);
+    let disable = json!({"enabled": false});
+    assert_eq!(app.call("PATCH", &theirs, Some(&other), Some(disable)).await.status, 404);
+    assert_eq!(app.call("POST", &format!("{theirs}/test"), Some(&other), None).await.status, 404);
+    assert_eq!(app.get(&format!("{theirs}/deliveries"), Some(&other)).await.status, 404);
+    assert_eq!(app.get(&theirs, Some(&token)).await.body["enabled"], true, "untouched by the others' calls");
     // Rotation: the answer shows the new secret and when the old one stops.
     let rotated = app.call("POST", &format!("{theirs}/rotate-secret"), Some(&token), None).await;
     assert_eq!(rotated.status, 200);
