@@ -59,8 +59,17 @@ impl DeliveryRules {
         }
     }
 
-    /// The wait after the `attempts`-th failure, give or take a tenth so
-    /// that failing receivers are not retried all at once.
+    /// The wait after the `attempts`-th failure: what the receiver asked
+    /// for (`Retry-After`, within bounds), else the schedule's.
+    fn wait(&self, attempts: u32, retry_after: Option<Duration>) -> Duration {
+        match retry_after {
+            Some(asked) => asked.clamp(MIN_RETRY_AFTER, MAX_RETRY_AFTER),
+            None => self.wait_after(attempts),
+        }
+    }
+
+    /// The schedule's wait after the `attempts`-th failure, give or take a
+    /// tenth so that failing receivers are not retried all at once.
     fn wait_after(&self, attempts: u32) -> Duration {
         let base = self.schedule.get(attempts.saturating_sub(1) as usize).or(self.schedule.last());
         let base = base.copied().unwrap_or(Duration::from_secs(5));
@@ -143,8 +152,7 @@ impl<S: Store> Deliveries<S> {
         }
         let now = Timestamp::now();
         if waiting.next_at > now {
-            let wait = Duration::from_millis((waiting.next_at.unix_millis() - now.unix_millis()) as u64);
-            return Ok(self.queue.send(message, wait.min(MAX_DELAY)).await?);
+            return Ok(self.queue.send(message, next_hop(waiting.next_at, now)).await?);
         }
         let event = &waiting.event;
         let body = json!({
@@ -178,8 +186,7 @@ impl<S: Store> Deliveries<S> {
         let failing_since = webhook.failing_since.unwrap_or(now);
         let expired = now.unix_seconds() - failing_since.unix_seconds() >= FAILING_LIMIT.as_secs() as i64;
         let disabled = failure.or(expired.then_some("every delivery failed for 3 days"));
-        let honoured = |wait: Duration| wait.clamp(MIN_RETRY_AFTER, MAX_RETRY_AFTER);
-        let wait = retry_after.map_or_else(|| self.rules.wait_after(number), honoured);
+        let wait = self.rules.wait(number, retry_after);
         let next_at = now.plus(wait);
         let next_retry = disabled.is_none().then_some(next_at);
         self.log(&webhook, &waiting, &attempt, number, next_retry).await?;
@@ -195,8 +202,8 @@ impl<S: Store> Deliveries<S> {
                     self.change_webhook(&webhook, |webhook| webhook.failing_since = Some(failing_since)).await?;
                 }
                 // A change merged in meanwhile waits with the attempts it had: it is tried at its own time.
-                let wait = if settled { wait } else { Duration::ZERO };
-                self.queue.send(message, wait.min(MAX_DELAY)).await?;
+                let wait = if settled { next_hop(next_at, now) } else { Duration::ZERO };
+                self.queue.send(message, wait).await?;
             }
         }
         Ok(())
@@ -281,6 +288,14 @@ impl<S: Store> Deliveries<S> {
     }
 }
 
+/// The delay of the message that brings a delivery due at `due` back to
+/// the worker at `now`: the wait, or the queue's longest delay, after
+/// which the message finds its delivery not due yet and is sent on again.
+fn next_hop(due: Timestamp, now: Timestamp) -> Duration {
+    let wait = Duration::from_millis(due.unix_millis().saturating_sub(now.unix_millis()).max(0) as u64);
+    wait.min(MAX_DELAY)
+}
+
 /// Reads the endpoint, applies `change` and writes it back conditioned on
 /// the version read, again if another write came in between; answers the
 /// endpoint as written. `WebhookNotFound` if `owner` has no such endpoint.
@@ -333,5 +348,42 @@ fn logged(
         error,
         duration_ms: attempt.duration.as_millis() as u64,
         next_retry_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_wait_the_standard_schedule_give_or_take_a_tenth() {
+        let rules = DeliveryRules::new(Reach::Public, &STANDARD_SCHEDULE);
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        let hours = |h: u64| minutes(h * 60);
+        let expected = [Duration::from_secs(5), minutes(5), minutes(30), hours(2), hours(5), hours(10), hours(10)];
+        // Past the schedule's end, its last wait repeats.
+        for (attempts, base) in (1..).zip(expected.iter().chain([&hours(10), &hours(10)])) {
+            let waits: Vec<Duration> = (0..20).map(|_| rules.wait(attempts, None)).collect();
+            let (low, high) = (base.mul_f64(0.9), base.mul_f64(1.1));
+            assert!(waits.iter().all(|wait| (low..=high).contains(wait)), "attempt {attempts}: {waits:?}");
+            assert!(waits.iter().any(|wait| *wait != waits[0]), "attempt {attempts}: jittered, {waits:?}");
+        }
+    }
+
+    #[test]
+    fn a_receivers_retry_after_replaces_the_schedule_within_bounds() {
+        let rules = DeliveryRules::new(Reach::Public, &STANDARD_SCHEDULE);
+        let asked = |seconds: u64| rules.wait(1, Some(Duration::from_secs(seconds)));
+        assert_eq!(asked(120), Duration::from_secs(120));
+        assert_eq!(asked(0), Duration::from_secs(1), "not sooner than a second");
+        assert_eq!(asked(3 * 86_400), Duration::from_secs(10 * 3_600), "not later than 10 hours");
+    }
+
+    #[test]
+    fn a_retry_later_than_the_queue_can_delay_is_reached_in_hops() {
+        let now = Timestamp::now();
+        assert_eq!(next_hop(now.plus(Duration::from_secs(30)), now), Duration::from_secs(30));
+        assert_eq!(next_hop(now.plus(Duration::from_secs(2 * 3_600)), now), MAX_DELAY, "SQS's 15 minutes");
+        assert_eq!(next_hop(now, now.plus(Duration::from_secs(1))), Duration::ZERO, "due already");
     }
 }

@@ -120,6 +120,23 @@ async fn a_failing_receiver_is_retried_and_the_log_shows_every_attempt() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_asking_to_wait_is_retried_when_it_asked() {
+    let app = TestApp::with_webhooks(estate::store::MemoryStore::new());
+    let (_, integrator) = app.register("busy@example.com").await;
+    let (receiver, address) = Receiver::start(&[429]).await;
+    receiver.ask_to_wait(3);
+    let (webhook, _) = register_webhook(&app, &integrator, address, &["listing.published"]).await;
+    app.publish(&integrator, new_property("Flat", "Nice", "apartment", 1)).await;
+    let got = receiver.until(|got| got.len() == 2).await;
+    // The local schedule would have tried again after 1 s.
+    let waited = got[1].at - got[0].at;
+    assert!(waited >= Duration::from_millis(2_900), "tried again after {waited:?}, not the 3 s asked");
+    let log = app.get(&format!("/webhooks/{webhook}/deliveries"), Some(&integrator)).await;
+    let statuses: Vec<&Value> = log.body["items"].as_array().unwrap().iter().map(|item| &item["status"]).collect();
+    assert_eq!(statuses, [&json!(204), &json!(429)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_410_disables_the_endpoint_and_enabling_it_resumes() {
     let app = TestApp::with_webhooks(estate::store::MemoryStore::new());
     let (_, integrator) = app.register("gone@example.com").await;

@@ -15,6 +15,8 @@ pub struct Received {
     pub timestamp: String,
     pub signature: String,
     pub body: String,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 impl Received {
@@ -29,6 +31,8 @@ impl Received {
 pub struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     script: Arc<Mutex<VecDeque<u16>>>,
+    /// The `Retry-After` (seconds) its failures ask for, if any.
+    retry_after: Arc<Mutex<Option<u64>>>,
 }
 
 impl Receiver {
@@ -49,14 +53,26 @@ impl Receiver {
                         timestamp: header("webhook-timestamp"),
                         signature: header("webhook-signature"),
                         body,
+                        at: std::time::Instant::now(),
                     });
-                    let status = kept.script.lock().unwrap().pop_front().unwrap_or(204);
-                    StatusCode::from_u16(status).unwrap()
+                    let status = StatusCode::from_u16(kept.script.lock().unwrap().pop_front().unwrap_or(204)).unwrap();
+                    let mut answer = axum::http::HeaderMap::new();
+                    if let Some(seconds) = *kept.retry_after.lock().unwrap()
+                        && !status.is_success()
+                    {
+                        answer.insert("retry-after", seconds.into());
+                    }
+                    (status, answer)
                 }
             }),
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
         (receiver, address)
+    }
+
+    /// Makes its failures ask for a retry in `seconds` (`Retry-After`).
+    pub fn ask_to_wait(&self, seconds: u64) {
+        *self.retry_after.lock().unwrap() = Some(seconds);
     }
 
     pub fn got(&self) -> Vec<Received> {
