@@ -13,6 +13,7 @@ mod headers;
 mod idempotency;
 mod listings;
 mod local_server;
+mod logs;
 mod numbers;
 mod photos;
 mod preconditions;
