@@ -327,3 +327,30 @@ async fn the_feed_refuses_what_it_cannot_answer() {
         assert_eq!(reply.invalid_fields(), [field], "{query}");
     }
 }
+
+/// What `changed` names for the members the store's test leaves out: the
+/// location, and the photos a visitor sees (one once processed, and once
+/// removed; a photo announced but not uploaded shows nothing).
+#[tokio::test]
+async fn the_feed_names_a_moved_listing_and_its_photos() {
+    let app = TestApp::memory();
+    let token = app.register("pictured@example.com").await.1;
+    let id = app.publish(&token, crate::support::new_property("Pictured", "Nantes", "house", 1)).await;
+    let start = app.get("/changes/snapshot", None).await.body["seq"].as_u64().unwrap();
+    let path = format!("/properties/{id}");
+    let moved = json!({"location": {"lat": 47.2184, "lon": -1.5536}});
+    assert_eq!(app.call("PATCH", &path, Some(&token), Some(moved)).await.status, 200);
+    let png = estate::media::samples::png(64, 32);
+    let announced = crate::support::new_photo("image/png", png.len() as u64);
+    let photo = app.call("POST", &format!("{path}/photos"), Some(&token), Some(announced)).await.body;
+    assert_eq!(app.upload(&photo["upload"], png, &[]).await.status, 200);
+    let photo_path = format!("{path}/photos/{}", photo["id"].as_str().unwrap());
+    assert_eq!(app.call("DELETE", &photo_path, Some(&token), None).await.status, 204);
+
+    let feed = app.get(&format!("/changes?after={start}"), None).await;
+    let told: Vec<(&serde_json::Value, &serde_json::Value)> =
+        feed.body["items"].as_array().unwrap().iter().map(|item| (&item["type"], &item["changed"])).collect();
+    let updated = json!("listing.updated");
+    let expected = [(&updated, &json!(["location"])), (&updated, &json!(["photos"])), (&updated, &json!(["photos"]))];
+    assert_eq!(told, expected);
+}
