@@ -51,6 +51,11 @@ JWT_PUBLIC_KEY_FILE       ?= jwt-public.pem
 JWT_NEXT_PUBLIC_KEY_FILE  ?=
 JWT_SECRET_NAME           ?= real-estate/$(ENV)/jwt-private-key
 TABLE_DELETION_PROTECTION ?= true
+# More of the template's parameters for `make deploy-sam`, as sam's
+# Name=value pairs: SAM_PARAMETERS='AlertsFromAddress=alerts@example.org
+# PublicBaseUrl=https://api.example.org' (docs/deploy.md#sam-parameters-templateyaml).
+# A parameter left out keeps the value of the previous deploy.
+SAM_PARAMETERS            ?=
 TF_APPLY_FLAGS            ?=
 # The pinned SAM CLI of `bash scripts/tools.sh infra` when present.
 SAM                       ?= $(if $(wildcard .venv/infra/bin/sam),.venv/infra/bin/sam,sam)
@@ -92,7 +97,8 @@ deploy-sam: jwt-inputs
 			JwtPrivateKeySecretArn=$(JWT_SECRET_ARN) \
 			TableDeletionProtection=$(TABLE_DELETION_PROTECTION) \
 			"JwtPublicKeyPem=\"$$(cat $(JWT_PUBLIC_KEY_FILE))\"" \
-			"JwtNextPublicKeyPem=\"$(next_public_key_pem)\""
+			"JwtNextPublicKeyPem=\"$(next_public_key_pem)\"" \
+			$(SAM_PARAMETERS)
 
 deploy-tf: build jwt-inputs
 	$(TF) init -input=false
