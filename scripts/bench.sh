@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # `make bench`: a benchmark, not a test (nothing here has a time limit).
-#   1. release builds of the four functions, the hello-world baseline
+#   1. release builds of the seven functions, the hello-world baseline
 #      (bench/hello), the local server and a bare axum handler
-#      (bench/bare-axum); the four arm64 zips (build.sh);
+#      (bench/bare-axum); their arm64 zips (build.sh);
 #   2. cold starts of each binary against a local Lambda Runtime API, each
 #      with one real event from events/, reading DynamoDB (moto, seeded)
 #      over TLS with a CA made for the run (scripts/bench/coldstart.py);
 #   3. warm latency per route through the routers, in process, on the
 #      embedded store (lib/benches/routes.rs);
 #   4. what the argon2 and blake2 opt-level overrides buy: the time of one
-#      password hash (lib/benches/hash.rs) and the four arm64 zips, built in
+#      password hash (lib/benches/hash.rs) and four arm64 zips, built in
 #      release and in release-hash-s (root Cargo.toml), which lacks them;
 #   5. the local server's throughput under wrk, with keep-alive, beside the
 #      bare axum handler's on the same routes, in 5 rounds (the ratios'
@@ -20,11 +20,11 @@
 # builds `make test` already has instead of a release build: it proves the
 # bench works, its numbers mean nothing; nor does it build release-hash-s,
 # so it shows no "before" of the overrides). BENCH_BEFORE=DIR: the same cold
-# starts, in the same run, of the four functions built elsewhere (DIR, say
+# starts, in the same run, of the functions built elsewhere (DIR, say
 # from the commit before a change that claims speed), against the same
 # hello-world, written to target/bench/coldstart-before.json.
 # BENCH_PACKAGES_BUILT=1 (scripts/test.sh sets it, right after build.sh):
-# the four arm64 zips in target/lambda/ are current, so they are used as
+# the arm64 zips in target/lambda/ are current, so they are used as
 # they are instead of running build.sh again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -137,6 +137,8 @@ AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" .venv/dev/bin/python -c \
 WEBHOOK_QUEUE_URL=$(AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" .venv/dev/bin/python -c \
     'import boto3; print(boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="real-estate-bench-webhook-deliveries")["QueueUrl"])')
 export WEBHOOK_QUEUE_URL
+# The base of the alerts' links, which the notifications function requires.
+export PUBLIC_BASE_URL=https://api.example.com
 JWT_PRIVATE_KEY_PEM=$(cat "$keys/jwt-private.pem") JWT_PUBLIC_KEY_PEM=$(cat "$keys/jwt-public.pem")
 export JWT_PRIVATE_KEY_PEM JWT_PUBLIC_KEY_PEM
 moto="http://127.0.0.1:$moto_port"

@@ -41,8 +41,9 @@ LOGS = ROOT / "target" / "bench" / "logs"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # What each function reads from the environment (lib/src/config.rs, and the
 # AWS SDK's settings); only users holds the private key.
-FUNCTION_SETTINGS = ["TABLE_NAME", "MEDIA_BUCKET", "MEDIA_BASE_URL", "WEBHOOK_QUEUE_URL", "AWS_ENDPOINT_URL",
-                     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "JWT_PUBLIC_KEY_PEM", "AWS_CA_BUNDLE"]
+FUNCTION_SETTINGS = ["TABLE_NAME", "MEDIA_BUCKET", "MEDIA_BASE_URL", "WEBHOOK_QUEUE_URL", "PUBLIC_BASE_URL",
+                     "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "JWT_PUBLIC_KEY_PEM",
+                     "AWS_CA_BUNDLE"]
 TOKEN_PLACEHOLDER = "<paste an access token from POST /auth/token>"
 
 
@@ -61,6 +62,8 @@ def events(token: str) -> dict:
                        lambda answer: answer.get("isAuthorized") is True),
         # A delivery to an endpoint that does not exist: read, dropped, done.
         "webhooks": (read("webhooks/delivery.json"), lambda answer: answer == {"batchItemFailures": []}),
+        # The hourly run: the daily digests due (none in the demo data), one Query.
+        "notifications": (read("notifications/schedule.json"), lambda answer: answer == {"digests": 0}),
     }
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ["users", "properties", "rooms", "media", "authorizer", "webhooks"]
+FUNCTIONS = ["users", "properties", "rooms", "media", "authorizer", "webhooks", "notifications"]
 # (key in coldstart.json, column title, unit divisor, format)
 COLUMNS = [
     ("init_ms", "init ms", 1, "{:.1f}"),
