@@ -117,7 +117,7 @@ pub struct Settings {
     #[arg(long, env = "ALERTS_FROM_ADDRESS", value_name = "ADDRESS", default_value = "alerts@example.com")]
     alerts_from_address: String,
 
-    /// The log filter, in tracing's `EnvFilter` syntax (every binary)
+    /// The log filter: a level, or `target=level` pairs, comma-separated (every binary)
     #[arg(long, env = "RUST_LOG", value_name = "FILTER", default_value = crate::telemetry::DEFAULT_LOG_FILTER)]
     rust_log: String,
 

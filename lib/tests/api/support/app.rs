@@ -82,7 +82,7 @@ pub const LOCAL_URL: &str = "http://localhost:3000";
 impl TestApp {
     pub fn new<S: Store>(store: S) -> Self {
         // Warnings and errors (a 500's cause) show with a failing test's output.
-        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
+        let _ = tracing_subscriber::fmt().with_test_writer().with_max_level(tracing::Level::WARN).try_init();
         let (issuer, verifier) = test_keys();
         let issuer = Arc::new(issuer);
         let files = estate::entrypoints::PhotoFiles::local(LOCAL_URL);
