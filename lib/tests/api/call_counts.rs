@@ -167,35 +167,28 @@ async fn matching_a_change_makes_the_calls_the_data_model_promises() {
     let mut located = new_property("Matched", "Paris", "house", 1);
     located["location"] = json!({"lat": 48.8566, "lon": 2.3522});
     app.publish(&publisher, located).await;
-    tokio::time::sleep(crate::support::TEST_FEED_SETTLE).await;
-    let query = estate::store::FeedQuery { after: None, limit: 10, city: None, types: Vec::new() };
-    let event = estate::store::FeedStore::changes(&store, &query).await.unwrap().events.pop().unwrap();
+    let event = last_change(&store).await;
     let dir = std::env::temp_dir().join(format!("estate-counts-{}", uuid::Uuid::now_v7()));
     let mailer = estate::alerts::mail::Mailer::Files { dir: dir.clone(), from: "alerts@example.com".into() };
     let alerts = estate::alerts::Alerts { store, mailer, public_url: "https://api.example.com".into() };
     calls.take();
     alerts.handle(&event).await.unwrap();
-    let mut made = calls.take();
-    made.sort();
     // An alert mailed, and a match held for a digest: one transaction each.
     assert_eq!(
-        made,
+        calls.take_sorted(),
         ["GetItem", "Query", "Query", "TransactWriteItems", "TransactWriteItems"],
         "a publication matched"
     );
     // Again (a redelivery): the candidates, both transactions refused, no mail.
     alerts.handle(&event).await.unwrap();
-    let mut made = calls.take();
-    made.sort();
-    assert_eq!(made, ["Query", "Query", "TransactWriteItems", "TransactWriteItems"], "the same change again");
+    let again = calls.take_sorted();
+    assert_eq!(again, ["Query", "Query", "TransactWriteItems", "TransactWriteItems"], "the same change again");
     // The hourly run a day on: the digests due, then per digest its search,
     // its matches and one transaction; the digests due again (none).
     let tomorrow =
         estate::domain::Timestamp::from_unix_seconds(estate::domain::Timestamp::now().unix_seconds() + 90_000);
     assert_eq!(alerts.send_digests(tomorrow).await.unwrap(), 1);
-    let mut made = calls.take();
-    made.sort();
-    assert_eq!(made, ["GetItem", "Query", "Query", "Query", "TransactWriteItems"], "a digest run");
+    assert_eq!(calls.take_sorted(), ["GetItem", "Query", "Query", "Query", "TransactWriteItems"], "a digest run");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -215,32 +208,25 @@ async fn delivering_a_change_makes_the_calls_the_data_model_promises() {
     let created = app.call("POST", "/webhooks", Some(&token), Some(hook)).await;
     let webhook = estate::domain::WebhookId::parse(created.body["id"].as_str().unwrap()).unwrap();
     app.publish(&token, new_property("Hooked", "Paris", "house", 1)).await;
-    tokio::time::sleep(crate::support::TEST_FEED_SETTLE).await;
-    let query = estate::store::FeedQuery { after: None, limit: 10, city: None, types: Vec::new() };
-    let event = estate::store::FeedStore::changes(&store, &query).await.unwrap().events.pop().unwrap();
+    let event = last_change(&store).await;
     let setup = estate::webhooks::DeliverySetup::local(&[3]);
     let estate::webhooks::DeliveryQueue::Memory(queue) = &setup.queue else { unreachable!() };
     let mut queued = queue.take_receiver().unwrap();
     let deliveries = setup.on(store);
     let message = estate::webhooks::DeliveryMessage { webhook_id: webhook, property_id: event.change.property_id };
     calls.take();
-    let sorted = || {
-        let mut made = calls.take();
-        made.sort();
-        made
-    };
 
     deliveries.fan_out(&event).await.unwrap();
-    assert_eq!(sorted(), ["GetItem", "PutItem", "Query", "Query"], "a change fanned out");
+    assert_eq!(calls.take_sorted(), ["GetItem", "PutItem", "Query", "Query"], "a change fanned out");
     assert_eq!(queued.try_recv().ok(), Some(message.clone()), "a new delivery's message");
     deliveries.fan_out(&event).await.unwrap();
-    assert_eq!(sorted(), ["GetItem", "GetItem", "Query", "Query"], "the same change again");
+    assert_eq!(calls.take_sorted(), ["GetItem", "GetItem", "Query", "Query"], "the same change again");
     deliveries.deliver(&message).await.unwrap();
     assert_eq!(receiver.got().len(), 1);
     let failed = ["GetItem", "GetItem", "GetItem", "GetItem", "PutItem", "PutItem", "TransactWriteItems"];
-    assert_eq!(sorted(), failed, "a first failure");
+    assert_eq!(calls.take_sorted(), failed, "a first failure");
     deliveries.deliver(&message).await.unwrap();
-    assert_eq!(sorted(), ["GetItem", "GetItem"], "a message before its time");
+    assert_eq!(calls.take_sorted(), ["GetItem", "GetItem"], "a message before its time");
     // Each sent its message again (the retry's, then the next hop's), due
     // in 3 s give or take a tenth: long enough for a busy test server to
     // answer the calls in between before the retry is due.
@@ -249,10 +235,17 @@ async fn delivering_a_change_makes_the_calls_the_data_model_promises() {
     deliveries.deliver(&message).await.unwrap();
     assert_eq!(receiver.got().len(), 2);
     let delivered = ["DeleteItem", "GetItem", "GetItem", "GetItem", "GetItem", "PutItem", "TransactWriteItems"];
-    assert_eq!(sorted(), delivered, "a success after failures");
+    assert_eq!(calls.take_sorted(), delivered, "a success after failures");
     deliveries.deliver(&message).await.unwrap();
-    assert_eq!(sorted(), ["GetItem"], "a message with nothing left to do");
+    assert_eq!(calls.take_sorted(), ["GetItem"], "a message with nothing left to do");
     assert!(queued.try_recv().is_err(), "no message after a success");
+}
+
+/// The feed's last change, once it is readable.
+async fn last_change(store: &estate::store::DynamoStore) -> estate::domain::FeedEvent {
+    tokio::time::sleep(crate::support::TEST_FEED_SETTLE).await;
+    let query = estate::store::FeedQuery { after: None, limit: 10, city: None, types: Vec::new() };
+    estate::store::FeedStore::changes(store, &query).await.unwrap().events.pop().unwrap()
 }
 
 /// Sends each request of `budget` as the caller of `token`, and checks it
@@ -261,9 +254,7 @@ async fn hold_to(app: &TestApp, calls: &CallLog, token: &str, budget: Vec<Budget
     for (method, path, body, expected) in budget {
         let reply = app.call(method, &path, Some(token), body).await;
         assert!(reply.status.is_success(), "{method} {path}: {} {}", reply.status, reply.body);
-        // Sorted: calls made in parallel arrive in any order.
-        let mut made = calls.take();
-        made.sort();
+        let made = calls.take_sorted();
         let mut expected = expected.to_vec();
         expected.sort();
         assert_eq!(made, expected, "{method} {path}");

@@ -65,6 +65,13 @@ impl CallLog {
         self.take_calls().into_iter().map(|call| call.operation).collect()
     }
 
+    /// The same, sorted: calls made in parallel arrive in any order.
+    pub fn take_sorted(&self) -> Vec<String> {
+        let mut operations = self.take();
+        operations.sort();
+        operations
+    }
+
     /// The requests recorded since the last `take`, bodies included.
     pub fn take_calls(&self) -> Vec<Call> {
         std::mem::take(&mut *self.0.lock().unwrap())
