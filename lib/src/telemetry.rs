@@ -27,12 +27,14 @@ const QUIET_BELOW_INFO: &[&str] = &[
 /// `crate::config::Settings::log_filter`); one it cannot parse logs at `info`.
 pub fn init(filter: &str) {
     use tracing_subscriber::layer::SubscriberExt;
+    let filter = log_filter(filter);
+    // The filter decides; the builder's own level would stop at `info`.
     let builder = tracing_subscriber::fmt().with_max_level(LevelFilter::TRACE);
     let result = if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
         let json = builder.json().with_current_span(true).with_span_list(false).finish();
-        tracing::subscriber::set_global_default(json.with(log_filter(filter)))
+        tracing::subscriber::set_global_default(json.with(filter))
     } else {
-        tracing::subscriber::set_global_default(builder.with_target(false).finish().with(log_filter(filter)))
+        tracing::subscriber::set_global_default(builder.with_target(false).finish().with(filter))
     };
     // Only fails when a subscriber is already installed, as in tests.
     let _ = result;
